@@ -1,0 +1,117 @@
+"""The :class:`Landscape`: a 2D surface with its exact gradient, built from a SymPy expression."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import sympy as sp
+from array_api_compat import array_namespace
+
+from .compile import Program
+from .formula import X, Y, parse_formula
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Landscape:
+    r"""A loss surface :math:`f(x, y)` with the exact gradient :math:`\nabla f` from SymPy.
+
+    ``f``, ``grad`` and ``value_and_grad`` take arrays of shape ``(..., 2)`` (NumPy or torch,
+    any device and float dtype) and return results in the same library, device and dtype:
+    ``f`` has shape ``(...)``, ``grad`` shape ``(..., 2)``.
+    """
+
+    name: str
+    title: str
+    expr: sp.Expr
+    bounds: Bounds
+    minima: tuple[tuple[float, float], ...] = ()
+    min_value: float | None = None
+    start: tuple[float, float] = (0.0, 0.0)
+    latex: str = ""
+    description: str = ""
+    log_contours: bool = False
+    smooth: bool = True
+    params: dict[str, float] = field(default_factory=dict)
+    _program: Program = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_program", Program([self.expr, *self.grad_exprs]))
+
+    @cached_property
+    def grad_exprs(self) -> tuple[sp.Expr, sp.Expr]:
+        """The symbolic partial derivatives (∂f/∂x, ∂f/∂y)."""
+        return sp.diff(self.expr, X), sp.diff(self.expr, Y)
+
+    @property
+    def formula_latex(self) -> str:
+        """LaTeX of f: the declared display form, else SymPy's."""
+        return self.latex or sp.latex(self.expr)
+
+    @property
+    def gradient_latex(self) -> str:
+        r"""LaTeX of :math:`\nabla f` as a column vector."""
+        gx, gy = (sp.latex(g) for g in self.grad_exprs)
+        return rf"\nabla f = \begin{{pmatrix}} {gx} \\ {gy} \end{{pmatrix}}"
+
+    def value_and_grad(self, p):
+        """Return ``(f(p), grad f(p))`` computed together (shared subexpressions)."""
+        xp = array_namespace(p)
+        x, y = p[..., 0], p[..., 1]
+        with np.errstate(all="ignore"):  # overflow / 0/0 become inf / NaN, handled by callers
+            value, gx, gy = self._program(x, y, xp)
+        grad = xp.stack([gx, gy], axis=-1)
+        if not self.smooth:
+            # At a kink (e.g. Ackley's cone tip) the symbolic gradient is 0/0; 0 is a valid
+            # subgradient there, so NaNs at finite points with a finite value become 0.
+            kink = xp.isnan(grad) & xp.isfinite(p) & xp.isfinite(value)[..., None]
+            grad = xp.where(kink, xp.zeros_like(grad), grad)
+        return value, grad
+
+    def f(self, p):
+        """f(p) for p of shape (..., 2)."""
+        return self.value_and_grad(p)[0]
+
+    def grad(self, p):
+        """∇f(p) for p of shape (..., 2); exact, never finite differences."""
+        return self.value_and_grad(p)[1]
+
+    def nearest_minimum_distance(self, p):
+        """Distance from each point of ``p`` (..., 2) to the nearest known minimum (NaN if none)."""
+        xp = array_namespace(p)
+        if not self.minima:
+            return xp.full_like(p[..., 0], float("nan"))
+        dists = [xp.sqrt((p[..., 0] - mx) ** 2 + (p[..., 1] - my) ** 2) for mx, my in self.minima]
+        out = dists[0]
+        for d in dists[1:]:
+            out = xp.minimum(out, d)
+        return out
+
+
+def from_formula(
+    text: str,
+    *,
+    bounds: Bounds = ((-3.0, 3.0), (-3.0, 3.0)),
+    start: tuple[float, float] | None = None,
+    name: str = "custom",
+    title: str | None = None,
+) -> Landscape:
+    """Build a :class:`Landscape` from user text such as ``"x**2 + 10*sin(y)"``.
+
+    The text is parsed safely (see :mod:`landscapes.formula`); the gradient is exact (SymPy).
+    Raises ``ValueError`` with a message saying what was wrong and what is allowed.
+    """
+    (x0, x1), (y0, y1) = bounds
+    if not (x0 < x1 and y0 < y1):
+        raise ValueError(f"Bounds must be increasing ((xmin, xmax), (ymin, ymax)); got {bounds}.")
+    expr = parse_formula(text)
+    if start is None:
+        start = (x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0))
+    return Landscape(
+        name=name, title=title or f"f(x, y) = {text.strip()}", expr=expr,
+        bounds=((float(x0), float(x1)), (float(y0), float(y1))), start=start,
+        description="A surface typed as a formula.",
+    )

@@ -1,0 +1,254 @@
+"""The Adam family: Adam (+AMSGrad, no bias correction), AdamW, NAdam, RAdam, Adamax, ADOPT."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from . import common as c
+from .ops import coupled_decay, decoupled_decay, lerp, maximum, where
+from .params import ParamSpec
+from .registry import OptimizerSpec
+
+
+class AdamState(NamedTuple):
+    m: Any
+    v: Any
+    v_max: Any
+
+
+def adam_init(p, hp, xp) -> AdamState:
+    z = xp.zeros_like(p)
+    return AdamState(z, z, z)
+
+
+def adam_step(g, s, p, hp, t, xp):
+    r"""Algorithm 1 of Kingma & Ba as torch.optim.Adam/AdamW compute it:
+    :math:`\hat m/(\sqrt{\hat v}+\varepsilon)` with ε added after the bias correction."""
+    lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
+    if hp["decoupled_weight_decay"]:
+        p = decoupled_decay(p, lr, hp["weight_decay"])
+    else:
+        g = coupled_decay(g, p, hp["weight_decay"])
+    m = lerp(s.m, g, 1 - b1, xp)
+    v = s.v * b2 + g * g * (1 - b2)
+    v_max = xp.maximum(s.v_max, v) if hp["amsgrad"] else s.v_max
+    v_used = v_max if hp["amsgrad"] else v
+    if not hp["bias_correction"]:
+        return p - lr * (m / (xp.sqrt(v_used) + eps)), AdamState(m, v, v_max)
+    step_size = lr / (1 - b1**t)
+    denom = xp.sqrt(v_used) / (1 - b2**t) ** 0.5 + eps
+    return p - step_size * (m / denom), AdamState(m, v, v_max)
+
+
+_ADAM_PARAMS = (c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-8))
+_AMSGRAD = c.switch("amsgrad", "AMSGrad", False,
+                    "Use the running maximum of the second moment (never lets the step grow)")
+_BIAS = c.switch("bias_correction", "bias correction", True,
+                 "Divide the moments by 1 − βᵗ to undo their zero initialisation")
+_ADAM_LATEX = r"""\begin{aligned}
+m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
+v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2\\
+\hat m_t &= \frac{m_t}{1-\beta_1^t}, \qquad \hat v_t = \frac{%s}{1-\beta_2^t}\\
+w_t &\leftarrow %s - \alpha\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
+\end{aligned}"""
+
+ADAM = OptimizerSpec(
+    name="adam", title="Adam",
+    params=(*_ADAM_PARAMS, c.weight_decay(), _AMSGRAD, _BIAS),
+    init=adam_init, step=adam_step, fixed={"decoupled_weight_decay": False},
+    latex=_ADAM_LATEX % (r"v_t \ (\max_{s \le t} v_s \text{ with AMSGrad})", "w_{t-1}"),
+    reference="torch.optim.Adam (Kingma & Ba, 2015, Algorithm 1); "
+              "bias_correction=False worked by hand",
+    description="Momentum plus per-coordinate RMS scaling, with bias-corrected moments.",
+)
+
+ADAMW = OptimizerSpec(
+    name="adamw", title="AdamW",
+    params=(*_ADAM_PARAMS, c.weight_decay(1e-2), _AMSGRAD),
+    init=adam_init, step=adam_step,
+    fixed={"decoupled_weight_decay": True, "bias_correction": True},
+    latex=_ADAM_LATEX % ("v_t", r"w_{t-1}(1 - \alpha\lambda)"),
+    reference="torch.optim.AdamW (Loshchilov & Hutter, 2019)",
+    description="Adam with weight decay applied to the weights, not mixed into the gradient.",
+)
+
+AMSGRAD = OptimizerSpec(
+    name="amsgrad", title="AMSGrad",
+    params=(*_ADAM_PARAMS, c.weight_decay()),
+    init=adam_init, step=adam_step,
+    fixed={"decoupled_weight_decay": False, "amsgrad": True, "bias_correction": True},
+    latex=_ADAM_LATEX % (r"\max_{s \le t} v_s", "w_{t-1}"),
+    reference="torch.optim.Adam(amsgrad=True) (Reddi, Kale & Kumar, 2018)",
+    description="Adam that never lets its second-moment estimate shrink.",
+)
+
+
+class NAdamState(NamedTuple):
+    m: Any
+    v: Any
+    mu_product: Any
+
+
+def nadam_init(p, hp, xp) -> NAdamState:
+    z = xp.zeros_like(p)
+    return NAdamState(z, z, xp.ones_like(p[:, :1]))
+
+
+def nadam_step(g, s, p, hp, t, xp):
+    r"""torch.optim.NAdam: momentum schedule :math:`\mu_t = \beta_1(1 - 0.5\cdot0.96^{t\psi})`."""
+    lr, b1, b2, psi = hp["lr"], hp["beta1"], hp["beta2"], hp["momentum_decay"]
+    if hp["decoupled_weight_decay"]:
+        p = decoupled_decay(p, lr, hp["weight_decay"])
+    else:
+        g = coupled_decay(g, p, hp["weight_decay"])
+    mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+    mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+    mu_product = s.mu_product * mu
+    m = lerp(s.m, g, 1 - b1, xp)
+    v = s.v * b2 + g * g * (1 - b2)
+    denom = xp.sqrt(v / (1 - b2**t)) + hp["eps"]
+    p = p + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
+    p = p + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
+    return p, NAdamState(m, v, mu_product)
+
+
+NADAM = OptimizerSpec(
+    name="nadam", title="NAdam",
+    params=(c.lr(1e-2, 2e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay(),
+            ParamSpec("momentum_decay", "ψ", 4e-3, 0.0, 1.0,
+                      help="Warm-up of the momentum schedule μ_t"),
+            c.decoupled()),
+    init=nadam_init, step=nadam_step,
+    latex=r"""\begin{aligned}
+\mu_t &= \beta_1\left(1 - \tfrac12 0.96^{t\psi}\right), \quad
+m_t \leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2) g_t^2\\
+w_t &\leftarrow w_{t-1} - \alpha \left(\frac{(1-\mu_t)\, g_t}{1 - \prod_{i \le t}\mu_i}
++ \frac{\mu_{t+1}\, m_t}{1 - \prod_{i \le t+1}\mu_i}\right)
+\Big/ \left(\sqrt{v_t / (1-\beta_2^t)} + \varepsilon\right)
+\end{aligned}""",
+    reference="torch.optim.NAdam (Dozat, 2016)",
+    description="Adam with Nesterov momentum.",
+)
+
+
+def radam_step(g, s, p, hp, t, xp):
+    r"""torch.optim.RAdam: rectify the adaptive step when the variance estimate is reliable
+    (:math:`\rho_t > 5`), else take an SGD-with-momentum step."""
+    lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
+    if hp["decoupled_weight_decay"]:
+        p = decoupled_decay(p, lr, hp["weight_decay"])
+    else:
+        g = coupled_decay(g, p, hp["weight_decay"])
+    m = lerp(s.m, g, 1 - b1, xp)
+    v = s.v * b2 + g * g * (1 - b2)
+    bc2 = 1 - b2**t
+    m_hat = m / (1 - b1**t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * t * (b2**t) / bc2
+    rectified = rho_t > 5.0
+    safe_rho = where(rectified, rho_t, 6.0, xp)  # keeps the square root real off-branch
+    rect = ((safe_rho - 4) * (safe_rho - 2) * rho_inf
+            / ((rho_inf - 4) * (rho_inf - 2) * safe_rho)) ** 0.5
+    adaptive = bc2**0.5 / (xp.sqrt(v) + eps)
+    p_rect = p - m_hat * lr * adaptive * rect
+    p_plain = p - m_hat * lr
+    return where(rectified, p_rect, p_plain, xp), AdamState(m, v, s.v_max)
+
+
+RADAM = OptimizerSpec(
+    name="radam", title="RAdam",
+    params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay(),
+            c.decoupled()),
+    init=adam_init, step=radam_step,
+    latex=r"""\begin{aligned}
+\rho_\infty &= \tfrac{2}{1-\beta_2} - 1, \quad
+\rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}, \quad
+r_t = \sqrt{\frac{(\rho_t-4)(\rho_t-2)\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}\\
+w_t &\leftarrow w_{t-1} - \alpha\, \hat m_t \cdot
+\begin{cases} r_t \sqrt{1-\beta_2^t} / (\sqrt{v_t} + \varepsilon) & \rho_t > 5\\
+1 & \text{otherwise}\end{cases}
+\end{aligned}""",
+    reference="torch.optim.RAdam (Liu et al., 2020)",
+    description="Adam with a warm-up derived from the variance of the adaptive step.",
+)
+
+
+class AdamaxState(NamedTuple):
+    m: Any
+    u: Any
+
+
+def adamax_init(p, hp, xp) -> AdamaxState:
+    z = xp.zeros_like(p)
+    return AdamaxState(z, z)
+
+
+def adamax_step(g, s, p, hp, t, xp):
+    r""":math:`u \leftarrow \max(\beta_2 u, |g| + \varepsilon)`,
+    :math:`w \leftarrow w - \frac{\alpha}{1-\beta_1^t} \frac{m}{u}` (torch.optim.Adamax)."""
+    lr, b1 = hp["lr"], hp["beta1"]
+    g = coupled_decay(g, p, hp["weight_decay"])
+    m = lerp(s.m, g, 1 - b1, xp)
+    u = maximum(s.u * hp["beta2"], xp.abs(g) + hp["eps"], xp)
+    return p - lr / (1 - b1**t) * (m / u), AdamaxState(m, u)
+
+
+ADAMAX = OptimizerSpec(
+    name="adamax", title="Adamax",
+    params=(c.lr(1e-2, 2e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay()),
+    init=adamax_init, step=adamax_step,
+    latex=r"""\begin{aligned}
+m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
+u_t \leftarrow \max(\beta_2 u_{t-1},\ |g_t| + \varepsilon)\\
+w_t &\leftarrow w_{t-1} - \frac{\alpha}{1-\beta_1^t}\, \frac{m_t}{u_t}
+\end{aligned}""",
+    reference="torch.optim.Adamax (Kingma & Ba, 2015, Section 7)",
+    description="Adam with the infinity norm in place of the RMS.",
+)
+
+
+class AdoptState(NamedTuple):
+    m: Any
+    v: Any
+
+
+def adopt_init(p, hp, xp) -> AdoptState:
+    z = xp.zeros_like(p)
+    return AdoptState(z, z)
+
+
+def adopt_step(g, s, p, hp, t, xp):
+    r"""ADOPT (Taniguchi et al., 2024) as pytorch_optimizer.ADOPT: step 1 only sets
+    :math:`v_1 = g_1^2`; then normalise by the *previous* :math:`v`, clip to
+    :math:`\pm t^{1/4}`, average, step, and update :math:`v`."""
+    lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
+    if hp["decoupled_weight_decay"]:
+        p = decoupled_decay(p, lr, hp["weight_decay"])
+    else:
+        g = coupled_decay(g, p, hp["weight_decay"])
+    if t == 1:
+        return p, AdoptState(s.m, s.v + g * g)
+    normed = g / maximum(xp.sqrt(s.v), hp["eps"], xp)
+    clip = t**0.25
+    normed = xp.clip(normed, min=-clip, max=clip)
+    m = lerp(s.m, normed, 1 - b1, xp)
+    v = s.v * b2 + g * g * (1 - b2)
+    return p - lr * m, AdoptState(m, v)
+
+
+ADOPT = OptimizerSpec(
+    name="adopt", title="ADOPT",
+    params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(0.9999), c.eps(1e-6), c.weight_decay(),
+            c.decoupled()),
+    init=adopt_init, step=adopt_step,
+    latex=r"""\begin{aligned}
+v_1 &= g_1^2 \ \text{(no step at } t = 1\text{)}\\
+m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\,
+\mathrm{clip}\!\left(\frac{g_t}{\max(\sqrt{v_{t-1}}, \varepsilon)},\ \pm t^{1/4}\right)\\
+w_t &\leftarrow w_{t-1} - \alpha m_t, \qquad
+v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2
+\end{aligned}""",
+    reference="pytorch_optimizer.ADOPT (Taniguchi et al., 2024)",
+    description="Normalises by the previous second moment, which makes it converge for any β₂.",
+)

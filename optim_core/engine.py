@@ -1,0 +1,234 @@
+"""The vectorized run engine: N trajectories of one optimizer on one landscape, in one loop.
+
+Each step: (noisy) gradient -> optimizer step -> value and gradient at the new points ->
+divergence check. A trajectory whose new point, value or gradient is not finite, or whose
+point leaves the box ``|x|, |y| <= limit``, is frozen at its last finite point with the step
+recorded in ``diverged_at``; the others go on. Nothing raises and nothing warns on divergence.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .backend import Backend, resolve_backend
+from .registry import Optimizer, make_optimizer
+from .schedules import Schedule, as_schedule
+
+MAX_STEPS = 1_000_000
+
+
+@dataclass
+class RunResult:
+    """Arrays of a run, all NumPy, aligned on the recorded steps ``step`` (R of them).
+
+    ``path`` (R, N, 2) and ``loss`` (R, N) at the recorded steps; ``grad_norm`` (R, N) is
+    ‖∇f‖ there (exact, without noise); ``step_size`` (R, N) is ‖w_t − w_{t−1}‖ (0 at t = 0).
+    ``diverged_at`` (N,) is the step whose result was not finite or escaped (−1: never).
+    """
+
+    path: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    step_size: np.ndarray
+    diverged_at: np.ndarray
+    step: np.ndarray
+    lr_factor: np.ndarray
+    optimizer: str
+    label: str
+    hyperparams: dict[str, Any]
+    landscape: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def final(self) -> np.ndarray:
+        """The last recorded point of each trajectory, (N, 2)."""
+        return self.path[-1]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.diverged_at >= 0
+
+
+def _prepare_starts(starts) -> np.ndarray:
+    arr = np.asarray(starts.detach().cpu() if hasattr(starts, "detach") else starts,
+                     dtype=np.float64)
+    if arr.shape == (2,):
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"starts must have shape (N, 2) or (2,); got {arr.shape}.")
+    if arr.shape[0] == 0:
+        raise ValueError("starts is empty: give at least one start point.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("starts must be finite numbers.")
+    return arr
+
+
+def _batch_size(starts: np.ndarray, sizes: Sequence[int | None]) -> int:
+    n = starts.shape[0]
+    for size in sizes:
+        if size is None or size == n:
+            continue
+        if n == 1:
+            n = size
+        else:
+            raise ValueError(
+                f"{starts.shape[0]} start points but a per-trajectory array has {size} values; "
+                "use one start (shared) or as many starts as values."
+            )
+    return n
+
+
+def _hp_on_backend(hyperparams: dict[str, Any], be: Backend) -> dict[str, Any]:
+    """Per-trajectory arrays (N,) become backend arrays (N, 1); the rest stay Python values."""
+    return {k: be.asarray(v[:, None]) if isinstance(v, np.ndarray) else v
+            for k, v in hyperparams.items()}
+
+
+def _tree_where(mask, new, old, xp):
+    if isinstance(new, tuple):
+        return type(new)(*(_tree_where(mask, a, b, xp) for a, b in zip(new, old, strict=True)))
+    return xp.where(mask, new, old)
+
+
+def _recorded_steps(steps: int, record: int | str) -> np.ndarray:
+    if record == "all":
+        every = 1
+    elif record == "final":
+        every = max(steps, 1)
+    elif isinstance(record, int) and not isinstance(record, bool) and record >= 1:
+        every = record
+    else:
+        raise ValueError(f"record must be 'all', 'final' or a positive whole number; got {record!r}.")
+    recorded = np.arange(0, steps + 1, every)
+    return recorded if recorded[-1] == steps else np.append(recorded, steps)
+
+
+def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
+        backend: str = "numpy", device: str = "cpu", dtype: str = "float64",
+        noise=0.0, seed: int = 0, schedule: Schedule | str | dict | None = None,
+        record: int | str = "all", limit: float = 1e6) -> RunResult:
+    r"""Run ``optimizer`` from each start for ``steps`` steps on ``landscape``.
+
+    ``starts``: (N, 2) or (2,). Per-trajectory hyperparameter arrays of length M with a
+    single start run M trajectories from that start. ``noise`` σ (scalar or (N,)) adds
+    :math:`\sigma\,\xi_t`, :math:`\xi_t \sim \mathcal N(0, I)`, to every gradient; the stream
+    depends only on ``seed`` and N, so optimizers compared with one seed see the same noise.
+    ``schedule`` multiplies α per step. ``record`` keeps every step ('all'), every k-th step
+    (int) or only the start and the end ('final'); the last step is always kept.
+    """
+    if isinstance(optimizer, str):
+        optimizer = make_optimizer(optimizer)
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or not (
+            0 <= steps <= MAX_STEPS):
+        raise ValueError(f"steps must be a whole number from 0 to {MAX_STEPS}; got {steps!r}.")
+    if not (isinstance(limit, int | float) and limit > 0):
+        raise ValueError(f"limit must be a positive number; got {limit!r}.")
+    steps = int(steps)
+    be = resolve_backend(backend, device, dtype)
+    sched = as_schedule(schedule)
+    sigma = _validate_noise(noise)
+    starts_np = _prepare_starts(starts)
+    n = _batch_size(starts_np, [optimizer.batch_size(),
+                                len(sigma) if isinstance(sigma, np.ndarray) else None])
+    starts_np = np.broadcast_to(starts_np, (n, 2))
+
+    tic = time.perf_counter()
+    arrays = _loop(landscape, optimizer, be, starts_np, steps, sigma, seed,
+                   sched.factors(steps), _recorded_steps(steps, record), float(limit))
+    return RunResult(
+        **arrays, lr_factor=sched.factors(steps), optimizer=optimizer.name,
+        label=optimizer.display_name, hyperparams=dict(optimizer.hyperparams),
+        landscape=getattr(landscape, "name", "custom"),
+        settings={"steps": steps, "backend": be.name, "device": str(be.device),
+                  "dtype": dtype, "noise": noise, "seed": seed, "schedule": sched.spec.name,
+                  "limit": limit},
+        seconds=time.perf_counter() - tic,
+    )
+
+
+def _validate_noise(noise):
+    if isinstance(noise, int | float) and not isinstance(noise, bool):
+        if not (np.isfinite(noise) and noise >= 0):
+            raise ValueError(f"noise σ must be a finite number ≥ 0; got {noise!r}.")
+        return float(noise)
+    arr = np.asarray(noise, dtype=np.float64)
+    if arr.ndim != 1 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError("noise σ must be a number ≥ 0 or a 1-D array of them (one per trajectory).")
+    return arr
+
+
+def _loop(landscape, opt: Optimizer, be: Backend, starts: np.ndarray, steps: int, sigma,
+          seed: int, factors: np.ndarray, recorded: np.ndarray, limit: float) -> dict:
+    xp = be.xp
+    n = starts.shape[0]
+    hp = _hp_on_backend(opt.hyperparams, be)
+    lr = hp.get("lr")
+    sigma_b = be.asarray(sigma[:, None]) if isinstance(sigma, np.ndarray) else sigma
+    noisy = isinstance(sigma, np.ndarray) or sigma > 0
+    rng = np.random.default_rng(seed)
+
+    rec_path = xp.zeros((len(recorded), n, 2), dtype=be.dtype, device=be.device)
+    rec_loss = xp.zeros((len(recorded), n), dtype=be.dtype, device=be.device)
+    rec_gnorm = xp.zeros_like(rec_loss)
+    rec_step = xp.zeros_like(rec_loss)
+    slot = {int(s): i for i, s in enumerate(recorded)}
+
+    with np.errstate(all="ignore"):
+        p = be.asarray(starts)
+        f, g = landscape.value_and_grad(p)
+        alive = _ok(p, f, g, limit, xp)
+        diverged_at = xp.where(alive, -1, 0)
+        state = opt.init(p, hp, xp)
+        step_len = xp.zeros_like(f)
+        _store(0, slot, p, f, g, step_len, rec_path, rec_loss, rec_gnorm, rec_step, xp)
+        for t in range(1, steps + 1):
+            g_used = g
+            if noisy:
+                g_used = g + sigma_b * be.asarray(rng.standard_normal((n, 2)))
+            hp_t = hp if factors[t - 1] == 1.0 else {**hp, "lr": lr * float(factors[t - 1])}
+            p_new, state_new = opt.step(g_used, state, p, hp_t, t, xp)
+            f_new, g_new = landscape.value_and_grad(p_new)
+            ok = alive & _ok(p_new, f_new, g_new, limit, xp)
+            diverged_at = xp.where(alive & ~ok, t, diverged_at)
+            alive = ok
+            mask = alive[:, None]
+            step_len = xp.where(alive, _norm(p_new - p, xp), 0.0)
+            p = xp.where(mask, p_new, p)
+            f = xp.where(alive, f_new, f)
+            g = xp.where(mask, g_new, g)
+            state = _tree_where(mask, state_new, state, xp)
+            if t in slot:
+                _store(t, slot, p, f, g, step_len, rec_path, rec_loss, rec_gnorm, rec_step, xp)
+
+    return {"path": be.to_numpy(rec_path), "loss": be.to_numpy(rec_loss),
+            "grad_norm": be.to_numpy(rec_gnorm), "step_size": be.to_numpy(rec_step),
+            "diverged_at": be.to_numpy(diverged_at).astype(np.int64), "step": recorded}
+
+
+def _norm(v, xp):
+    return xp.sqrt(xp.sum(v * v, axis=-1))
+
+
+def _ok(p, f, g, limit, xp):
+    return (xp.all(xp.isfinite(p), axis=-1) & xp.all(xp.abs(p) <= limit, axis=-1)
+            & xp.isfinite(f) & xp.all(xp.isfinite(g), axis=-1))
+
+
+def _store(t, slot, p, f, g, step_len, rec_path, rec_loss, rec_gnorm, rec_step, xp):
+    i = slot[t]
+    rec_path[i, ...] = p
+    rec_loss[i, ...] = f
+    rec_gnorm[i, ...] = _norm(g, xp)
+    rec_step[i, ...] = step_len
+
+
+def run_many(landscape, optimizers: Sequence[Optimizer | str], starts, steps: int = 500,
+             **kwargs) -> list[RunResult]:
+    """Run several optimizers with the same starts, settings, seed and noise stream."""
+    return [run(landscape, opt, starts, steps, **kwargs) for opt in optimizers]

@@ -1,0 +1,46 @@
+"""Lion: the sign of an interpolated momentum (Chen et al., 2023), as pytorch_optimizer.Lion."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from . import common as c
+from .ops import coupled_decay, decoupled_decay, lerp
+from .registry import OptimizerSpec
+
+
+class LionState(NamedTuple):
+    m: Any
+
+
+def lion_init(p, hp, xp) -> LionState:
+    return LionState(xp.zeros_like(p))
+
+
+def lion_step(g, s, p, hp, t, xp):
+    r""":math:`u = \mathrm{sign}(\beta_1 m + (1-\beta_1) g)`,
+    :math:`m \leftarrow \beta_2 m + (1-\beta_2) g`, :math:`w \leftarrow w(1-\alpha\lambda) - \alpha u`."""
+    lr = hp["lr"]
+    if hp["decoupled_weight_decay"]:
+        p = decoupled_decay(p, lr, hp["weight_decay"])
+    else:
+        g = coupled_decay(g, p, hp["weight_decay"])
+    update = xp.sign(lerp(s.m, g, 1 - hp["beta1"], xp))
+    m = lerp(s.m, g, 1 - hp["beta2"], xp)
+    return p - lr * update, LionState(m)
+
+
+LION = OptimizerSpec(
+    name="lion", title="Lion",
+    params=(c.lr(1e-2, 1e-4), c.beta1(0.9), c.beta2(0.99), c.weight_decay(),
+            c.decoupled(True)),
+    init=lion_init, step=lion_step,
+    latex=r"""\begin{aligned}
+u_t &= \operatorname{sign}\!\left(\beta_1 m_{t-1} + (1-\beta_1)\, g_t\right)\\
+m_t &\leftarrow \beta_2 m_{t-1} + (1-\beta_2)\, g_t\\
+w_t &\leftarrow w_{t-1}(1 - \alpha\lambda) - \alpha u_t
+\end{aligned}""",
+    reference="pytorch_optimizer.Lion (Chen et al., 2023, Symbolic Discovery of Optimization "
+              "Algorithms)",
+    description="Every coordinate moves by exactly ±α: direction from momentum, size from α.",
+)

@@ -1,0 +1,63 @@
+"""Small array helpers shared by the optimizers.
+
+Hyperparameters arrive either as Python floats (one value for all trajectories) or as arrays
+of shape (N, 1) (one value per trajectory, broadcasting over the two coordinates); these
+helpers accept both.
+"""
+
+from __future__ import annotations
+
+
+def is_scalar(v) -> bool:
+    return isinstance(v, int | float)
+
+
+def where(cond, a, b, xp):
+    """``a`` where ``cond`` else ``b``; ``cond`` may be a Python bool (scalar hyperparameters)."""
+    if isinstance(cond, bool):
+        return a if cond else b
+    return xp.where(cond, a, b)
+
+
+def lerp(a, b, w, xp):
+    r"""``torch.lerp``: :math:`a + w(b - a)` if :math:`|w| < 0.5` else :math:`b - (b - a)(1 - w)`.
+
+    Both forms are the same number mathematically; torch picks one by ``w`` to limit
+    round-off, and so do we, so that paths agree with torch.optim to the last bits.
+    """
+    if is_scalar(w):
+        return a + w * (b - a) if abs(w) < 0.5 else b - (b - a) * (1 - w)
+    return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
+def maximum(a, b, xp):
+    """Elementwise max where either side may be a Python float."""
+    if is_scalar(a) and is_scalar(b):
+        return max(a, b)
+    return xp.maximum(a, b) if not (is_scalar(a) or is_scalar(b)) else xp.clip(
+        b if is_scalar(a) else a, min=a if is_scalar(a) else b
+    )
+
+
+def minimum(a, b, xp):
+    """Elementwise min where either side may be a Python float."""
+    if is_scalar(a) and is_scalar(b):
+        return min(a, b)
+    return xp.minimum(a, b) if not (is_scalar(a) or is_scalar(b)) else xp.clip(
+        b if is_scalar(a) else a, max=a if is_scalar(a) else b
+    )
+
+
+def row_norm(v, xp):
+    """Euclidean norm of each trajectory's 2-vector, shape (N, 1)."""
+    return xp.sqrt(xp.sum(v * v, axis=-1, keepdims=True))
+
+
+def coupled_decay(g, p, wd):
+    """L2 weight decay folded into the gradient: :math:`g + \\lambda w` (torch order)."""
+    return g if is_scalar(wd) and wd == 0 else g + wd * p
+
+
+def decoupled_decay(p, lr, wd):
+    """Decoupled weight decay (AdamW): :math:`w (1 - \\alpha\\lambda)`."""
+    return p if is_scalar(wd) and wd == 0 else p * (1 - lr * wd)

@@ -1,0 +1,99 @@
+"""The optimizer registry: specs as data, and :func:`make_optimizer` that validates against them.
+
+An optimizer is a pair of pure functions over arrays of shape (N, 2) (N trajectories):
+
+* ``init(params, hp, xp) -> state``: a NamedTuple of arrays;
+* ``step(grads, state, params, hp, t, xp) -> (params, state)``: step ``t`` (1-based).
+
+``step`` returns the new parameters rather than an additive update (as optax's ``update``
+does): it lets each rule follow its reference's order of floating-point operations, so that
+paths agree with torch.optim to round-off. ``hp`` maps hyperparameter names to Python
+floats / bools or arrays of shape (N, 1); ``hp["lr"]`` already includes the schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .params import ParamSpec, validate_params
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {}
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """Everything the engine, the UI and the docs need to know about one optimizer."""
+
+    name: str
+    title: str
+    params: tuple[ParamSpec, ...]
+    init: Callable
+    step: Callable
+    latex: str
+    reference: str
+    description: str
+    fixed: dict[str, Any] = field(default_factory=dict)
+    build: Callable[..., Optimizer] | None = None
+
+    def param(self, name: str) -> ParamSpec:
+        return next(p for p in self.params if p.name == name)
+
+
+def register(spec: OptimizerSpec) -> OptimizerSpec:
+    if spec.name in OPTIMIZERS:
+        raise ValueError(f"Optimizer '{spec.name}' is already registered.")
+    OPTIMIZERS[spec.name] = spec
+    return spec
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """An optimizer with validated hyperparameters, ready for :func:`optim_core.run`."""
+
+    spec: OptimizerSpec
+    hyperparams: dict[str, Any]
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.spec.title
+
+    def batch_size(self) -> int | None:
+        """N implied by per-trajectory hyperparameter arrays, or None if all are scalars."""
+        sizes = {len(v) for v in self.hyperparams.values() if isinstance(v, np.ndarray)}
+        if len(sizes) > 1:
+            raise ValueError(
+                f"{self.spec.name}: per-trajectory hyperparameters have different lengths {sizes}."
+            )
+        return sizes.pop() if sizes else None
+
+    def init(self, params, hp, xp):
+        return self.spec.init(params, {**self.spec.fixed, **hp}, xp)
+
+    def step(self, grads, state, params, hp, t, xp):
+        return self.spec.step(grads, state, params, {**self.spec.fixed, **hp}, t, xp)
+
+
+def make_optimizer(name: str, *, label: str = "", **hyperparams) -> Optimizer:
+    """Build a registered optimizer, e.g. ``make_optimizer("adam", lr=0.01, beta1=0.9)``.
+
+    Unknown names or out-of-range values raise ``ValueError`` saying what is allowed.
+    Numeric hyperparameters may be arrays of shape (N,): one value per trajectory.
+    """
+    if name not in OPTIMIZERS:
+        raise ValueError(f"Unknown optimizer '{name}'. Available: {', '.join(OPTIMIZERS)}.")
+    spec = OPTIMIZERS[name]
+    if spec.build is not None:
+        return spec.build(label=label, **hyperparams)
+    values = validate_params(spec.params, hyperparams, f"optimizer '{name}'")
+    opt = Optimizer(spec, values, label)
+    opt.batch_size()
+    return opt

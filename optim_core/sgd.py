@@ -1,0 +1,81 @@
+"""SGD with momentum (torch.optim.SGD), its Nesterov form, and the EMA "lecture" momentum."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from . import common as c
+from .ops import coupled_decay, is_scalar, where
+from .params import ParamSpec
+from .registry import OptimizerSpec
+
+
+class Velocity(NamedTuple):
+    v: Any
+
+
+def _zeros(p, hp, xp) -> Velocity:
+    return Velocity(xp.zeros_like(p))
+
+
+def sgd_step(g, s, p, hp, t, xp):
+    r"""torch.optim.SGD: :math:`g \leftarrow g + \lambda w`; :math:`b_1 = g_1`,
+    :math:`b_t = \mu b_{t-1} + (1-\tau) g_t`; :math:`d = g + \mu b` (Nesterov) or :math:`b`;
+    :math:`w \leftarrow w - \alpha d`."""
+    lr, mu, damp = hp["lr"], hp["momentum"], hp["dampening"]
+    g = coupled_decay(g, p, hp["weight_decay"])
+    if is_scalar(mu) and mu == 0:
+        return p - lr * g, s
+    buf = g if t == 1 else s.v * mu + g * (1 - damp)
+    d = g + buf * mu if hp["nesterov"] else buf
+    if not is_scalar(mu):
+        d = where(mu == 0, g, d, xp)  # torch skips the buffer entirely when momentum is 0
+    return p - lr * d, Velocity(buf)
+
+
+def ema_momentum_step(g, s, p, hp, t, xp):
+    r""":math:`v \leftarrow \beta v + (1-\beta) g`, :math:`w \leftarrow w - \alpha v`."""
+    v = hp["momentum"] * s.v + (1 - hp["momentum"]) * g
+    return p - hp["lr"] * v, Velocity(v)
+
+
+_DAMPENING = ParamSpec("dampening", "τ", 0.0, 0.0, 1.0,
+                       help="Dampening: scales the gradient added to the momentum buffer")
+_NESTEROV = c.switch("nesterov", "Nesterov", False, "Look-ahead (Nesterov) momentum")
+
+SGD = OptimizerSpec(
+    name="sgd", title="SGD",
+    params=(c.lr(1e-3, 1e-3), c.momentum(0.0, "μ"), _DAMPENING, _NESTEROV, c.weight_decay()),
+    init=_zeros, step=sgd_step,
+    latex=r"""\begin{aligned}
+g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1}\\
+b_t &\leftarrow \mu b_{t-1} + (1-\tau)\, g_t \quad (b_1 = g_1)\\
+w_t &\leftarrow w_{t-1} - \alpha \,(g_t + \mu b_t \text{ if Nesterov else } b_t)
+\end{aligned}""",
+    reference="torch.optim.SGD",
+    description="Gradient descent, optionally with heavy-ball or Nesterov momentum.",
+)
+
+MOMENTUM = OptimizerSpec(
+    name="momentum", title="Momentum (EMA)",
+    params=(c.lr(1e-2), c.momentum(0.9)),
+    init=_zeros, step=ema_momentum_step,
+    latex=r"""\begin{aligned}
+v_t &\leftarrow \beta v_{t-1} + (1-\beta)\, \nabla f(w_{t-1}), \quad v_0 = 0\\
+w_t &\leftarrow w_{t-1} - \alpha v_t
+\end{aligned}""",
+    reference="The lecture formula (exponential moving average of gradients)",
+    description="Momentum as a moving average of gradients: smooths zig-zags, builds up speed.",
+)
+
+NESTEROV = OptimizerSpec(
+    name="nesterov", title="Nesterov",
+    params=(c.lr(1e-3, 1e-3), c.momentum(0.9, "μ"), c.weight_decay()),
+    init=_zeros, step=sgd_step, fixed={"nesterov": True, "dampening": 0.0},
+    latex=r"""\begin{aligned}
+b_t &\leftarrow \mu b_{t-1} + \nabla f(w_{t-1}) \quad (b_1 = g_1)\\
+w_t &\leftarrow w_{t-1} - \alpha\,(\nabla f(w_{t-1}) + \mu b_t)
+\end{aligned}""",
+    reference="torch.optim.SGD(nesterov=True)",
+    description="Nesterov accelerated gradient: momentum that corrects itself with a look-ahead.",
+)
