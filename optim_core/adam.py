@@ -30,7 +30,7 @@ def adam_step(g, s, p, hp, t, xp):
     else:
         g = coupled_decay(g, p, hp["weight_decay"])
     m = lerp(s.m, g, 1 - b1, xp)
-    v = s.v * b2 + g * g * (1 - b2)
+    v = s.v * b2 + (1 - b2) * g * g
     v_max = xp.maximum(s.v_max, v) if hp["amsgrad"] else s.v_max
     v_used = v_max if hp["amsgrad"] else v
     if not hp["bias_correction"]:
@@ -105,7 +105,7 @@ def nadam_step(g, s, p, hp, t, xp):
     mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
     mu_product = s.mu_product * mu
     m = lerp(s.m, g, 1 - b1, xp)
-    v = s.v * b2 + g * g * (1 - b2)
+    v = s.v * b2 + (1 - b2) * g * g
     denom = xp.sqrt(v / (1 - b2**t)) + hp["eps"]
     p = p + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
     p = p + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
@@ -141,7 +141,7 @@ def radam_step(g, s, p, hp, t, xp):
     else:
         g = coupled_decay(g, p, hp["weight_decay"])
     m = lerp(s.m, g, 1 - b1, xp)
-    v = s.v * b2 + g * g * (1 - b2)
+    v = s.v * b2 + (1 - b2) * g * g
     bc2 = 1 - b2**t
     m_hat = m / (1 - b1**t)
     rho_inf = 2 / (1 - b2) - 1
@@ -233,7 +233,7 @@ def adopt_step(g, s, p, hp, t, xp):
     clip = t**0.25
     normed = xp.clip(normed, min=-clip, max=clip)
     m = lerp(s.m, normed, 1 - b1, xp)
-    v = s.v * b2 + g * g * (1 - b2)
+    v = s.v * b2 + (1 - b2) * g * g
     return p - lr * m, AdoptState(m, v)
 
 

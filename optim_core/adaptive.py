@@ -25,7 +25,7 @@ def rmsprop_step(g, s, p, hp, t, xp):
     r"""torch.optim.RMSprop with smoothing :math:`\beta_2` (torch's ``alpha``)."""
     lr, beta, mu = hp["lr"], hp["beta2"], hp["momentum"]
     g = coupled_decay(g, p, hp["weight_decay"])
-    sq = s.square_avg * beta + g * g * (1 - beta)
+    sq = s.square_avg * beta + (1 - beta) * g * g
     ga = s.grad_avg
     if hp["centered"]:
         ga = lerp(ga, g, 1 - beta, xp)
@@ -113,9 +113,9 @@ def adadelta_step(g, s, p, hp, t, xp):
     r"""torch.optim.Adadelta: :math:`\Delta = \sqrt{u+\varepsilon}/\sqrt{s+\varepsilon}\, g`."""
     rho, eps = hp["rho"], hp["eps"]
     g = coupled_decay(g, p, hp["weight_decay"])
-    sq = s.square_avg * rho + g * g * (1 - rho)
+    sq = s.square_avg * rho + (1 - rho) * g * g
     delta = xp.sqrt(s.acc_delta + eps) / xp.sqrt(sq + eps) * g
-    acc = s.acc_delta * rho + delta * delta * (1 - rho)
+    acc = s.acc_delta * rho + (1 - rho) * delta * delta
     return p - hp["lr"] * delta, AdadeltaState(sq, acc)
 
 

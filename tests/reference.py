@@ -1,0 +1,161 @@
+"""Independent reference trajectories: the real torch.optim / pytorch_optimizer classes, or the
+formula worked by hand, stepped one trajectory at a time with the landscape's exact gradient.
+
+Used live by the parity tests (when torch is installed) and by ``scripts/make_golden.py``,
+which stores the same trajectories so that a machine without torch still checks the truth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Landscapes, starts and steps for the parity checks (several surfaces, 200+ steps).
+# Starts lie well inside one basin: near a ridge or a saddle, 1-ulp differences (torch's
+# kernels fuse multiply-adds) decide which basin a path falls into, and no comparison of
+# two implementations can be exact there.
+CASES = (
+    ("rosenbrock", {}, [[-1.5, 2.5], [1.8, 2.0]]),
+    ("himmelblau", {}, [[2.0, 1.0], [-4.0, -4.0]]),
+    ("ravine", {"kappa": 20.0, "angle": 30.0}, [[-3.5, 1.5], [2.0, 2.0]]),
+)
+STEPS = 200
+
+# Sub-ranges for random hyperparameters: inside each spec's range, away from instant blow-up.
+_TEST_RANGES = {
+    "beta1": (0.0, 0.99), "beta2": (0.5, 0.9999), "momentum": (0.0, 0.99),
+    "dampening": (0.0, 0.5), "weight_decay": (0.0, 0.5), "rho": (0.5, 0.99),
+    "momentum_decay": (0.0, 0.01), "beta2_decay": (-1.0, -0.5), "d": (1.0, 3.0),
+    "initial_accumulator_value": (0.0, 1.0), "lr_decay": (0.0, 0.1), "alpha": (0.1, 0.9),
+}
+
+
+def sample_hyperparams(spec, rng: np.random.Generator) -> dict:
+    """Random hyperparameters for ``spec``, each within its declared range."""
+    hp = {}
+    for p in spec.params:
+        if p.kind == "bool":
+            hp[p.name] = bool(rng.integers(2))
+        elif p.kind == "int":
+            hp[p.name] = int(rng.integers(1, 11))
+        elif p.kind == "choice":
+            continue
+        elif p.name == "lr":
+            hp["lr"] = float(p.default * 10 ** rng.uniform(-1.0, 0.7))
+        elif p.name.startswith("eps"):  # large enough for its placement in the rule to show
+            hp[p.name] = None if p.optional and rng.integers(2) else float(10 ** rng.uniform(-6, -1))
+        elif p.name in _TEST_RANGES:
+            lo, hi = _TEST_RANGES[p.name]
+            hp[p.name] = float(rng.uniform(lo, hi))
+        elif p.log and p.default > 0:
+            hp[p.name] = float(p.default * 10 ** rng.uniform(-1, 1))
+        else:
+            hp[p.name] = float(rng.uniform(p.low, p.high))
+    if hp.get("nesterov"):  # torch requires dampening 0 and momentum > 0 with Nesterov
+        hp["dampening"] = 0.0
+        hp["momentum"] = max(hp.get("momentum", 0.9), 0.1)
+    return hp
+
+
+def _torch_optimizer(name: str, hp: dict, params, base: str | None = None):
+    import torch
+
+    o = torch.optim
+    betas = (hp.get("beta1"), hp.get("beta2"))
+    wd = hp.get("weight_decay", 0.0)
+    if name == "lookahead":
+        from pytorch_optimizer import Lookahead
+
+        inner = _torch_optimizer(base, hp, params)
+        return Lookahead(inner, k=hp["k"], alpha=hp["alpha"])
+    if name in ("sgd", "nesterov"):
+        return o.SGD(params, lr=hp["lr"], momentum=hp["momentum"],
+                     dampening=hp.get("dampening", 0.0),
+                     nesterov=name == "nesterov" or hp["nesterov"], weight_decay=wd)
+    if name == "rmsprop":
+        return o.RMSprop(params, lr=hp["lr"], alpha=hp["beta2"], eps=hp["eps"],
+                         momentum=hp["momentum"], centered=hp["centered"], weight_decay=wd)
+    if name == "adagrad":
+        return o.Adagrad(params, lr=hp["lr"], lr_decay=hp["lr_decay"], eps=hp["eps"],
+                         initial_accumulator_value=hp["initial_accumulator_value"],
+                         weight_decay=wd)
+    if name == "adadelta":
+        return o.Adadelta(params, lr=hp["lr"], rho=hp["rho"], eps=hp["eps"], weight_decay=wd)
+    if name in ("adam", "amsgrad"):
+        return o.Adam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                      amsgrad=name == "amsgrad" or hp["amsgrad"])
+    if name == "adamw":
+        return o.AdamW(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                       amsgrad=hp["amsgrad"])
+    if name == "nadam":
+        return o.NAdam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                       momentum_decay=hp["momentum_decay"],
+                       decoupled_weight_decay=hp["decoupled_weight_decay"])
+    if name == "radam":
+        return o.RAdam(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                       decoupled_weight_decay=hp["decoupled_weight_decay"])
+    if name == "adamax":
+        return o.Adamax(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd)
+    if name == "adafactor":
+        return o.Adafactor(params, lr=hp["lr"], beta2_decay=hp["beta2_decay"],
+                           eps=(hp.get("eps1"), hp["eps2"]), d=hp["d"], weight_decay=wd)
+    if name == "adopt":
+        from pytorch_optimizer import ADOPT
+
+        return ADOPT(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                     weight_decouple=hp["decoupled_weight_decay"])
+    if name == "lion":
+        from pytorch_optimizer import Lion
+
+        return Lion(params, lr=hp["lr"], betas=betas, weight_decay=wd,
+                    weight_decouple=hp["decoupled_weight_decay"])
+    raise KeyError(name)
+
+
+def _hand_path(name: str, hp: dict, landscape, start, steps: int) -> np.ndarray:
+    """The lecture momentum and Adam without bias correction, written out plainly."""
+    w = np.array(start, dtype=np.float64)
+    m, v, v_max = np.zeros(2), np.zeros(2), np.zeros(2)
+    out = [w.copy()]
+    for _ in range(steps):
+        g = landscape.grad(w)
+        if name == "momentum":
+            m = hp["momentum"] * m + (1 - hp["momentum"]) * g
+            w = w - hp["lr"] * m
+        else:  # Adam, bias_correction=False, L2 weight decay in the gradient
+            g = g + hp["weight_decay"] * w
+            m = hp["beta1"] * m + (1 - hp["beta1"]) * g
+            v = hp["beta2"] * v + (1 - hp["beta2"]) * g * g
+            v_max = np.maximum(v_max, v)
+            v_used = v_max if hp["amsgrad"] else v
+            w = w - hp["lr"] * m / (np.sqrt(v_used) + hp["eps"])
+        out.append(w.copy())
+    return np.array(out)
+
+
+def uses_hand_reference(name: str, hp: dict) -> bool:
+    return name == "momentum" or (name == "adam" and not hp.get("bias_correction", True))
+
+
+def reference_path(name: str, hp: dict, landscape, start, steps: int,
+                   base: str | None = None) -> np.ndarray:
+    """(steps + 1, 2) positions from the reference implementation of ``name``."""
+    if uses_hand_reference(name, hp):
+        return _hand_path(name, hp, landscape, start, steps)
+    import torch
+
+    # float64 throughout: torch keeps some scalar state (NAdam's mu_product, step counts)
+    # in the default dtype, float32 unless changed.
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+        opt = _torch_optimizer(name, hp, [p], base=base)
+        out = [p.detach().clone()]
+        for _ in range(steps):
+            with torch.no_grad():
+                p.grad = landscape.grad(p.detach()).clone()
+            opt.step()
+            out.append(p.detach().clone())
+    finally:
+        torch.set_default_dtype(previous)
+    return torch.stack(out).numpy()

@@ -1,0 +1,89 @@
+"""Every optimizer against its reference, step for step (float64, 200 steps, 3 surfaces,
+random hyperparameters): stored golden paths always, live references when torch is present.
+
+Each surface runs twice through the engine: once vectorized (per-trajectory hyperparameter
+arrays, one run) and once per trajectory with scalar hyperparameters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optim_core import run
+
+from .conftest import requires_torch
+from .parity_cases import (
+    OPTIMIZER_CASES,
+    build,
+    case_id,
+    draw_cases,
+    landscape_of,
+    load_golden,
+    vectorized,
+)
+from .reference import STEPS, reference_path, uses_hand_reference
+
+RTOL = ATOL = 1e-9
+IDS = [case_id(n, b) for n, b in OPTIMIZER_CASES]
+
+
+def _assert_follows(path: np.ndarray, diverged_at: int, ref: np.ndarray, land, what: str) -> int:
+    """``path`` (steps+1, 2) equals ``ref`` up to the divergence step; returns steps compared."""
+    upto = len(ref) if diverged_at < 0 else diverged_at
+    np.testing.assert_allclose(path[:upto], ref[:upto], rtol=RTOL, atol=ATOL, err_msg=what)
+    if diverged_at >= 0:  # the reference must really have blown up (or escaped) there
+        bad = ref[diverged_at]
+        assert (not np.all(np.isfinite(bad)) or np.abs(bad).max() > 1e6
+                or not np.isfinite(land.f(bad))), what
+        np.testing.assert_array_equal(path[diverged_at:], np.broadcast_to(
+            path[diverged_at - 1], path[diverged_at:].shape), err_msg="frozen after divergence")
+    return upto
+
+
+def _check(name, base, cases, refs):
+    compared = total = 0
+    for case, ref in zip(cases, refs, strict=True):
+        land = landscape_of(case)
+        starts = np.array(case["starts"])
+        vec = run(land, build(name, base, **vectorized(case["hps"])), starts, STEPS)
+        for i, hp in enumerate(case["hps"]):
+            what = f"{case_id(name, base)} on {case['landscape']} row {i} hp={hp}"
+            compared += _assert_follows(vec.path[:, i], vec.diverged_at[i], ref[i], land,
+                                        "vectorized " + what)
+            total += len(ref[i])
+            one = run(land, build(name, base, **hp), starts[i], STEPS)
+            _assert_follows(one.path[:, 0], one.diverged_at[0], ref[i], land, "scalar " + what)
+    assert compared >= 0.5 * total, "most steps must be compared (too many early divergences)"
+
+
+@pytest.mark.parametrize(("name", "base"), OPTIMIZER_CASES, ids=IDS)
+def test_matches_golden_reference(name, base):
+    cases, refs = load_golden(name, base)
+    _check(name, base, cases, refs)
+
+
+def _needs_torch(name, base):
+    cases = draw_cases(name, base)
+    return not all(uses_hand_reference(name, hp) for c in cases for hp in c["hps"])
+
+
+@pytest.mark.parametrize("salt", [0, 1, 2])
+@pytest.mark.parametrize(("name", "base"), OPTIMIZER_CASES, ids=IDS)
+def test_matches_live_reference(name, base, salt):
+    if _needs_torch(name, base):
+        requires_torch.mark.args  # noqa: B018
+        pytest.importorskip("torch")
+        if name in ("adopt", "lion", "lookahead"):
+            pytest.importorskip("pytorch_optimizer")
+    cases = draw_cases(name, base, salt)
+    refs = [np.stack([reference_path(name, hp, landscape_of(c), s, STEPS, base=base)
+                      for hp, s in zip(c["hps"], c["starts"], strict=True)]) for c in cases]
+    _check(name, base, cases, refs)
+
+
+def test_golden_files_match_the_matrix():
+    """The stored cases are the ones the matrix draws today (regenerate if the specs changed)."""
+    for name, base in OPTIMIZER_CASES:
+        cases, _ = load_golden(name, base)
+        assert cases == draw_cases(name, base), f"rerun scripts/make_golden.py ({name})"
