@@ -1,0 +1,253 @@
+"""The run engine: backends, per-trajectory hyperparameters, divergence, noise, schedules,
+recording and the messages for bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from landscapes import get_landscape
+from optim_core import OPTIMIZERS, make_optimizer, make_schedule, run, run_many
+
+from .conftest import requires_torch
+
+ROSEN = get_landscape("rosenbrock")
+BOWL = get_landscape("quadratic", a=1.0, c=10.0)
+
+
+def test_result_shapes_and_start(backend):
+    name, device = backend
+    starts = np.array([[-1.5, 2.5], [0.5, 0.5], [1.5, -0.5]])
+    res = run(ROSEN, make_optimizer("adam", lr=0.05), starts, 50, backend=name, device=device)
+    assert res.path.shape == (51, 3, 2) and isinstance(res.path, np.ndarray)
+    assert res.loss.shape == res.grad_norm.shape == res.step_size.shape == (51, 3)
+    assert res.diverged_at.shape == (3,) and np.all(res.diverged_at == -1)
+    np.testing.assert_array_equal(res.path[0], starts)
+    np.testing.assert_allclose(res.loss, ROSEN.f(res.path), rtol=1e-12)
+    np.testing.assert_allclose(res.grad_norm, np.linalg.norm(ROSEN.grad(res.path), axis=-1),
+                               rtol=1e-12)
+    np.testing.assert_allclose(res.step_size[1:], np.linalg.norm(np.diff(res.path, axis=0), axis=-1),
+                               rtol=1e-12)
+    assert np.all(res.step_size[0] == 0)
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS])
+def test_numpy_and_torch_agree(name):
+    pytest.importorskip("torch")
+    starts = np.array([[-1.5, 2.5], [1.8, 2.0]])
+    opt = make_optimizer(name)
+    a = run(ROSEN, opt, starts, 200, backend="numpy", noise=0.5, seed=3)
+    b = run(ROSEN, opt, starts, 200, backend="torch", device="cpu", noise=0.5, seed=3)
+    np.testing.assert_array_equal(a.diverged_at, b.diverged_at)
+    np.testing.assert_allclose(a.path, b.path, rtol=1e-9, atol=1e-9)
+
+
+def test_float32_runs_in_float32(backend):
+    name, device = backend
+    res = run(BOWL, "adam", [[-2.5, 2.0]], 100, backend=name, device=device, dtype="float32")
+    ref = run(BOWL, "adam", [[-2.5, 2.0]], 100, backend=name, device=device)
+    assert res.path.dtype == np.float32
+    np.testing.assert_allclose(res.path, ref.path, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop", "lion", "adafactor"])
+def test_per_trajectory_lr_equals_separate_runs(name):
+    lrs = np.array([1e-3, 3e-3, 1e-2, 3e-2])
+    start = np.array([-1.5, 2.5])
+    sweep = run(ROSEN, make_optimizer(name, lr=lrs), start, 150)
+    assert sweep.path.shape == (151, 4, 2)
+    for i, lr in enumerate(lrs):
+        one = run(ROSEN, make_optimizer(name, lr=float(lr)), start, 150)
+        np.testing.assert_allclose(sweep.path[:, i], one.path[:, 0], rtol=1e-13, atol=1e-15)
+
+
+def test_per_trajectory_arrays_for_several_hyperparameters():
+    n = 16
+    rng = np.random.default_rng(0)
+    lr, b1 = 10 ** rng.uniform(-3, -1, n), rng.uniform(0.5, 0.99, n)
+    sweep = run(BOWL, make_optimizer("adam", lr=lr, beta1=b1), [-2.5, 2.0], 100)
+    for i in (0, 7, 15):
+        one = run(BOWL, make_optimizer("adam", lr=float(lr[i]), beta1=float(b1[i])), [-2.5, 2.0], 100)
+        np.testing.assert_allclose(sweep.path[:, i], one.path[:, 0], rtol=1e-13, atol=1e-15)
+
+
+def test_sgd_momentum_array_with_zeros_matches_plain_sgd():
+    """torch skips the momentum buffer when momentum is 0; so must a per-trajectory array."""
+    opt = make_optimizer("sgd", lr=0.01, momentum=np.array([0.0, 0.9]), dampening=0.5)
+    res = run(BOWL, opt, [-2.5, 2.0], 60)
+    plain = run(BOWL, make_optimizer("sgd", lr=0.01, dampening=0.5), [-2.5, 2.0], 60)
+    np.testing.assert_allclose(res.path[:, 0], plain.path[:, 0], rtol=1e-14)
+
+
+def test_divergence_freezes_only_the_bad_trajectories():
+    # Gradient descent on the bowl is stable iff lr < 2 / max curvature = 0.2.
+    lrs = np.array([0.05, 0.25, 0.15, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = run(BOWL, make_optimizer("sgd", lr=lrs), [-2.5, 2.0], 400, limit=1e3)
+    assert res.diverged_at[0] == -1 and res.diverged_at[2] == -1
+    assert res.diverged_at[1] > 0 and res.diverged_at[3] > 0
+    assert res.diverged_at[3] < res.diverged_at[1]  # the larger step blows up sooner
+    for i in (1, 3):
+        d = res.diverged_at[i]
+        assert np.all(np.abs(res.path[d - 1, i]) <= 1e3)
+        assert np.all(res.path[d:, i] == res.path[d - 1, i])  # frozen at the last good point
+        assert np.all(res.step_size[d:, i] == 0)
+    assert np.all(np.isfinite(res.path)) and np.all(np.isfinite(res.loss))
+    assert np.linalg.norm(res.path[-1, 0]) < 1e-3  # the stable ones converge
+
+
+def test_overflow_to_inf_is_caught_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = run(ROSEN, make_optimizer("sgd", lr=0.1), [-1.5, 2.5], 100)
+    assert res.diverged_at[0] > 0
+    assert np.all(np.isfinite(res.path)) and np.all(np.isfinite(res.loss))
+
+
+def test_escape_from_an_unbounded_surface_is_marked():
+    res = run(get_landscape("saddle"), make_optimizer("sgd", lr=0.1), [-1.8, 0.05], 200, limit=100.0)
+    assert res.diverged_at[0] > 0
+    assert np.abs(res.path[-1, 0, 1]) <= 100.0
+
+
+def test_non_finite_start_at_step_zero_is_rejected():
+    with pytest.raises(ValueError, match="finite"):
+        run(ROSEN, "adam", [[np.nan, 0.0]], 10)
+
+
+def _implied_noise(res, lr):
+    """For plain SGD, w_{t+1} = w_t - lr (grad + noise): recover the noise."""
+    return -(np.diff(res.path, axis=0) / lr) - BOWL.grad(res.path[:-1])
+
+
+def test_noise_is_reproducible_and_shared_between_optimizers():
+    starts = np.array([[-2.5, 2.0], [1.0, 1.0]])
+    a = run(BOWL, make_optimizer("sgd", lr=0.01), starts, 50, noise=0.3, seed=7)
+    b = run(BOWL, make_optimizer("sgd", lr=0.01), starts, 50, noise=0.3, seed=7)
+    c = run(BOWL, make_optimizer("sgd", lr=0.01), starts, 50, noise=0.3, seed=8)
+    np.testing.assert_array_equal(a.path, b.path)
+    assert not np.allclose(a.path, c.path)
+    # the momentum optimizer with beta = 0 is SGD; it must see the same noise stream
+    m = run(BOWL, make_optimizer("momentum", lr=0.02, momentum=0.0), starts, 50, noise=0.3, seed=7)
+    np.testing.assert_allclose(_implied_noise(a, 0.01), _implied_noise(m, 0.02), atol=1e-9)
+    xi = _implied_noise(a, 0.01) / 0.3
+    assert abs(xi.mean()) < 0.2 and 0.8 < xi.std() < 1.2
+
+
+def test_run_many_shares_starts_and_noise():
+    results = run_many(BOWL, ["sgd", make_optimizer("adam", label="Adam fast", lr=0.1)],
+                       [[-2.5, 2.0]], 30, noise=0.1, seed=1)
+    assert [r.label for r in results] == ["SGD", "Adam fast"]
+    assert all(r.settings["seed"] == 1 for r in results)
+
+
+@requires_torch
+@pytest.mark.parametrize(("name", "params", "torch_sched"), [
+    ("step", {"step_size": 7, "gamma": 0.5}, ("StepLR", {"step_size": 7, "gamma": 0.5})),
+    ("exponential", {"gamma": 0.97}, ("ExponentialLR", {"gamma": 0.97})),
+    ("cosine", {"min_factor": 0.1}, ("CosineAnnealingLR", {"T_max": 40, "eta_min": 0.1})),
+])
+def test_schedules_match_torch_lr_scheduler(name, params, torch_sched):
+    import torch
+
+    p = torch.zeros(2, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=1.0)
+    sched = getattr(torch.optim.lr_scheduler, torch_sched[0])(opt, **torch_sched[1])
+    expected = []
+    for _ in range(40):
+        expected.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    np.testing.assert_allclose(make_schedule(name, **params).factors(40), expected, rtol=1e-12)
+
+
+def test_warmup_cosine_by_hand():
+    f = make_schedule("warmup_cosine", warmup=4, min_factor=0.0).factors(8)
+    np.testing.assert_allclose(f[:4], [0.25, 0.5, 0.75, 1.0])
+    # then cosine from 1 over the remaining 4 steps: epochs 0..3 of a period of 4
+    np.testing.assert_allclose(f[4:], (1 + np.cos(np.pi * np.arange(4) / 4)) / 2)
+
+
+def test_schedule_scales_the_sgd_step():
+    sched = make_schedule("step", step_size=10, gamma=0.1)
+    res = run(BOWL, make_optimizer("sgd", lr=0.01), [-2.5, 2.0], 20, schedule=sched)
+    g = BOWL.grad(res.path[:-1, 0])
+    implied_lr = -np.diff(res.path[:, 0], axis=0)[:, 0] / g[:, 0]
+    np.testing.assert_allclose(implied_lr, [0.01] * 10 + [0.001] * 10, rtol=1e-10)
+    assert res.lr_factor.shape == (20,)
+    same = run(BOWL, "sgd", [-2.5, 2.0], 20, schedule={"name": "step", "step_size": 10, "gamma": 0.1})
+    no_sched = run(BOWL, "sgd", [-2.5, 2.0], 20, schedule="constant")
+    assert not np.allclose(same.path, no_sched.path)
+
+
+@pytest.mark.parametrize(("record", "expected"), [("all", 31), ("final", 2), (10, 4), (7, 6)])
+def test_record_modes(record, expected):
+    res = run(BOWL, "adam", [-2.5, 2.0], 30, record=record)
+    full = run(BOWL, "adam", [-2.5, 2.0], 30)
+    assert res.path.shape == (expected, 1, 2)
+    assert res.step[-1] == 30 and res.step[0] == 0
+    np.testing.assert_array_equal(res.path, full.path[res.step])
+
+
+def test_zero_steps():
+    res = run(BOWL, "adam", [-2.5, 2.0], 0)
+    assert res.path.shape == (1, 1, 2)
+
+
+def test_one_start_broadcasts_over_a_sweep_and_mismatches_are_explained():
+    res = run(BOWL, make_optimizer("adam", lr=np.full(5, 0.01)), [-2.5, 2.0], 5)
+    assert res.path.shape == (6, 5, 2)
+    with pytest.raises(ValueError, match="3 start points but a per-trajectory array has 5"):
+        run(BOWL, make_optimizer("adam", lr=np.full(5, 0.01)), np.zeros((3, 2)), 5)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: make_optimizer("adamm"), "Unknown optimizer 'adamm'. Available: sgd"),
+    (lambda: make_optimizer("adam", beta1=1.0), r"beta1 \(β₁\) got 1.0; allowed: 0 ≤ beta1 < 1"),
+    (lambda: make_optimizer("adam", lr=-1), "lr"),
+    (lambda: make_optimizer("adam", lr=np.array([0.1, -0.1])), "per-trajectory"),
+    (lambda: make_optimizer("adam", lr=np.zeros((2, 2)) + 0.1), "1-D array"),
+    (lambda: make_optimizer("adam", momentum=0.9), "unknown parameter.*momentum.*allowed: lr"),
+    (lambda: make_optimizer("adam", amsgrad="yes"), "True or False"),
+    (lambda: make_optimizer("adam", lr=np.ones(3), beta1=np.full(4, 0.9)), "different lengths"),
+    (lambda: make_optimizer("lookahead", base="nope"), "unknown base 'nope'"),
+    (lambda: make_optimizer("lookahead", k=0), "k"),
+    (lambda: make_optimizer("adam", lr=float("nan")), "lr"),
+    (lambda: run(BOWL, "adam", np.zeros((3, 3)), 5), r"shape \(N, 2\)"),
+    (lambda: run(BOWL, "adam", [0, 0], -1), "steps"),
+    (lambda: run(BOWL, "adam", [0, 0], 2.5), "steps"),
+    (lambda: run(BOWL, "adam", [0, 0], 5, backend="jax"), "Unknown backend 'jax'"),
+    (lambda: run(BOWL, "adam", [0, 0], 5, dtype="float16"), "Unknown dtype"),
+    (lambda: run(BOWL, "adam", [0, 0], 5, device="cuda"), "CPU only"),
+    (lambda: run(BOWL, "adam", [0, 0], 5, noise=-1.0), "noise"),
+    (lambda: run(BOWL, "adam", [0, 0], 5, record=0), "record"),
+    (lambda: run(BOWL, "adam", [0, 0], 5, schedule="sawtooth"), "Unknown schedule"),
+    (lambda: make_schedule("step", gamma=2.0), "gamma"),
+])
+def test_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_torch_device_errors_are_clear():
+    pytest.importorskip("torch")
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            run(BOWL, "adam", [0, 0], 5, backend="torch", device="cuda")
+    res = run(BOWL, "adam", [[-2.5, 2.0]], 5, backend="torch", device="auto")
+    assert res.settings["device"] in ("cpu", "cuda", "mps")
+
+
+def test_hyperparameters_accept_torch_and_numpy_scalars():
+    pytest.importorskip("torch")
+    import torch
+
+    a = make_optimizer("adam", lr=np.float64(0.01), beta1=torch.tensor(0.8))
+    assert a.hyperparams["lr"] == 0.01 and abs(a.hyperparams["beta1"] - 0.8) < 1e-7
+    b = make_optimizer("adam", lr=torch.tensor([0.01, 0.02]))
+    assert isinstance(b.hyperparams["lr"], np.ndarray)

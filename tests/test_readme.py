@@ -1,0 +1,43 @@
+"""The README stays true: its generated tables match the registries and its example runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_generated_tables_are_current():
+    out = subprocess.run([sys.executable, "scripts/gen_readme.py", "--check"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_every_registered_name_is_listed():
+    from landscapes import LANDSCAPES
+    from optim_core import OPTIMIZERS
+
+    text = (ROOT / "README.md").read_text()
+    for name in [*OPTIMIZERS, *LANDSCAPES]:
+        assert f"| `{name}` |" in text
+
+
+def test_python_example_runs_as_written(capsys):
+    code = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # our own README, not user input
+    assert namespace["res"].path.shape == (501, 2, 2)
+    assert namespace["sweep"].path.shape == (2, 1024, 2)
+    assert "Momentum" in capsys.readouterr().out
+
+
+def test_quick_start_has_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    quick = text.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert "make run" in quick and "make test" in quick
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^run:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert "make test" in (ROOT / ".ci" / "run").read_text()

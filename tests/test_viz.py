@@ -1,0 +1,54 @@
+"""Figures: built from results, with only finite numbers, diverged paths cut and marked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from landscapes import LANDSCAPES, get_landscape
+from optim_core import make_optimizer, run
+from viz import contour_figure, loss_figure, surface_grid
+
+
+def _numbers(fig):
+    for trace in fig.data:
+        for attr in ("x", "y", "z"):
+            values = getattr(trace, attr, None)
+            if values is not None:
+                yield np.asarray(values, dtype=float)
+
+
+@pytest.mark.parametrize("name", list(LANDSCAPES))
+def test_every_surface_draws_with_finite_numbers(name):
+    land = get_landscape(name)
+    res = run(land, "adam", [land.start], 50)
+    fig = contour_figure(land, [res], resolution=60)
+    assert all(np.all(np.isfinite(v)) for v in _numbers(fig))
+    assert fig.data[0].type == "contour"
+
+
+def test_diverged_path_is_cut_and_marked():
+    land = get_landscape("quadratic")
+    res = run(land, make_optimizer("sgd", lr=np.array([0.05, 1.0])), land.start, 100, limit=1e3)
+    d = int(res.diverged_at[1])
+    assert d > 0
+    fig = contour_figure(land, [res], resolution=40)
+    paths = [t for t in fig.data if getattr(t, "mode", None) == "lines+markers"]
+    assert len(paths[0].x) == 101 and len(paths[1].x) == d
+    marks = [t for t in fig.data if getattr(t, "mode", None) == "markers+text"]
+    assert len(marks) == 1 and f"step {d}" in marks[0].text[0]
+    assert all(np.all(np.isfinite(v)) for v in _numbers(fig))
+    assert all(np.all(np.isfinite(v)) for v in _numbers(loss_figure([res])))
+
+
+def test_log_contours_follow_the_surface_hint():
+    rosen = get_landscape("rosenbrock")
+    z = contour_figure(rosen, resolution=40).data[0].z
+    _, _, raw = surface_grid(rosen, 40)
+    assert np.nanmax(z) < 6 < np.nanmax(raw)  # log10 of values up to ~2500
+
+
+def test_loss_axis_is_log_only_for_positive_losses():
+    assert loss_figure([run(get_landscape("booth"), "adam", [[-8.0, -6.0]], 20)]).layout.yaxis.type == "log"
+    saddle = get_landscape("saddle")
+    assert loss_figure([run(saddle, "adam", [[0.1, 1.0]], 20)]).layout.yaxis.type == "linear"
