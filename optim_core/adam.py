@@ -34,10 +34,10 @@ def adam_step(g, s, p, hp, t, xp):
     v_max = xp.maximum(s.v_max, v) if hp["amsgrad"] else s.v_max
     v_used = v_max if hp["amsgrad"] else v
     if not hp["bias_correction"]:
-        return p - lr * (m / (xp.sqrt(v_used) + eps)), AdamState(m, v, v_max)
+        return p - lr * m / (xp.sqrt(v_used) + eps), AdamState(m, v, v_max)
     step_size = lr / (1 - b1**t)
     denom = xp.sqrt(v_used) / (1 - b2**t) ** 0.5 + eps
-    return p - step_size * (m / denom), AdamState(m, v, v_max)
+    return p + (-step_size * m) / denom, AdamState(m, v, v_max)
 
 
 _ADAM_PARAMS = (c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-8))
@@ -107,8 +107,8 @@ def nadam_step(g, s, p, hp, t, xp):
     m = lerp(s.m, g, 1 - b1, xp)
     v = s.v * b2 + (1 - b2) * g * g
     denom = xp.sqrt(v / (1 - b2**t)) + hp["eps"]
-    p = p + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
-    p = p + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
+    p = p + ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g) / denom
+    p = p + ((-lr * mu_next / (1.0 - mu_product * mu_next)) * m) / denom
     return p, NAdamState(m, v, mu_product)
 
 
@@ -191,7 +191,7 @@ def adamax_step(g, s, p, hp, t, xp):
     g = coupled_decay(g, p, hp["weight_decay"])
     m = lerp(s.m, g, 1 - b1, xp)
     u = maximum(s.u * hp["beta2"], xp.abs(g) + hp["eps"], xp)
-    return p - lr / (1 - b1**t) * (m / u), AdamaxState(m, u)
+    return p + (-(lr / (1 - b1**t)) * m) / u, AdamaxState(m, u)
 
 
 ADAMAX = OptimizerSpec(

@@ -33,7 +33,7 @@ def rmsprop_step(g, s, p, hp, t, xp):
     else:
         avg = xp.sqrt(sq) + hp["eps"]
     if is_scalar(mu) and mu == 0:
-        return p - lr * (g / avg), RMSPropState(sq, ga, s.buf)
+        return p + (-lr * g) / avg, RMSPropState(sq, ga, s.buf)
     buf = s.buf * mu + g / avg
     return p - lr * buf, RMSPropState(sq, ga, buf)
 
@@ -76,7 +76,7 @@ def adagrad_step(g, s, p, hp, t, xp):
     g = coupled_decay(g, p, hp["weight_decay"])
     clr = hp["lr"] / (1 + (t - 1) * hp["lr_decay"])
     total = s.sum + g * g
-    return p - clr * (g / (xp.sqrt(total) + hp["eps"])), AdagradState(total)
+    return p + (-clr * g) / (xp.sqrt(total) + hp["eps"]), AdagradState(total)
 
 
 ADAGRAD = OptimizerSpec(

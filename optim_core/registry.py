@@ -6,8 +6,9 @@ An optimizer is a pair of pure functions over arrays of shape (N, 2) (N trajecto
 * ``step(grads, state, params, hp, t, xp) -> (params, state)``: step ``t`` (1-based).
 
 ``step`` returns the new parameters rather than an additive update (as optax's ``update``
-does): it lets each rule follow its reference's order of floating-point operations, so that
-paths agree with torch.optim to round-off. ``hp`` maps hyperparameter names to Python
+does): it lets each rule follow its reference's order of floating-point operations (torch's
+``addcdiv_(a, b, value=v)`` rounds ``p + (v * a) / b``, ``addcmul_`` ``p + (v * a) * b``), so
+that paths agree with torch.optim to round-off. ``hp`` maps hyperparameter names to Python
 floats / bools or arrays of shape (N, 1); ``hp["lr"]`` already includes the schedule.
 """
 
