@@ -29,10 +29,19 @@ class SurfaceSpec:
     log_contours: bool = False
     smooth: bool = True
 
+    def __post_init__(self):
+        if any(p.per_trajectory for p in self.params):
+            raise ValueError(f"surface '{self.name}': parameters take one value (per_trajectory=False)")
+
     def build(self, **params) -> Landscape:
         """The :class:`Landscape` for these parameter values (defaults for the rest)."""
         values = validate_params(self.params, params, f"surface '{self.name}'")
         return _build(self, tuple(sorted(values.items())))
+
+
+def _param(*args, **kwargs) -> ParamSpec:
+    """A surface parameter: one value per surface (it shapes the contour for every path)."""
+    return ParamSpec(*args, per_trajectory=False, **kwargs)
 
 
 @lru_cache(maxsize=128)
@@ -62,7 +71,7 @@ SURFACES: tuple[SurfaceSpec, ...] = (
         latex=r"f(x,y) = (1-x)^2 + b\,(y-x^2)^2",
         bounds=((-2.0, 2.0), (-1.0, 3.0)), start=(-1.5, 2.5),
         minima=((1.0, 1.0),), min_value=0.0, log_contours=True,
-        params=(ParamSpec("b", "b", 100.0, 1.0, 1000.0, log=True,
+        params=(_param("b", "b", 100.0, 1.0, 1000.0, log=True,
                           help="Steepness of the valley walls"),),
         description="A curved, flat-bottomed valley: finding it is easy, following it is hard.",
     ),
@@ -82,9 +91,9 @@ SURFACES: tuple[SurfaceSpec, ...] = (
         bounds=((-4.0, 4.0), (-4.0, 4.0)), start=(-3.5, 1.5),
         minima=((0.0, 0.0),), min_value=0.0,
         params=(
-            ParamSpec("kappa", "κ", 100.0, 1.0, 1000.0, log=True,
+            _param("kappa", "κ", 100.0, 1.0, 1000.0, log=True,
                       help="Condition number: ratio of the steepest to the flattest curvature"),
-            ParamSpec("angle", "θ", 0.0, -90.0, 90.0,
+            _param("angle", "θ", 0.0, -90.0, 90.0,
                       help="Rotation of the valley in degrees; per-coordinate methods "
                            "(RMSProp, Adam) lose their edge when it is not 0"),
         ),
@@ -173,8 +182,8 @@ SURFACES: tuple[SurfaceSpec, ...] = (
         bounds=((-3.0, 3.0), (-3.0, 3.0)), start=(-2.5, 2.0),
         minima=((0.0, 0.0),), min_value=0.0,
         params=(
-            ParamSpec("a", "a", 1.0, 0.01, 100.0, log=True, help="Curvature along x"),
-            ParamSpec("c", "c", 10.0, 0.01, 100.0, log=True, help="Curvature along y"),
+            _param("a", "a", 1.0, 0.01, 100.0, log=True, help="Curvature along x"),
+            _param("c", "c", 10.0, 0.01, 100.0, log=True, help="Curvature along y"),
         ),
         description="The textbook bowl: gradient descent is stable for α < 2 / max(a, c).",
     ),
@@ -184,7 +193,7 @@ SURFACES: tuple[SurfaceSpec, ...] = (
         latex=r"f = 1 - \exp\!\left(-\frac{x^2 + y^2}{2w^2}\right)",
         bounds=((-4.0, 4.0), (-4.0, 4.0)), start=(3.0, 2.0),
         minima=((0.0, 0.0),), min_value=0.0,
-        params=(ParamSpec("w", "w", 1.0, 0.2, 3.0, help="Width of the well"),),
+        params=(_param("w", "w", 1.0, 0.2, 3.0, help="Width of the well"),),
         description="A flat plateau with vanishing gradients around a single well: "
                     "plain SGD crawls, normalised methods (Adam, Lion) walk off it.",
     ),

@@ -33,9 +33,13 @@ def _compile(expr: sp.Expr) -> Node:
     if expr.is_Symbol:
         return lambda env, xp, s=expr: env[s]
     if not expr.free_symbols:
-        value = complex(expr.evalf())
+        try:
+            value = complex(expr.evalf())
+        except (TypeError, ValueError, ArithmeticError):
+            value = complex(math.nan)
         if value.imag != 0 or not math.isfinite(value.real):
-            raise FormulaError(f"The formula has an undefined value ({expr}), e.g. log(0) or 1/0.")
+            raise FormulaError(f"The formula has an undefined value ({str(expr)[:60]}), "
+                               "e.g. log(0) or 1/0.")
         return _constant(value.real)
     if expr.is_Add:
         parts = [_compile(a) for a in expr.args]

@@ -4,8 +4,9 @@ User text is never passed to ``eval``, ``exec``, ``sympify`` or ``parse_expr``. 
 parsed by :func:`ast.parse` in ``eval`` mode and walked node by node; only the node types
 and names below are accepted and each one builds its SymPy object directly. The only symbols
 are ``x`` and ``y`` (made here, never from user text); declared parameters become numbers.
-Powers of two numbers are computed in floating point, so integer towers such as
-``9**9**9**9`` fail fast with "too large" instead of hanging exact arithmetic.
+Every constant subexpression is also computed in floating point as it is built, so
+``9**9**9**9`` or ``exp(exp(exp(100)))`` fail fast with "too large" instead of hanging
+exact arithmetic. ``^`` means power, as in written math.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ FUNCTIONS = {
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
 VARIABLES = {"x": X, "y": Y}
 
-_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 _ALLOWED_TEXT = (
     "numbers, x, y, + - * / ** (or ^), parentheses, the constants pi and e, "
     f"and the functions {', '.join(sorted(FUNCTIONS))}"
@@ -45,8 +45,6 @@ class FormulaError(ValueError):
 
 def _number(value: float | int) -> sp.Expr:
     """A SymPy number: small integers stay exact (clean LaTeX), everything else is a Float."""
-    if isinstance(value, bool):
-        raise FormulaError("True/False are not numbers here.")
     if not math.isfinite(value):
         raise FormulaError("A number in the formula is too large (overflow).")
     if float(value).is_integer() and abs(value) < _MAX_EXACT_INT:
@@ -54,29 +52,53 @@ def _number(value: float | int) -> sp.Expr:
     return sp.Float(float(value))
 
 
-def _fold_power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
-    """``base**exponent`` with numeric operands computed in floats (no exact integer towers)."""
-    if base.is_Number and exponent.is_Number:
-        try:
-            value = float(base) ** float(exponent)
-        except (OverflowError, ZeroDivisionError) as exc:
-            raise FormulaError(f"Cannot compute {base}**{exponent}: {exc}.") from None
-        if isinstance(value, complex):
-            raise FormulaError(f"{base}**{exponent} is not a real number.")
-        return _number(value)
-    if exponent.is_Number and abs(float(exponent)) > MAX_EXPONENT:
-        raise FormulaError(f"Exponents are limited to ±{MAX_EXPONENT}; got {exponent}.")
-    return sp.Pow(base, exponent)
+def _float(compute, what: str) -> float:
+    """Run a float computation on constants; overflow and domain errors become FormulaError."""
+    try:
+        value = compute()
+    except OverflowError:
+        raise FormulaError(f"{what} is too large (overflow).") from None
+    except (ValueError, ZeroDivisionError):
+        raise FormulaError(f"{what} is undefined (e.g. log or sqrt of a negative number, "
+                           "or a division by zero).") from None
+    if isinstance(value, complex):
+        raise FormulaError(f"{what} is not a real number.")
+    if not math.isfinite(value):
+        raise FormulaError(f"{what} is too large (overflow).")
+    return float(value)
+
+
+_FLOAT_FUNCTIONS = {
+    "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log,
+    "sqrt": math.sqrt, "abs": abs, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh,
+    "atan": math.atan, "arctan": math.atan,
+}
+_FLOAT_OPS = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a**b,
+}
+_SYMPY_OPS = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b, ast.Pow: sp.Pow,
+}
+
+# A built node: its SymPy expression, and its float value when it contains no variable.
+Built = tuple[sp.Expr, float | None]
 
 
 class _Builder:
-    """Walks a whitelisted AST and builds the SymPy expression."""
+    """Walks a whitelisted AST and builds the SymPy expression.
+
+    Every constant subexpression is also computed in floating point as it is built, so a
+    constant that overflows or leaves its domain (``exp(exp(exp(100)))``, ``log(-1)``) is
+    rejected at once, and no exact arithmetic ever runs on huge numbers.
+    """
 
     def __init__(self, params: dict[str, float]):
         self.params = params
         self.nodes = 0
 
-    def build(self, node: ast.AST, depth: int = 0) -> sp.Expr:
+    def build(self, node: ast.AST, depth: int = 0) -> Built:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise FormulaError(f"The formula is too long: at most {MAX_NODES} parts.")
@@ -87,65 +109,72 @@ class _Builder:
             raise FormulaError(
                 f"'{type(node).__name__}' is not allowed in a formula. Allowed: {_ALLOWED_TEXT}."
             )
-        return method(node, depth + 1)
+        return method(node, depth)
 
-    def _Expression(self, node: ast.Expression, depth: int) -> sp.Expr:
-        return self.build(node.body, depth)
+    def _Expression(self, node: ast.Expression, depth: int) -> Built:
+        return self.build(node.body, depth + 1)
 
-    def _Constant(self, node: ast.Constant, depth: int) -> sp.Expr:
+    def _Constant(self, node: ast.Constant, depth: int) -> Built:
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise FormulaError(f"Only real numbers are allowed as constants, not {node.value!r}.")
-        return _number(node.value)
+        value = _float(lambda: float(node.value), "A number in the formula")
+        return _number(node.value if isinstance(node.value, float) else int(node.value)), value
 
-    def _Name(self, node: ast.Name, depth: int) -> sp.Expr:
+    def _Name(self, node: ast.Name, depth: int) -> Built:
         name = node.id
         if name in VARIABLES:
-            return VARIABLES[name]
+            return VARIABLES[name], None
         if name in CONSTANTS:
-            return CONSTANTS[name]
+            return CONSTANTS[name], float(CONSTANTS[name])
         if name in self.params:
-            return _number(self.params[name])
+            value = float(self.params[name])
+            return _number(value), value
         if name in FUNCTIONS:
             raise FormulaError(f"'{name}' is a function: write {name}(...).")
         allowed = ", ".join(sorted([*VARIABLES, *CONSTANTS, *self.params]))
         raise FormulaError(f"Unknown name '{name}'. Allowed names: {allowed}.")
 
-    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> sp.Expr:
-        operand = self.build(node.operand, depth)
-        if isinstance(node.op, ast.USub):
-            return -operand
+    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Built:
+        if not isinstance(node.op, ast.USub | ast.UAdd):
+            raise FormulaError(f"The operator '{type(node.op).__name__}' is not allowed.")
+        expr, value = self.build(node.operand, depth + 1)
         if isinstance(node.op, ast.UAdd):
-            return operand
-        raise FormulaError(f"The operator '{type(node.op).__name__}' is not allowed.")
+            return expr, value
+        return -expr, (None if value is None else -value)
 
-    def _BinOp(self, node: ast.BinOp, depth: int) -> sp.Expr:
-        if not isinstance(node.op, _BINOPS + (ast.BitXor,)):
-            raise FormulaError(
-                f"The operator '{type(node.op).__name__}' is not allowed; use + - * / **."
-            )
-        left = self.build(node.left, depth)
-        right = self.build(node.right, depth)
-        if isinstance(node.op, ast.Pow | ast.BitXor):
-            return _fold_power(left, right)
-        if isinstance(node.op, ast.Div) and right.is_zero:
+    def _BinOp(self, node: ast.BinOp, depth: int) -> Built:
+        op = type(node.op)
+        if op not in _SYMPY_OPS:
+            raise FormulaError(f"The operator '{op.__name__}' is not allowed; use + - * / **.")
+        # a chain a + b + c + ... nests to the left; only the right operand counts as deeper
+        left, lv = self.build(node.left, depth + (op is ast.Pow))
+        right, rv = self.build(node.right, depth + 1)
+        if op is ast.Pow and right.is_Number and abs(float(right)) > MAX_EXPONENT:
+            raise FormulaError(f"Exponents are limited to ±{MAX_EXPONENT}; got {right}.")
+        if op is ast.Div and rv == 0:
             raise FormulaError("Division by zero in the formula.")
-        ops = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
-               ast.Div: lambda a, b: a / b}
-        result = ops[type(node.op)](left, right)
-        if result.is_Number and not math.isfinite(float(result)):
-            raise FormulaError("A number in the formula is too large (overflow).")
-        return result
+        if lv is None or rv is None:
+            return _SYMPY_OPS[op](left, right), None
+        value = _float(lambda: _FLOAT_OPS[op](lv, rv), "A constant in the formula")
+        if left.is_Number and right.is_Number and (op is ast.Pow or not (
+                left.is_Integer and right.is_Integer and op is not ast.Div)):
+            return _number(value), value  # computed in floats: no exact towers
+        return _SYMPY_OPS[op](left, right), value
 
-    def _Call(self, node: ast.Call, depth: int) -> sp.Expr:
+    def _Call(self, node: ast.Call, depth: int) -> Built:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            name = node.func.id if isinstance(node.func, ast.Name) else "this call"
+            name = f"'{node.func.id}'" if isinstance(node.func, ast.Name) else "this call"
             raise FormulaError(
-                f"Unknown function '{name}'. Allowed: {', '.join(sorted(FUNCTIONS))}."
+                f"Unknown function {name}. Allowed functions, called by name: "
+                f"{', '.join(sorted(FUNCTIONS))}."
             )
+        name = node.func.id
         if node.keywords or len(node.args) != 1:
-            raise FormulaError(f"{node.func.id}() takes exactly one argument.")
-        arg = self.build(node.args[0], depth)
-        return FUNCTIONS[node.func.id](arg)
+            raise FormulaError(f"{name}() takes exactly one argument.")
+        arg, value = self.build(node.args[0], depth + 1)
+        if value is not None:
+            value = _float(lambda: _FLOAT_FUNCTIONS[name](value), f"{name}({arg})")
+        return FUNCTIONS[name](arg), value
 
 
 def parse_formula(text: str, params: dict[str, float] | None = None) -> sp.Expr:
@@ -162,12 +191,12 @@ def parse_formula(text: str, params: dict[str, float] | None = None) -> sp.Expr:
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"The formula is too long: {len(text)} characters, at most {MAX_LENGTH}.")
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = ast.parse(text.replace("^", "**"), mode="eval")  # ^ is a power, as in math
     except SyntaxError as exc:
         raise FormulaError(f"The formula is not valid: {exc.msg} (column {exc.offset}).") from None
     except (ValueError, RecursionError, MemoryError):
         raise FormulaError("The formula could not be read.") from None
-    expr = _Builder(dict(params or {})).build(tree)
+    expr, _ = _Builder(dict(params or {})).build(tree)
     if not expr.free_symbols <= {X, Y}:
         raise FormulaError("The formula may use only x and y as variables.")
     return expr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -104,14 +105,18 @@ def from_formula(
     The text is parsed safely (see :mod:`landscapes.formula`); the gradient is exact (SymPy).
     Raises ``ValueError`` with a message saying what was wrong and what is allowed.
     """
-    (x0, x1), (y0, y1) = bounds
-    if not (x0 < x1 and y0 < y1):
-        raise ValueError(f"Bounds must be increasing ((xmin, xmax), (ymin, ymax)); got {bounds}.")
+    try:
+        (x0, x1), (y0, y1) = ((float(lo), float(hi)) for lo, hi in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(f"Bounds must be ((xmin, xmax), (ymin, ymax)); got {bounds!r}.") from None
+    if not (all(math.isfinite(v) for v in (x0, x1, y0, y1)) and x0 < x1 and y0 < y1):
+        raise ValueError("Bounds must be finite and increasing: ((xmin, xmax), (ymin, ymax)) "
+                         f"with xmin < xmax and ymin < ymax; got {bounds!r}.")
     expr = parse_formula(text)
     if start is None:
         start = (x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0))
     return Landscape(
         name=name, title=title or f"f(x, y) = {text.strip()}", expr=expr,
-        bounds=((float(x0), float(x1)), (float(y0), float(y1))), start=start,
-        description="A surface typed as a formula.",
+        bounds=((x0, x1), (y0, y1)), start=start, description="A surface typed as a formula.",
+        smooth=False,  # a typed kink (|x|, a cone tip) gets the subgradient 0 instead of 0/0
     )

@@ -18,7 +18,7 @@ class AdamState(NamedTuple):
 
 def adam_init(p, hp, xp) -> AdamState:
     z = xp.zeros_like(p)
-    return AdamState(z, z, z)
+    return AdamState(z, z, z if hp.get("amsgrad") else None)
 
 
 def adam_step(g, s, p, hp, t, xp):

@@ -91,6 +91,9 @@ def _hp_on_backend(hyperparams: dict[str, Any], be: Backend) -> dict[str, Any]:
 
 
 def _tree_where(mask, new, old, xp):
+    """``where`` over a (nested) NamedTuple state; ``None`` fields (unused) stay ``None``."""
+    if new is None:
+        return None
     if isinstance(new, tuple):
         return type(new)(*(_tree_where(mask, a, b, xp) for a, b in zip(new, old, strict=True)))
     return xp.where(mask, new, old)
@@ -183,10 +186,10 @@ def _loop(landscape, opt: Optimizer, be: Backend, starts: np.ndarray, steps: int
         p = be.asarray(starts)
         f, g = landscape.value_and_grad(p)
         alive = _ok(p, f, g, limit, xp)
+        all_alive = bool(xp.all(alive))
         diverged_at = xp.where(alive, -1, 0)
         state = opt.init(p, hp, xp)
-        step_len = xp.zeros_like(f)
-        _store(0, slot, p, f, g, step_len, rec_path, rec_loss, rec_gnorm, rec_step, xp)
+        _store(0, slot, p, f, g, xp.zeros_like(f), rec_path, rec_loss, rec_gnorm, rec_step, xp)
         for t in range(1, steps + 1):
             g_used = g
             if noisy:
@@ -194,15 +197,20 @@ def _loop(landscape, opt: Optimizer, be: Backend, starts: np.ndarray, steps: int
             hp_t = hp if factors[t - 1] == 1.0 else {**hp, "lr": lr * float(factors[t - 1])}
             p_new, state_new = opt.step(g_used, state, p, hp_t, t, xp)
             f_new, g_new = landscape.value_and_grad(p_new)
-            ok = alive & _ok(p_new, f_new, g_new, limit, xp)
-            diverged_at = xp.where(alive & ~ok, t, diverged_at)
-            alive = ok
-            mask = alive[:, None]
-            step_len = xp.where(alive, _norm(p_new - p, xp), 0.0)
-            p = xp.where(mask, p_new, p)
-            f = xp.where(alive, f_new, f)
-            g = xp.where(mask, g_new, g)
-            state = _tree_where(mask, state_new, state, xp)
+            ok = _ok(p_new, f_new, g_new, limit, xp)
+            if all_alive and bool(xp.all(ok)):  # fast path: nothing to freeze
+                step_len = _norm(p_new - p, xp) if t in slot else None
+                p, f, g, state = p_new, f_new, g_new, state_new
+            else:
+                ok = alive & ok
+                diverged_at = xp.where(alive & ~ok, t, diverged_at)
+                alive, all_alive = ok, False
+                mask = alive[:, None]
+                step_len = xp.where(alive, _norm(p_new - p, xp), 0.0) if t in slot else None
+                p = xp.where(mask, p_new, p)
+                f = xp.where(alive, f_new, f)
+                g = xp.where(mask, g_new, g)
+                state = _tree_where(mask, state_new, state, xp)
             if t in slot:
                 _store(t, slot, p, f, g, step_len, rec_path, rec_loss, rec_gnorm, rec_step, xp)
 
@@ -216,8 +224,10 @@ def _norm(v, xp):
 
 
 def _ok(p, f, g, limit, xp):
-    return (xp.all(xp.isfinite(p), axis=-1) & xp.all(xp.abs(p) <= limit, axis=-1)
-            & xp.isfinite(f) & xp.all(xp.isfinite(g), axis=-1))
+    """Finite point inside the box, finite value and gradient (column-wise: cheaper than
+    reductions over the last axis). ``|nan| <= limit`` is false, so NaN points fail too."""
+    return ((xp.abs(p[:, 0]) <= limit) & (xp.abs(p[:, 1]) <= limit) & xp.isfinite(f)
+            & xp.isfinite(g[:, 0]) & xp.isfinite(g[:, 1]))
 
 
 def _store(t, slot, p, f, g, step_len, rec_path, rec_loss, rec_gnorm, rec_step, xp):
