@@ -174,14 +174,16 @@ w_t &\leftarrow w_{t-1} - \alpha\, \hat m_t \cdot
 )
 
 
-class AdamaxState(NamedTuple):
+class Moments(NamedTuple):
+    """First moment ``m`` and a second-moment-like ``v`` (Adamax: the infinity norm)."""
+
     m: Any
-    u: Any
+    v: Any
 
 
-def adamax_init(p, hp, xp) -> AdamaxState:
+def zero_moments(p, hp, xp) -> Moments:
     z = xp.zeros_like(p)
-    return AdamaxState(z, z)
+    return Moments(z, z)
 
 
 def adamax_step(g, s, p, hp, t, xp):
@@ -190,14 +192,14 @@ def adamax_step(g, s, p, hp, t, xp):
     lr, b1 = hp["lr"], hp["beta1"]
     g = coupled_decay(g, p, hp["weight_decay"])
     m = lerp(s.m, g, 1 - b1, xp)
-    u = maximum(s.u * hp["beta2"], xp.abs(g) + hp["eps"], xp)
-    return p + (-(lr / (1 - b1**t)) * m) / u, AdamaxState(m, u)
+    u = maximum(s.v * hp["beta2"], xp.abs(g) + hp["eps"], xp)
+    return p + (-(lr / (1 - b1**t)) * m) / u, Moments(m, u)
 
 
 ADAMAX = OptimizerSpec(
     name="adamax", title="Adamax",
     params=(c.lr(1e-2, 2e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay()),
-    init=adamax_init, step=adamax_step,
+    init=zero_moments, step=adamax_step,
     latex=r"""\begin{aligned}
 m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
 u_t \leftarrow \max(\beta_2 u_{t-1},\ |g_t| + \varepsilon)\\
@@ -206,16 +208,6 @@ w_t &\leftarrow w_{t-1} - \frac{\alpha}{1-\beta_1^t}\, \frac{m_t}{u_t}
     reference="torch.optim.Adamax (Kingma & Ba, 2015, Section 7)",
     description="Adam with the infinity norm in place of the RMS.",
 )
-
-
-class AdoptState(NamedTuple):
-    m: Any
-    v: Any
-
-
-def adopt_init(p, hp, xp) -> AdoptState:
-    z = xp.zeros_like(p)
-    return AdoptState(z, z)
 
 
 def adopt_step(g, s, p, hp, t, xp):
@@ -228,20 +220,20 @@ def adopt_step(g, s, p, hp, t, xp):
     else:
         g = coupled_decay(g, p, hp["weight_decay"])
     if t == 1:
-        return p, AdoptState(s.m, s.v + g * g)
+        return p, Moments(s.m, s.v + g * g)
     normed = g / maximum(xp.sqrt(s.v), hp["eps"], xp)
     clip = t**0.25
     normed = xp.clip(normed, min=-clip, max=clip)
     m = lerp(s.m, normed, 1 - b1, xp)
     v = s.v * b2 + (1 - b2) * g * g
-    return p - lr * m, AdoptState(m, v)
+    return p - lr * m, Moments(m, v)
 
 
 ADOPT = OptimizerSpec(
     name="adopt", title="ADOPT",
     params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(0.9999), c.eps(1e-6), c.weight_decay(),
             c.decoupled()),
-    init=adopt_init, step=adopt_step,
+    init=zero_moments, step=adopt_step,
     latex=r"""\begin{aligned}
 v_1 &= g_1^2 \ \text{(no step at } t = 1\text{)}\\
 m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\,

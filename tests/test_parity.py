@@ -12,7 +12,6 @@ import pytest
 
 from optim_core import run
 
-from .conftest import requires_torch
 from .parity_cases import (
     OPTIMIZER_CASES,
     build,
@@ -72,7 +71,6 @@ def _needs_torch(name, base):
 @pytest.mark.parametrize(("name", "base"), OPTIMIZER_CASES, ids=IDS)
 def test_matches_live_reference(name, base, salt):
     if _needs_torch(name, base):
-        requires_torch.mark.args  # noqa: B018
         pytest.importorskip("torch")
         if name in ("adopt", "lion", "lookahead"):
             pytest.importorskip("pytorch_optimizer")
