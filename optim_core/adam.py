@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import coupled_decay, decoupled_decay, lerp, maximum, where
+from .ops import coupled_decay, lerp, maximum, weight_decay, where
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -25,10 +25,7 @@ def adam_step(g, s, p, hp, t, xp):
     r"""Algorithm 1 of Kingma & Ba as torch.optim.Adam/AdamW compute it:
     :math:`\hat m/(\sqrt{\hat v}+\varepsilon)` with ε added after the bias correction."""
     lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
-    if hp["decoupled_weight_decay"]:
-        p = decoupled_decay(p, lr, hp["weight_decay"])
-    else:
-        g = coupled_decay(g, p, hp["weight_decay"])
+    g, p = weight_decay(g, p, hp)
     m = lerp(s.m, g, 1 - b1, xp)
     v = s.v * b2 + (1 - b2) * g * g
     v_max = xp.maximum(s.v_max, v) if hp["amsgrad"] else s.v_max
@@ -97,10 +94,7 @@ def nadam_init(p, hp, xp) -> NAdamState:
 def nadam_step(g, s, p, hp, t, xp):
     r"""torch.optim.NAdam: momentum schedule :math:`\mu_t = \beta_1(1 - 0.5\cdot0.96^{t\psi})`."""
     lr, b1, b2, psi = hp["lr"], hp["beta1"], hp["beta2"], hp["momentum_decay"]
-    if hp["decoupled_weight_decay"]:
-        p = decoupled_decay(p, lr, hp["weight_decay"])
-    else:
-        g = coupled_decay(g, p, hp["weight_decay"])
+    g, p = weight_decay(g, p, hp)
     mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
     mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
     mu_product = s.mu_product * mu
@@ -136,10 +130,7 @@ def radam_step(g, s, p, hp, t, xp):
     r"""torch.optim.RAdam: rectify the adaptive step when the variance estimate is reliable
     (:math:`\rho_t > 5`), else take an SGD-with-momentum step."""
     lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
-    if hp["decoupled_weight_decay"]:
-        p = decoupled_decay(p, lr, hp["weight_decay"])
-    else:
-        g = coupled_decay(g, p, hp["weight_decay"])
+    g, p = weight_decay(g, p, hp)
     m = lerp(s.m, g, 1 - b1, xp)
     v = s.v * b2 + (1 - b2) * g * g
     bc2 = 1 - b2**t
@@ -147,18 +138,19 @@ def radam_step(g, s, p, hp, t, xp):
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * (b2**t) / bc2
     rectified = rho_t > 5.0
-    safe_rho = where(rectified, rho_t, 6.0, xp)  # keeps the square root real off-branch
-    rect = ((safe_rho - 4) * (safe_rho - 2) * rho_inf
-            / ((rho_inf - 4) * (rho_inf - 2) * safe_rho)) ** 0.5
+    p_plain = p - m_hat * lr
+    if rectified is False:  # scalar β₂ and not yet rectified (also covers ρ∞ ≤ 5)
+        return p_plain, AdamState(m, v, s.v_max)
+    ratio = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+    rect = maximum(ratio, 0.0, xp) ** 0.5  # the clamp only matters off the rectified branch
     adaptive = bc2**0.5 / (xp.sqrt(v) + eps)
     p_rect = p - m_hat * lr * adaptive * rect
-    p_plain = p - m_hat * lr
     return where(rectified, p_rect, p_plain, xp), AdamState(m, v, s.v_max)
 
 
 RADAM = OptimizerSpec(
     name="radam", title="RAdam",
-    params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay(),
+    params=(c.lr(1e-3, 1e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay(),
             c.decoupled()),
     init=adam_init, step=radam_step,
     latex=r"""\begin{aligned}
@@ -215,10 +207,7 @@ def adopt_step(g, s, p, hp, t, xp):
     :math:`v_1 = g_1^2`; then normalise by the *previous* :math:`v`, clip to
     :math:`\pm t^{1/4}`, average, step, and update :math:`v`."""
     lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
-    if hp["decoupled_weight_decay"]:
-        p = decoupled_decay(p, lr, hp["weight_decay"])
-    else:
-        g = coupled_decay(g, p, hp["weight_decay"])
+    g, p = weight_decay(g, p, hp)
     if t == 1:
         return p, Moments(s.m, s.v + g * g)
     normed = g / maximum(xp.sqrt(s.v), hp["eps"], xp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import coupled_decay, decoupled_decay, is_scalar, lerp, maximum, minimum, row_norm
+from .ops import coupled_decay, decoupled_decay, is_scalar, lerp, maximum, minimum, row_norm, where
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -35,7 +35,10 @@ def rmsprop_step(g, s, p, hp, t, xp):
     if is_scalar(mu) and mu == 0:
         return p + (-lr * g) / avg, RMSPropState(sq, ga, s.buf)
     buf = s.buf * mu + g / avg
-    return p - lr * buf, RMSPropState(sq, ga, buf)
+    p_new = p - lr * buf
+    if not is_scalar(mu):  # torch skips the buffer where momentum is 0 (another rounding)
+        p_new = where(mu == 0, p + (-lr * g) / avg, p_new, xp)
+    return p_new, RMSPropState(sq, ga, buf)
 
 
 RMSPROP = OptimizerSpec(

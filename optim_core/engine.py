@@ -8,6 +8,7 @@ recorded in ``diverged_at``; the others go on. Nothing raises and nothing warns 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from .registry import Optimizer, make_optimizer
 from .schedules import Schedule, as_schedule
 
 MAX_STEPS = 1_000_000
+MAX_RECORD_BYTES = 4 * 2**30
 
 
 @dataclass
@@ -69,18 +71,17 @@ def _prepare_starts(starts) -> np.ndarray:
     return arr
 
 
-def _batch_size(starts: np.ndarray, sizes: Sequence[int | None]) -> int:
-    n = starts.shape[0]
-    for size in sizes:
-        if size is None or size == n:
-            continue
-        if n == 1:
-            n = size
-        else:
-            raise ValueError(
-                f"{starts.shape[0]} start points but a per-trajectory array has {size} values; "
-                "use one start (shared) or as many starts as values."
-            )
+def _batch_size(sizes: dict[str, int | None]) -> int:
+    """N from the sizes of the starts and of the per-trajectory arrays; size 1 broadcasts."""
+    known = {what: size for what, size in sizes.items() if size is not None}
+    n = max(known.values())
+    clash = {what: size for what, size in known.items() if size not in (1, n)}
+    if clash:
+        raise ValueError(
+            "Per-trajectory sizes disagree: "
+            + ", ".join(f"{what} has {size}" for what, size in known.items())
+            + ". Give each one value per trajectory (N), or a single one to share."
+        )
     return n
 
 
@@ -104,8 +105,8 @@ def _recorded_steps(steps: int, record: int | str) -> np.ndarray:
         every = 1
     elif record == "final":
         every = max(steps, 1)
-    elif isinstance(record, int) and not isinstance(record, bool) and record >= 1:
-        every = record
+    elif _is_number(record) and float(record).is_integer() and record >= 1:
+        every = int(record)
     else:
         raise ValueError(f"record must be 'all', 'final' or a positive whole number; got {record!r}.")
     recorded = np.arange(0, steps + 1, every)
@@ -125,25 +126,31 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     ``schedule`` multiplies α per step. ``record`` keeps every step ('all'), every k-th step
     (int) or only the start and the end ('final'); the last step is always kept.
     """
+    if isinstance(landscape, str):
+        from landscapes import get_landscape  # lazy: landscapes imports optim_core.params
+
+        landscape = get_landscape(landscape)
     if isinstance(optimizer, str):
         optimizer = make_optimizer(optimizer)
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or not (
-            0 <= steps <= MAX_STEPS):
+    if not (isinstance(steps, int | np.integer) and _is_number(steps) and 0 <= steps <= MAX_STEPS):
         raise ValueError(f"steps must be a whole number from 0 to {MAX_STEPS}; got {steps!r}.")
-    if not (isinstance(limit, int | float) and limit > 0):
-        raise ValueError(f"limit must be a positive number; got {limit!r}.")
+    if not (_is_number(limit) and 0 < limit < math.inf):
+        raise ValueError(f"limit must be a positive finite number; got {limit!r}.")
     steps = int(steps)
     be = resolve_backend(backend, device, dtype)
     sched = as_schedule(schedule)
     sigma = _validate_noise(noise)
     starts_np = _prepare_starts(starts)
-    n = _batch_size(starts_np, [optimizer.batch_size(),
-                                len(sigma) if isinstance(sigma, np.ndarray) else None])
+    n = _batch_size({"starts": starts_np.shape[0],
+                     "the hyperparameter arrays": optimizer.batch_size(),
+                     "noise σ": len(sigma) if isinstance(sigma, np.ndarray) else None})
     starts_np = np.broadcast_to(starts_np, (n, 2))
+    recorded = _recorded_steps(steps, record)
+    _check_memory(len(recorded), n, be)
 
     tic = time.perf_counter()
     arrays = _loop(landscape, optimizer, be, starts_np, steps, sigma, seed,
-                   sched.factors(steps), _recorded_steps(steps, record), float(limit))
+                   sched.factors(steps), recorded, float(limit))
     return RunResult(
         **arrays, lr_factor=sched.factors(steps), optimizer=optimizer.name,
         label=optimizer.display_name, hyperparams=dict(optimizer.hyperparams),
@@ -155,13 +162,28 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     )
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+
+
+def _check_memory(recorded: int, n: int, be: Backend) -> None:
+    """Refuse runs whose recorded arrays would not fit, before allocating anything."""
+    need = recorded * n * 5 * np.dtype(str(be.dtype).removeprefix("torch.")).itemsize
+    if need > MAX_RECORD_BYTES:
+        raise ValueError(
+            f"Recording {recorded} steps of {n} trajectories needs {need / 2**30:.1f} GiB "
+            f"(limit {MAX_RECORD_BYTES / 2**30:.0f} GiB): use record='final' or record=k "
+            "(every k-th step), or fewer trajectories."
+        )
+
+
 def _validate_noise(noise):
-    if isinstance(noise, int | float) and not isinstance(noise, bool):
+    if _is_number(noise):
         if not (np.isfinite(noise) and noise >= 0):
             raise ValueError(f"noise σ must be a finite number ≥ 0; got {noise!r}.")
         return float(noise)
     arr = np.asarray(noise, dtype=np.float64)
-    if arr.ndim != 1 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError("noise σ must be a number ≥ 0 or a 1-D array of them (one per trajectory).")
     return arr
 

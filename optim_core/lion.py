@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import coupled_decay, decoupled_decay, lerp
+from .ops import lerp, weight_decay
 from .registry import OptimizerSpec
 
 
@@ -21,10 +21,7 @@ def lion_step(g, s, p, hp, t, xp):
     r""":math:`u = \mathrm{sign}(\beta_1 m + (1-\beta_1) g)`,
     :math:`m \leftarrow \beta_2 m + (1-\beta_2) g`, :math:`w \leftarrow w(1-\alpha\lambda) - \alpha u`."""
     lr = hp["lr"]
-    if hp["decoupled_weight_decay"]:
-        p = decoupled_decay(p, lr, hp["weight_decay"])
-    else:
-        g = coupled_decay(g, p, hp["weight_decay"])
+    g, p = weight_decay(g, p, hp)
     update = xp.sign(lerp(s.m, g, 1 - hp["beta1"], xp))
     m = lerp(s.m, g, 1 - hp["beta2"], xp)
     return p - lr * update, LionState(m)

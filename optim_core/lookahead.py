@@ -23,11 +23,11 @@ _ALPHA = ParamSpec("alpha", "α_slow", 0.5, 0.0, 1.0,
 def _wrap(base: OptimizerSpec) -> OptimizerSpec:
     """The Lookahead spec around ``base``: its hyperparameters plus ``k`` and ``alpha``."""
 
-    def init(p, hp, xp):
+    def init(p, hp, xp):  # hp already holds base.fixed (the wrapped spec carries it)
         return LookaheadState(p, base.init(p, hp, xp))
 
     def step(g, s, p, hp, t, xp):
-        fast, base_state = base.step(g, s.base, p, {**base.fixed, **hp}, t, xp)
+        fast, base_state = base.step(g, s.base, p, hp, t, xp)
         k = hp["k"]
         sync = t % k == 0  # a bool, or an (N, 1) mask when k is per trajectory
         synced = lerp(fast, s.slow, 1.0 - hp["alpha"], xp)
@@ -36,7 +36,8 @@ def _wrap(base: OptimizerSpec) -> OptimizerSpec:
 
     return OptimizerSpec(
         name="lookahead", title=f"Lookahead({base.title})",
-        params=(_K, _ALPHA, *base.params), init=init, step=step,
+        params=(_K, _ALPHA, *base.params), init=init, step=step, fixed=base.fixed,
+        check=base.check,
         latex=r"""\begin{aligned}
 &\text{BASE step on the fast weights } w_t;\ \text{every } k \text{ steps:}\\
 &\phi \leftarrow \phi + \alpha_{\text{slow}}\,(w_t - \phi), \qquad w_t \leftarrow \phi
@@ -53,6 +54,8 @@ def make_lookahead(*, label: str = "", base: str = "adam", **hyperparams) -> Opt
         raise ValueError(f"optimizer 'lookahead': unknown base '{base}'. Allowed: {allowed}.")
     spec = _wrap(OPTIMIZERS[base])
     values = validate_params(spec.params, hyperparams, f"optimizer 'lookahead({base})'")
+    if spec.check is not None:
+        spec.check({**spec.fixed, **values})
     opt = Optimizer(spec, {**values, "base": base}, label)
     opt.batch_size()
     return opt

@@ -34,18 +34,22 @@ def maximum(a, b, xp):
     """Elementwise max where either side may be a Python float."""
     if is_scalar(a) and is_scalar(b):
         return max(a, b)
-    return xp.maximum(a, b) if not (is_scalar(a) or is_scalar(b)) else xp.clip(
-        b if is_scalar(a) else a, min=a if is_scalar(a) else b
-    )
+    if is_scalar(a):
+        return xp.clip(b, min=a)
+    if is_scalar(b):
+        return xp.clip(a, min=b)
+    return xp.maximum(a, b)
 
 
 def minimum(a, b, xp):
     """Elementwise min where either side may be a Python float."""
     if is_scalar(a) and is_scalar(b):
         return min(a, b)
-    return xp.minimum(a, b) if not (is_scalar(a) or is_scalar(b)) else xp.clip(
-        b if is_scalar(a) else a, max=a if is_scalar(a) else b
-    )
+    if is_scalar(a):
+        return xp.clip(b, max=a)
+    if is_scalar(b):
+        return xp.clip(a, max=b)
+    return xp.minimum(a, b)
 
 
 def row_norm(v, xp):
@@ -61,3 +65,12 @@ def coupled_decay(g, p, wd):
 def decoupled_decay(p, lr, wd):
     """Decoupled weight decay (AdamW): :math:`w (1 - \\alpha\\lambda)`."""
     return p if is_scalar(wd) and wd == 0 else p * (1 - lr * wd)
+
+
+def weight_decay(g, p, hp):
+    """Apply λ the way the rule's reference does: decoupled (shrink w) or coupled (into g).
+
+    Returns ``(g, p)``."""
+    if hp["decoupled_weight_decay"]:
+        return g, decoupled_decay(p, hp["lr"], hp["weight_decay"])
+    return coupled_decay(g, p, hp["weight_decay"]), p

@@ -113,6 +113,8 @@ def _to_float_array(value: Any, owner: str, name: str) -> np.ndarray:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{owner}: {name} must be a number or an array of numbers.") from None
+    if arr.ndim == 1 and arr.size == 0:
+        raise ValueError(f"{owner}: {name} is an empty array; give one value per trajectory.")
     if arr.ndim != 1:
         raise ValueError(
             f"{owner}: {name} must be a scalar or a 1-D array (one value per trajectory); "

@@ -39,6 +39,7 @@ class OptimizerSpec:
     description: str
     fixed: dict[str, Any] = field(default_factory=dict)
     build: Callable[..., Optimizer] | None = None
+    check: Callable[[dict[str, Any]], None] | None = None  # rules across hyperparameters
 
     def param(self, name: str) -> ParamSpec:
         return next(p for p in self.params if p.name == name)
@@ -70,11 +71,13 @@ class Optimizer:
     def batch_size(self) -> int | None:
         """N implied by per-trajectory hyperparameter arrays, or None if all are scalars."""
         sizes = {len(v) for v in self.hyperparams.values() if isinstance(v, np.ndarray)}
-        if len(sizes) > 1:
+        if len(sizes - {1}) > 1:
+            lengths = {k: len(v) for k, v in self.hyperparams.items() if isinstance(v, np.ndarray)}
             raise ValueError(
-                f"{self.spec.name}: per-trajectory hyperparameters have different lengths {sizes}."
+                f"{self.spec.name}: per-trajectory hyperparameters have different lengths "
+                f"{lengths}; give each N values (or one to share)."
             )
-        return sizes.pop() if sizes else None
+        return max(sizes) if sizes else None
 
     def init(self, params, hp, xp):
         return self.spec.init(params, {**self.spec.fixed, **hp}, xp)
@@ -95,6 +98,8 @@ def make_optimizer(name: str, *, label: str = "", **hyperparams) -> Optimizer:
     if spec.build is not None:
         return spec.build(label=label, **hyperparams)
     values = validate_params(spec.params, hyperparams, f"optimizer '{name}'")
+    if spec.check is not None:
+        spec.check({**spec.fixed, **values})
     opt = Optimizer(spec, values, label)
     opt.batch_size()
     return opt

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from . import common as c
 from .ops import coupled_decay, is_scalar, where
 from .params import ParamSpec
@@ -39,6 +41,15 @@ def ema_momentum_step(g, s, p, hp, t, xp):
     return p - hp["lr"] * v, Velocity(v)
 
 
+def check_nesterov(hp) -> None:
+    """torch.optim.SGD's rule: Nesterov momentum needs momentum > 0 and no dampening."""
+    if not hp["nesterov"]:
+        return
+    if np.any(np.asarray(hp["momentum"]) <= 0) or np.any(np.asarray(hp["dampening"]) != 0):
+        raise ValueError("Nesterov momentum needs momentum μ > 0 and dampening τ = 0 "
+                         f"(as torch.optim.SGD); got μ={hp['momentum']}, τ={hp['dampening']}.")
+
+
 _DAMPENING = ParamSpec("dampening", "τ", 0.0, 0.0, 1.0,
                        help="Dampening: scales the gradient added to the momentum buffer")
 _NESTEROV = c.switch("nesterov", "Nesterov", False, "Look-ahead (Nesterov) momentum")
@@ -46,7 +57,7 @@ _NESTEROV = c.switch("nesterov", "Nesterov", False, "Look-ahead (Nesterov) momen
 SGD = OptimizerSpec(
     name="sgd", title="SGD",
     params=(c.lr(1e-3, 1e-3), c.momentum(0.0, "μ"), _DAMPENING, _NESTEROV, c.weight_decay()),
-    init=_zeros, step=sgd_step,
+    init=_zeros, step=sgd_step, check=check_nesterov,
     latex=r"""\begin{aligned}
 g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1}\\
 b_t &\leftarrow \mu b_{t-1} + (1-\tau)\, g_t \quad (b_1 = g_1)\\
@@ -71,7 +82,7 @@ w_t &\leftarrow w_{t-1} - \alpha v_t
 NESTEROV = OptimizerSpec(
     name="nesterov", title="Nesterov",
     params=(c.lr(1e-3, 1e-3), c.momentum(0.9, "μ"), c.weight_decay()),
-    init=_zeros, step=sgd_step, fixed={"nesterov": True, "dampening": 0.0},
+    init=_zeros, step=sgd_step, fixed={"nesterov": True, "dampening": 0.0}, check=check_nesterov,
     latex=r"""\begin{aligned}
 b_t &\leftarrow \mu b_{t-1} + \nabla f(w_{t-1}) \quad (b_1 = g_1)\\
 w_t &\leftarrow w_{t-1} - \alpha\,(\nabla f(w_{t-1}) + \mu b_t)

@@ -54,6 +54,8 @@ def draw_cases(name: str, base: str | None, salt: int = 0) -> list[dict]:
             case = {"landscape": land, "params": params, "starts": starts, "hps": hps}
             if well_conditioned(name, base, case):
                 break
+        else:
+            raise RuntimeError(f"no well-conditioned draw for {case_id(name, base)} on {land}")
         cases.append(case)
     return cases
 

@@ -73,12 +73,16 @@ def test_per_trajectory_arrays_for_several_hyperparameters():
         np.testing.assert_allclose(sweep.path[:, i], one.path[:, 0], rtol=1e-13, atol=1e-15)
 
 
-def test_sgd_momentum_array_with_zeros_matches_plain_sgd():
-    """torch skips the momentum buffer when momentum is 0; so must a per-trajectory array."""
-    opt = make_optimizer("sgd", lr=0.01, momentum=np.array([0.0, 0.9]), dampening=0.5)
-    res = run(BOWL, opt, [-2.5, 2.0], 60)
-    plain = run(BOWL, make_optimizer("sgd", lr=0.01, dampening=0.5), [-2.5, 2.0], 60)
-    np.testing.assert_allclose(res.path[:, 0], plain.path[:, 0], rtol=1e-14)
+@pytest.mark.parametrize(("name", "extra"), [("sgd", {"dampening": 0.5}), ("rmsprop", {})])
+def test_zero_momentum_in_an_array_is_bit_identical_to_no_momentum(name, extra):
+    """torch skips the momentum buffer when momentum is 0 (another rounding, or no dampening);
+    a per-trajectory array holding 0 must do the same, to the bit (only + − × ÷ √ here)."""
+    land = get_landscape("himmelblau")
+    starts = np.random.default_rng(0).uniform(-4, 4, (64, 2))
+    momentum = np.where(np.arange(64) % 2 == 0, 0.0, 0.9)
+    res = run(land, make_optimizer(name, lr=0.01, momentum=momentum, **extra), starts, 100)
+    plain = run(land, make_optimizer(name, lr=0.01, **extra), starts[::2], 100)
+    np.testing.assert_array_equal(res.path[:, ::2], plain.path)
 
 
 def test_divergence_freezes_only_the_bad_trajectories():
@@ -200,8 +204,14 @@ def test_zero_steps():
 def test_one_start_broadcasts_over_a_sweep_and_mismatches_are_explained():
     res = run(BOWL, make_optimizer("adam", lr=np.full(5, 0.01)), [-2.5, 2.0], 5)
     assert res.path.shape == (6, 5, 2)
-    with pytest.raises(ValueError, match="3 start points but a per-trajectory array has 5"):
+    with pytest.raises(ValueError, match="starts has 3, the hyperparameter arrays has 5"):
         run(BOWL, make_optimizer("adam", lr=np.full(5, 0.01)), np.zeros((3, 2)), 5)
+    with pytest.raises(ValueError, match="the hyperparameter arrays has 5, noise σ has 3"):
+        run(BOWL, make_optimizer("adam", lr=np.full(5, 0.01)), [0.0, 0.0], 5, noise=np.ones(3))
+    # a single value (start, hyperparameter or noise) is shared by all trajectories
+    shared = run(BOWL, make_optimizer("adam", lr=[0.01], beta1=np.full(4, 0.9)), np.zeros((4, 2)) + 1, 5,
+                 noise=[0.1])
+    assert shared.path.shape == (6, 4, 2)
 
 
 @pytest.mark.parametrize(("call", "message"), [
@@ -251,3 +261,110 @@ def test_hyperparameters_accept_torch_and_numpy_scalars():
     assert a.hyperparams["lr"] == 0.01 and abs(a.hyperparams["beta1"] - 0.8) < 1e-7
     b = make_optimizer("adam", lr=torch.tensor([0.01, 0.02]))
     assert isinstance(b.hyperparams["lr"], np.ndarray)
+
+
+def _edge_rows(spec) -> list[dict]:
+    """Per-trajectory rows: the defaults, every numeric value at its low end, and mid-range."""
+    rows = [{}, {}, {}]
+    for p in spec.params:
+        if not p.per_trajectory or p.kind not in ("float", "int") or p.default is None:
+            continue
+        low = p.low if not p.low_open else p.low + (1e-3 if p.name != "lr" else 1e-4)
+        high = p.high if p.high < 10 else 10.0
+        rows[0][p.name] = p.default
+        rows[1][p.name] = low if p.name != "eps" else 1e-12
+        rows[2][p.name] = (low + high) / 2 if p.name != "lr" else p.default / 2
+        if p.kind == "int":
+            rows[1][p.name], rows[2][p.name] = int(rows[1][p.name]), int(rows[2][p.name])
+    return rows
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "lookahead"] + ["lookahead"])
+def test_edge_values_in_arrays_equal_scalar_runs(name):
+    """Arrays holding edge values (momentum 0, weight decay 0, β 0, k 1, …) take the same
+    path as scalar runs of each row, including torch's special cases for zeros. Not to the
+    bit: powers such as β₂ᵗ of an array may use NumPy's SIMD pow, an ulp off libm's."""
+    spec = make_optimizer(name).spec
+    rows = _edge_rows(spec)
+    if spec.check is not None:  # e.g. Nesterov needs momentum > 0: keep it off the low end
+        rows[1]["momentum"] = rows[0]["momentum"]
+    # on the bowl, not Rosenbrock: NumPy's SIMD pow for arrays may differ from libm's by an
+    # ulp, and a chaotic path would amplify that past any fixed tolerance
+    start = np.array([[-2.5, 2.0]])
+    arrays = {k: np.array([r[k] for r in rows]) for k in rows[0]}
+    vec = run(BOWL, make_optimizer(name, **arrays), start, 120)
+    for i, row in enumerate(rows):
+        one = run(BOWL, make_optimizer(name, **row), start, 120)
+        assert vec.diverged_at[i] == one.diverged_at[0], (name, row)
+        np.testing.assert_allclose(vec.path[:, i], one.path[:, 0], rtol=1e-12, atol=1e-14,
+                                   err_msg=f"{name} {row}")
+
+
+@pytest.mark.parametrize("base", [n for n in OPTIMIZERS if n != "lookahead"])
+def test_lookahead_wraps_every_optimizer(base):
+    """α_slow = 1 (slow weights jump to the fast ones) and k > steps (never syncs) both leave
+    the base optimizer's path unchanged; α_slow = 0.5 pulls back every k steps."""
+    plain = run(ROSEN, base, [-1.5, 2.5], 60)
+    for kw in ({"alpha": 1.0, "k": 3}, {"alpha": 0.5, "k": 100}):
+        wrapped = run(ROSEN, make_optimizer("lookahead", base=base, **kw), [-1.5, 2.5], 60)
+        np.testing.assert_array_equal(wrapped.path, plain.path)
+    pulled = run(ROSEN, make_optimizer("lookahead", base=base, alpha=0.5, k=3), [-1.5, 2.5], 60)
+    np.testing.assert_array_equal(pulled.path[:3], plain.path[:3])
+    if not np.allclose(plain.path[3], plain.path[0]):
+        assert not np.allclose(pulled.path[3], plain.path[3])
+
+
+@pytest.mark.parametrize("hp", [
+    {"nesterov": True},
+    {"nesterov": True, "momentum": 0.9, "dampening": 0.5},
+    {"nesterov": True, "momentum": np.array([0.9, 0.0])},
+])
+def test_nesterov_rules_follow_torch(hp):
+    with pytest.raises(ValueError, match="Nesterov momentum needs momentum"):
+        make_optimizer("sgd", **hp)
+
+
+def test_nesterov_optimizer_needs_momentum():
+    with pytest.raises(ValueError, match="Nesterov"):
+        make_optimizer("nesterov", momentum=0.0)
+    with pytest.raises(ValueError, match="Nesterov"):
+        make_optimizer("lookahead", base="nesterov", momentum=0.0)
+
+
+def test_radam_small_beta2_stays_real():
+    """With β₂ < 0.6, ρ∞ < 5: RAdam never rectifies; no complex numbers on the way."""
+    scalar = run(ROSEN, make_optimizer("radam", beta2=0.3), [-1.5, 2.5], 50)
+    arrays = run(ROSEN, make_optimizer("radam", beta2=np.array([0.3, 0.999])), [-1.5, 2.5], 50)
+    assert scalar.path.dtype == np.float64 and arrays.path.dtype == np.float64
+    np.testing.assert_array_equal(arrays.path[:, 0], scalar.path[:, 0])
+
+
+def test_run_many_sees_one_noise_stream():
+    results = run_many(BOWL, [make_optimizer("sgd", lr=0.01), make_optimizer("sgd", lr=0.02)],
+                       [[-2.5, 2.0]], 30, noise=0.4, seed=5)
+    np.testing.assert_allclose(_implied_noise(results[0], 0.01), _implied_noise(results[1], 0.02),
+                               atol=1e-9)
+
+
+def test_landscape_by_name_and_numpy_scalars_are_accepted():
+    res = run("rosenbrock", "adam", [-1.5, 2.5], np.int64(10), record=np.int64(5),
+              limit=np.float32(100.0), noise=np.float32(0.1))
+    assert res.path.shape == (3, 1, 2) and res.landscape == "rosenbrock"
+
+
+def test_huge_recordings_are_refused_before_allocating():
+    with pytest.raises(ValueError, match="GiB.*record='final'"):
+        run(BOWL, make_optimizer("adam", lr=np.full(1_000_000, 0.01)), [0.0, 0.0], 1000)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"limit": True}, "limit"), ({"limit": float("inf")}, "limit"), ({"noise": []}, "noise"),
+])
+def test_more_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        run(BOWL, "adam", [0.0, 0.0], 5, **kwargs)
+
+
+def test_empty_hyperparameter_array_is_refused():
+    with pytest.raises(ValueError, match="empty array"):
+        make_optimizer("adam", lr=[])

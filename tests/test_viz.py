@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from landscapes import LANDSCAPES, get_landscape
+from landscapes import LANDSCAPES, from_formula, get_landscape
 from optim_core import make_optimizer, run
 from viz import contour_figure, loss_figure, surface_grid
 
@@ -52,3 +52,11 @@ def test_loss_axis_is_log_only_for_positive_losses():
     assert loss_figure([run(get_landscape("booth"), "adam", [[-8.0, -6.0]], 20)]).layout.yaxis.type == "log"
     saddle = get_landscape("saddle")
     assert loss_figure([run(saddle, "adam", [[0.1, 1.0]], 20)]).layout.yaxis.type == "linear"
+
+
+def test_start_where_f_is_undefined_draws_no_nan():
+    land = from_formula("log(x) + y**2", bounds=((-1.0, 3.0), (-2.0, 2.0)))
+    res = run(land, "adam", [[-0.5, 1.0], [2.0, 1.0]], 30)
+    assert res.diverged_at[0] == 0 and res.diverged_at[1] == -1
+    for fig in (contour_figure(land, [res], resolution=40), loss_figure([res])):
+        assert all(np.all(np.isfinite(v)) for v in _numbers(fig))

@@ -96,9 +96,11 @@ def loss_figure(results: Sequence, *, height: int = 300) -> go.Figure:
         for j in range(res.loss.shape[1]):
             d = int(res.diverged_at[j])
             keep = len(res.step) if d < 0 else max(int(np.searchsorted(res.step, d)), 1)
-            loss = res.loss[:keep, j]
+            loss, steps = res.loss[:keep, j], res.step[:keep]
+            finite = np.isfinite(loss)  # a start where f itself is not finite is left out
+            loss, steps = loss[finite], steps[finite]
             positive &= bool(np.all(loss > 0))
-            fig.add_trace(go.Scatter(x=res.step[:keep], y=loss, mode="lines", name=res.label,
+            fig.add_trace(go.Scatter(x=steps, y=loss, mode="lines", name=res.label,
                                      legendgroup=res.label, showlegend=j == 0,
                                      line={"color": color}))
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
