@@ -52,10 +52,6 @@ class RunResult:
         """The last recorded point of each trajectory, (N, 2)."""
         return self.path[-1]
 
-    @property
-    def diverged(self) -> np.ndarray:
-        return self.diverged_at >= 0
-
 
 def _prepare_starts(starts) -> np.ndarray:
     arr = np.asarray(starts.detach().cpu() if hasattr(starts, "detach") else starts,

@@ -41,9 +41,6 @@ class OptimizerSpec:
     build: Callable[..., Optimizer] | None = None
     check: Callable[[dict[str, Any]], None] | None = None  # rules across hyperparameters
 
-    def param(self, name: str) -> ParamSpec:
-        return next(p for p in self.params if p.name == name)
-
 
 def register(spec: OptimizerSpec) -> OptimizerSpec:
     if spec.name in OPTIMIZERS:
