@@ -142,7 +142,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
                      "noise σ": len(sigma) if isinstance(sigma, np.ndarray) else None})
     starts_np = np.broadcast_to(starts_np, (n, 2))
     recorded = _recorded_steps(steps, record)
-    _check_memory(len(recorded), n, be)
+    _check_memory(len(recorded), n, np.dtype(dtype).itemsize)
 
     tic = time.perf_counter()
     arrays = _loop(landscape, optimizer, be, starts_np, steps, sigma, seed,
@@ -162,9 +162,9 @@ def _is_number(v) -> bool:
     return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
 
 
-def _check_memory(recorded: int, n: int, be: Backend) -> None:
+def _check_memory(recorded: int, n: int, itemsize: int) -> None:
     """Refuse runs whose recorded arrays would not fit, before allocating anything."""
-    need = recorded * n * 5 * np.dtype(str(be.dtype).removeprefix("torch.")).itemsize
+    need = recorded * n * 5 * itemsize
     if need > MAX_RECORD_BYTES:
         raise ValueError(
             f"Recording {recorded} steps of {n} trajectories needs {need / 2**30:.1f} GiB "
@@ -188,7 +188,7 @@ def _loop(landscape, opt: Optimizer, be: Backend, starts: np.ndarray, steps: int
           seed: int, factors: np.ndarray, recorded: np.ndarray, limit: float) -> dict:
     xp = be.xp
     n = starts.shape[0]
-    hp = _hp_on_backend(opt.hyperparams, be)
+    hp = _hp_on_backend(opt.settings, be)  # fixed switches merged once, not per step
     lr = hp.get("lr")
     sigma_b = be.asarray(sigma[:, None]) if isinstance(sigma, np.ndarray) else sigma
     noisy = isinstance(sigma, np.ndarray) or sigma > 0
@@ -206,14 +206,14 @@ def _loop(landscape, opt: Optimizer, be: Backend, starts: np.ndarray, steps: int
         alive = _ok(p, f, g, limit, xp)
         all_alive = bool(xp.all(alive))
         diverged_at = xp.where(alive, -1, 0)
-        state = opt.init(p, hp, xp)
+        state = opt.spec.init(p, hp, xp)
         _store(0, slot, p, f, g, xp.zeros_like(f), rec_path, rec_loss, rec_gnorm, rec_step, xp)
         for t in range(1, steps + 1):
             g_used = g
             if noisy:
                 g_used = g + sigma_b * be.asarray(rng.standard_normal((n, 2)))
             hp_t = hp if factors[t - 1] == 1.0 else {**hp, "lr": lr * float(factors[t - 1])}
-            p_new, state_new = opt.step(g_used, state, p, hp_t, t, xp)
+            p_new, state_new = opt.spec.step(g_used, state, p, hp_t, t, xp)
             f_new, g_new = landscape.value_and_grad(p_new)
             ok = _ok(p_new, f_new, g_new, limit, xp)
             if all_alive and bool(xp.all(ok)):  # fast path: nothing to freeze

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from .ops import lerp, where
-from .params import ParamSpec, validate_params
-from .registry import OPTIMIZERS, Optimizer, OptimizerSpec
+from .params import ParamSpec
+from .registry import OPTIMIZERS, Optimizer, OptimizerSpec, bind
 
 
 class LookaheadState(NamedTuple):
@@ -23,7 +23,7 @@ _ALPHA = ParamSpec("alpha", "α_slow", 0.5, 0.0, 1.0,
 def _wrap(base: OptimizerSpec) -> OptimizerSpec:
     """The Lookahead spec around ``base``: its hyperparameters plus ``k`` and ``alpha``."""
 
-    def init(p, hp, xp):  # hp already holds base.fixed (the wrapped spec carries it)
+    def init(p, hp, xp):  # hp holds base.fixed: the wrapped spec carries it
         return LookaheadState(p, base.init(p, hp, xp))
 
     def step(g, s, p, hp, t, xp):
@@ -52,13 +52,8 @@ def make_lookahead(*, label: str = "", base: str = "adam", **hyperparams) -> Opt
     if base not in OPTIMIZERS or base == "lookahead":
         allowed = ", ".join(n for n in OPTIMIZERS if n != "lookahead")
         raise ValueError(f"optimizer 'lookahead': unknown base '{base}'. Allowed: {allowed}.")
-    spec = _wrap(OPTIMIZERS[base])
-    values = validate_params(spec.params, hyperparams, f"optimizer 'lookahead({base})'")
-    if spec.check is not None:
-        spec.check({**spec.fixed, **values})
-    opt = Optimizer(spec, {**values, "base": base}, label)
-    opt.batch_size()
-    return opt
+    return bind(_wrap(OPTIMIZERS[base]), hyperparams, f"optimizer 'lookahead({base})'", label,
+                extra={"base": base})
 
 
 def lookahead_spec() -> OptimizerSpec:

@@ -76,11 +76,22 @@ class Optimizer:
             )
         return max(sizes) if sizes else None
 
-    def init(self, params, hp, xp):
-        return self.spec.init(params, {**self.spec.fixed, **hp}, xp)
+    @property
+    def settings(self) -> dict[str, Any]:
+        """What the rule reads: the hyperparameters plus the spec's fixed switches."""
+        return {**self.spec.fixed, **self.hyperparams}
 
-    def step(self, grads, state, params, hp, t, xp):
-        return self.spec.step(grads, state, params, {**self.spec.fixed, **hp}, t, xp)
+
+def bind(spec: OptimizerSpec, hyperparams: dict[str, Any], owner: str, label: str = "",
+         extra: dict[str, Any] | None = None) -> Optimizer:
+    """Validate ``hyperparams`` against ``spec`` (ranges, cross-parameter rules, array
+    lengths) and return the :class:`Optimizer`; ``extra`` is stored as given (e.g. a base)."""
+    values = validate_params(spec.params, hyperparams, owner)
+    if spec.check is not None:
+        spec.check({**spec.fixed, **values})
+    opt = Optimizer(spec, {**values, **(extra or {})}, label)
+    opt.batch_size()
+    return opt
 
 
 def make_optimizer(name: str, *, label: str = "", **hyperparams) -> Optimizer:
@@ -94,9 +105,4 @@ def make_optimizer(name: str, *, label: str = "", **hyperparams) -> Optimizer:
     spec = OPTIMIZERS[name]
     if spec.build is not None:
         return spec.build(label=label, **hyperparams)
-    values = validate_params(spec.params, hyperparams, f"optimizer '{name}'")
-    if spec.check is not None:
-        spec.check({**spec.fixed, **values})
-    opt = Optimizer(spec, values, label)
-    opt.batch_size()
-    return opt
+    return bind(spec, hyperparams, f"optimizer '{name}'", label)

@@ -44,6 +44,11 @@ def _param_cases(spec: SurfaceSpec) -> list[dict[str, float]]:
     return cases
 
 
+def _landscapes(spec: SurfaceSpec):
+    """The surface built at each of :func:`_param_cases`."""
+    return (spec.build(**params) for params in _param_cases(spec))
+
+
 # Independent textbook definitions (NumPy), to catch a mistyped formula string in the catalog.
 def _reference(name: str, x, y, params: dict[str, float]):
     if name == "rosenbrock":
@@ -131,8 +136,7 @@ def test_metadata(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_formula_matches_textbook_definition(name):
     spec = LANDSCAPES[name]
-    for params in _param_cases(spec):
-        land = spec.build(**params)
+    for land in _landscapes(spec):
         p = _points(spec, 200, seed=1)
         ref = _reference(name, p[:, 0], p[:, 1], land.params)
         if ref is None:
@@ -146,17 +150,16 @@ def test_formula_matches_textbook_definition(name):
 @pytest.mark.parametrize("name", WITH_MINIMA)
 def test_minima_value_and_gradient(name):
     spec = LANDSCAPES[name]
-    for params in _param_cases(spec):
-        land = spec.build(**params)
+    for land in _landscapes(spec):
         tol = 1e-10 * max(1.0, abs(land.min_value))
         for m in land.minima:
             value, grad = land.value_and_grad(np.array(m, dtype=np.float64))
-            assert abs(float(value) - land.min_value) <= tol, (params, m, float(value))
+            assert abs(float(value) - land.min_value) <= tol, (land.params, m, float(value))
             if land.smooth:
-                np.testing.assert_allclose(grad, 0.0, atol=1e-8, err_msg=f"{params} {m}")
+                np.testing.assert_allclose(grad, 0.0, atol=1e-8, err_msg=f"{land.params} {m}")
             else:
                 # the kink is at the minimum: value_and_grad returns the subgradient 0 exactly
-                assert np.all(grad == 0.0), (params, m, grad)
+                assert np.all(grad == 0.0), (land.params, m, grad)
 
 
 def test_ackley_gradient_is_exactly_zero_at_its_kink():
@@ -176,15 +179,14 @@ def test_ackley_gradient_is_exactly_zero_at_its_kink():
 @pytest.mark.parametrize("name", WITH_MINIMA)
 def test_declared_minimum_is_global_on_the_display_box(name):
     spec = LANDSCAPES[name]
-    for params in _param_cases(spec):
-        land = spec.build(**params)
+    for land in _landscapes(spec):
         values = land.f(_grid(spec))
         tol = 1e-10 * max(1.0, abs(land.min_value))
-        assert np.nanmin(values) >= land.min_value - tol, (params, np.nanmin(values))
+        assert np.nanmin(values) >= land.min_value - tol, (land.params, np.nanmin(values))
         for mx, my in land.minima:  # and a strict local minimum: every nearby point is higher
             ring = np.array([[mx + 1e-3 * math.cos(a), my + 1e-3 * math.sin(a)]
                              for a in np.linspace(0, 2 * math.pi, 16, endpoint=False)])
-            assert np.all(land.f(ring) > land.min_value), (params, (mx, my))
+            assert np.all(land.f(ring) > land.min_value), (land.params, (mx, my))
 
 
 # --------------------------------------------------------------------------- gradient
@@ -194,8 +196,7 @@ def test_declared_minimum_is_global_on_the_display_box(name):
 def test_gradient_matches_torch_autograd(name):
     torch = pytest.importorskip("torch")
     spec = LANDSCAPES[name]
-    for params in _param_cases(spec):
-        land = spec.build(**params)
+    for land in _landscapes(spec):
         pts = _points(spec, 50, seed=2)
         p = torch.tensor(pts, dtype=torch.float64, requires_grad=True)
         value = land.f(p)
@@ -206,7 +207,7 @@ def test_gradient_matches_torch_autograd(name):
         auto, exact = auto.numpy(), exact.numpy()
         assert np.all(np.isfinite(exact))
         np.testing.assert_allclose(exact, auto, rtol=1e-10, atol=1e-12 * _scale(auto),
-                                   err_msg=f"{name} {params}")
+                                   err_msg=f"{name} {land.params}")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -287,8 +288,7 @@ def test_shapes_and_dtypes(name, backend):
 def test_numpy_and_torch_agree_in_float64(name):
     torch = pytest.importorskip("torch")
     spec = LANDSCAPES[name]
-    for params in _param_cases(spec):
-        land = spec.build(**params)
+    for land in _landscapes(spec):
         pts = _points(spec, 500, seed=5).reshape(20, 25, 2)
         nv, ng = land.value_and_grad(pts)
         tv, tg = land.value_and_grad(torch.tensor(pts, dtype=torch.float64))
