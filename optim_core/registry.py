@@ -40,6 +40,7 @@ class OptimizerSpec:
     fixed: dict[str, Any] = field(default_factory=dict)
     build: Callable[..., Optimizer] | None = None
     check: Callable[[dict[str, Any]], None] | None = None  # rules across hyperparameters
+    inner: OptimizerSpec | None = None  # the wrapped optimizer of a wrapper (Lookahead's base)
 
 
 def register(spec: OptimizerSpec) -> OptimizerSpec:

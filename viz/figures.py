@@ -1,5 +1,10 @@
-"""Figures for a landscape and the paths run on it. No Streamlit here: notebooks, exports and
-the app share these builders. Only finite numbers reach a figure."""
+"""Figures of a landscape and the paths run on it: the 2D contour (animated in the browser with
+Plotly frames) and the 3D surface. No Streamlit here: notebooks, exports and the app share
+these builders. Only finite numbers reach a figure.
+
+Figures are assembled as plain dicts and wrapped once without Plotly's per-property
+validation, which would cost more than the whole run on an animated figure; the tests
+validate every figure's spec instead."""
 
 from __future__ import annotations
 
@@ -8,8 +13,25 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from .animation import animate
+from .series import display_values, kept_rows
+
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f")
+CLICK_GRID_NAME = "click to start here"
+_OPAQUE = {"marker": {"opacity": 1.0}}  # a click selects a point; nothing else may fade
+_MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+_HOVER = ("%{fullData.name}<br>step %{customdata[0]}<br>(%{x:.4g}, %{y:.4g})<br>"
+          "f = %{customdata[1]:.4g}<extra></extra>")
+
+
+def colors_for(results: Sequence, colors: Sequence[str] | None) -> list[str]:
+    """One colour per result: the given ones, else the palette in order."""
+    if colors is None:
+        colors = [PALETTE[i % len(PALETTE)] for i in range(len(results))]
+    if len(colors) != len(results):
+        raise ValueError(f"{len(results)} results but {len(colors)} colours.")
+    return list(colors)
 
 
 def surface_grid(landscape, resolution: int = 200):
@@ -24,86 +46,112 @@ def surface_grid(landscape, resolution: int = 200):
     return xs, ys, z
 
 
-def _display_levels(landscape, z: np.ndarray) -> tuple[np.ndarray, str]:
-    """Log-scaled values for surfaces that ask for them: log10(f − f_min + 1e-3·range)."""
-    if not landscape.log_contours:
-        return z, "f(x, y)"
-    floor = landscape.min_value if landscape.min_value is not None else float(z.min())
-    span = float(z.max() - floor) or 1.0
-    return np.log10(np.maximum(z - floor, 0.0) + 1e-3 * span), "log₁₀(f − f*)"
+def contour_figure(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
+                   resolution: int = 150, height: int = 600, frames: int = 0,
+                   click_grid: int = 0, grid=None) -> go.Figure:
+    """Contour of the landscape (log levels where it asks for them), its minima, and every
+    trajectory of every result: a line with markers, the start circled, the last point as a
+    dot, a diverged end as an × with its step.
 
-
-def contour_figure(landscape, results: Sequence = (), *, resolution: int = 200,
-                   height: int = 600) -> go.Figure:
-    """Contour of the landscape, its minima, and every trajectory of every result."""
-    xs, ys, z = surface_grid(landscape, resolution)
-    shown, label = _display_levels(landscape, z)
-    fig = go.Figure(go.Contour(
-        x=xs, y=ys, z=shown, ncontours=30, colorscale="Viridis", opacity=0.9,
-        colorbar={"title": {"text": label}}, hoverinfo="skip", contours={"showlines": False},
-    ))
+    ``frames > 0`` adds play / pause and a step scrubber that replay all paths together in the
+    browser. ``click_grid > 0`` lays an invisible ``click_grid``² grid of points over the
+    surface so that a click anywhere reports a position (the app's click-to-start).
+    ``grid`` reuses a precomputed :func:`surface_grid`.
+    """
+    colors = colors_for(results, colors)
+    xs, ys, z = grid if grid is not None else surface_grid(landscape, resolution)
+    shown, label = display_values(landscape, z, z)
+    data = [{"type": "contour", "x": xs, "y": ys, "z": shown.astype(np.float32), "ncontours": 30,
+             "colorscale": "Viridis", "opacity": 0.9, "colorbar": {"title": {"text": label}},
+             "hoverinfo": "skip", "contours": {"showlines": False}}]
+    if click_grid > 0:
+        gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], click_grid),
+                             np.linspace(ys[0], ys[-1], click_grid))
+        hidden = {"marker": {"opacity": 0.0}}
+        data.append({"type": "scatter", "x": gx.ravel(), "y": gy.ravel(), "mode": "markers",
+                     "name": CLICK_GRID_NAME, "showlegend": False, "hoverinfo": "none",
+                     "marker": {"size": 8, "opacity": 0.0}, "selected": hidden,
+                     "unselected": hidden})
     if landscape.minima:
         mx, my = np.array(landscape.minima).T
-        fig.add_trace(go.Scatter(x=mx, y=my, mode="markers", name="minimum",
-                                 marker={"symbol": "star", "size": 14, "color": "white",
-                                         "line": {"color": "black", "width": 1}}))
-    for i, res in enumerate(results):
-        _add_paths(fig, res, PALETTE[i % len(PALETTE)])
+        data.append({"type": "scatter", "x": mx, "y": my, "mode": "markers", "name": "minimum",
+                     "unselected": _OPAQUE, "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+                     "marker": {"symbol": "star", "size": 16, "color": "white",
+                                "line": {"color": "black", "width": 1}}})
+    moving = [_path_traces(data, res, color) for res, color in zip(results, colors, strict=True)]
     (x0, x1), (y0, y1) = landscape.bounds
-    fig.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"range": [x0, x1], "title": "x"},
-        yaxis={"range": [y0, y1], "title": "y", "scaleanchor": "x", "scaleratio": 1},
-        legend={"orientation": "h", "y": -0.08},
-    )
-    return fig
+    layout = {
+        "height": height, "margin": _MARGIN, "hovermode": "closest",
+        "xaxis": {"range": [x0, x1], "title": {"text": "x"}},
+        "yaxis": {"range": [y0, y1], "title": {"text": "y"}, "scaleanchor": "x", "scaleratio": 1},
+        "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
+    }
+    spec = {"data": data, "layout": layout}
+    if frames > 0 and results:
+        spec["frames"] = animate(layout, results, moving, frames)
+    return go.Figure(spec, _validate=False)
 
 
-def _add_paths(fig: go.Figure, res, color: str) -> None:
+def _path_traces(data: list, res, color: str) -> list[tuple[int, int]]:
+    """Append one result's traces to ``data``; return (trace index, trajectory) of each path
+    line, then (trace index, −1) of the last-point markers: the traces an animation moves."""
+    moving = []
     for j in range(res.path.shape[1]):
-        path = res.path[:, j]
-        d = int(res.diverged_at[j])
-        keep = len(path) if d < 0 else int(np.searchsorted(res.step, d))
-        path = path[:max(keep, 1)]
-        first = j == 0
-        fig.add_trace(go.Scatter(
-            x=path[:, 0], y=path[:, 1], mode="lines+markers", name=res.label,
-            legendgroup=res.label, showlegend=first, line={"color": color, "width": 2.5},
-            marker={"size": 4}, customdata=np.stack([res.step[:len(path)],
-                                                     res.loss[:len(path), j]], axis=-1),
-            hovertemplate="%{fullData.name}<br>step %{customdata[0]}<br>"
-                          "(%{x:.4g}, %{y:.4g})<br>f = %{customdata[1]:.4g}<extra></extra>",
-        ))
-        fig.add_trace(go.Scatter(
-            x=path[:1, 0], y=path[:1, 1], mode="markers", showlegend=False,
-            legendgroup=res.label, hoverinfo="skip",
-            marker={"symbol": "circle-open", "size": 12, "color": color, "line": {"width": 3}},
-        ))
-        if d >= 0:
-            fig.add_trace(go.Scatter(
-                x=path[-1:, 0], y=path[-1:, 1], mode="markers+text", showlegend=False,
-                text=[f"diverged at step {d}"], textposition="top center",
-                legendgroup=res.label, marker={"symbol": "x", "size": 14, "color": color},
-            ))
+        keep = kept_rows(res, j)
+        moving.append((len(data), j))
+        data.append({
+            "type": "scatter", "x": res.path[:keep, j, 0], "y": res.path[:keep, j, 1],
+            "mode": "lines+markers", "name": res.label, "legendgroup": res.label,
+            "showlegend": j == 0, "line": {"color": color, "width": 3}, "marker": {"size": 5},
+            "unselected": _OPAQUE, "hovertemplate": _HOVER,
+            "customdata": np.stack([res.step[:keep], res.loss[:keep, j]], axis=-1),
+        })
+    marker = {"type": "scatter", "mode": "markers", "showlegend": False, "hoverinfo": "skip",
+              "legendgroup": res.label, "unselected": _OPAQUE}
+    starts = res.path[0]
+    data.append({**marker, "x": starts[:, 0], "y": starts[:, 1],
+                 "marker": {"symbol": "circle-open", "size": 15, "color": color, "line": {"width": 3}}})
+    ends = np.array([res.path[kept_rows(res, j) - 1, j] for j in range(res.path.shape[1])])
+    moving.append((len(data), -1))
+    data.append({**marker, "x": ends[:, 0], "y": ends[:, 1],
+                 "marker": {"size": 12, "color": color, "line": {"color": "white", "width": 1.5}}})
+    diverged = np.flatnonzero(res.diverged_at >= 0)
+    if diverged.size:
+        data.append({
+            **marker, "mode": "markers+text", "x": ends[diverged, 0], "y": ends[diverged, 1],
+            "text": [f"diverged at step {int(res.diverged_at[j])}" for j in diverged],
+            "textposition": "top center", "textfont": {"color": "white", "size": 15},
+            "marker": {"symbol": "x", "size": 18, "color": color, "line": {"color": "white", "width": 1}},
+        })
+    return moving
 
 
-def loss_figure(results: Sequence, *, height: int = 300) -> go.Figure:
-    """Loss versus step (log y where all losses are positive), one line per trajectory."""
-    fig = go.Figure()
-    positive = True
-    for i, res in enumerate(results):
-        color = PALETTE[i % len(PALETTE)]
-        for j in range(res.loss.shape[1]):
-            d = int(res.diverged_at[j])
-            keep = len(res.step) if d < 0 else max(int(np.searchsorted(res.step, d)), 1)
-            loss, steps = res.loss[:keep, j], res.step[:keep]
-            finite = np.isfinite(loss)  # a start where f itself is not finite is left out
-            loss, steps = loss[finite], steps[finite]
-            positive &= bool(np.all(loss > 0))
-            fig.add_trace(go.Scatter(x=steps, y=loss, mode="lines", name=res.label,
-                                     legendgroup=res.label, showlegend=j == 0,
-                                     line={"color": color}))
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      xaxis={"title": "step"},
-                      yaxis={"title": "f", "type": "log" if positive else "linear"})
-    return fig
+def surface3d_figure(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
+                     resolution: int = 80, height: int = 600) -> go.Figure:
+    """The surface in 3D (same log scale as the contour where it asks for one) with every path
+    lifted onto it."""
+    colors = colors_for(results, colors)
+    xs, ys, z = surface_grid(landscape, resolution)
+    shown, label = display_values(landscape, z, z)
+    data = [{"type": "surface", "x": xs, "y": ys, "z": shown.astype(np.float32),
+             "colorscale": "Viridis", "opacity": 0.85, "showscale": False, "hoverinfo": "skip"}]
+    lift = 0.01 * float(np.ptp(shown) or 1.0)  # just above the surface, so a path stays visible
+    for res, color in zip(results, colors, strict=True):
+        for j in range(res.path.shape[1]):
+            keep = kept_rows(res, j)
+            path, loss = res.path[:keep, j], res.loss[:keep, j]
+            ok = np.isfinite(loss)
+            heights, _ = display_values(landscape, loss[ok], z)
+            data.append({
+                "type": "scatter3d", "x": path[ok, 0], "y": path[ok, 1], "z": heights + lift,
+                "mode": "lines+markers", "name": res.label, "legendgroup": res.label,
+                "showlegend": j == 0, "line": {"color": color, "width": 6},
+                "marker": {"size": 2.5, "color": color}, "hovertemplate": _HOVER,
+                "customdata": np.stack([res.step[:keep][ok], loss[ok]], axis=-1),
+            })
+    layout = {"height": height, "margin": _MARGIN,
+              "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
+              "scene": {"xaxis": {"title": {"text": "x"}}, "yaxis": {"title": {"text": "y"}},
+                        "zaxis": {"title": {"text": label}},
+                        "camera": {"eye": {"x": 1.4, "y": -1.4, "z": 1.0}}}}
+    return go.Figure({"data": data, "layout": layout}, _validate=False)

@@ -1,0 +1,1 @@
+"""The Streamlit page: sidebar controls from the registries, the main view, bounded caches."""

@@ -1,0 +1,42 @@
+"""The page's computations behind bounded caches: one run per drawn optimizer, one contour grid
+per surface. Every student's session shares the process, so caches are capped in entries and
+age, and a slider move recomputes only the optimizer it changed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from landscapes import get_landscape
+from optim_core import RunResult, make_optimizer, run
+from viz import surface_grid
+
+from .sidebar import Drawn, Settings
+
+GRID_RESOLUTION = 150
+
+
+def _items(d: dict) -> tuple:
+    return tuple(sorted(d.items()))
+
+
+@st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
+def _run(surface: str, surface_items: tuple, name: str, hp_items: tuple, start: tuple, steps: int,
+         noise: float, seed: int, schedule_items: tuple) -> RunResult:
+    return run(get_landscape(surface, **dict(surface_items)), make_optimizer(name, **dict(hp_items)),
+               [start], steps, noise=noise, seed=seed, schedule=dict(schedule_items))
+
+
+def run_drawn(settings: Settings, drawn: Drawn) -> RunResult:
+    """The path of one drawn optimizer (cached on every setting that shapes it)."""
+    res = _run(settings.surface, _items(settings.surface_params), drawn.name,
+               _items(drawn.hyperparams), settings.start, settings.steps, settings.noise,
+               settings.seed, _items(settings.schedule))
+    return dataclasses.replace(res, label=drawn.label)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def grid(surface: str, surface_items: tuple, resolution: int = GRID_RESOLUTION):
+    """(xs, ys, z) of the contour, computed once per surface and parameter values."""
+    return surface_grid(get_landscape(surface, **dict(surface_items)), resolution)

@@ -1,0 +1,126 @@
+"""Widgets built from ParamSpecs: the scale of each control is read from the spec (log scale,
+a decay rate in [0, 1), a linear range, a switch, a choice), never from a parameter's name."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import MutableMapping
+from typing import Any
+
+import streamlit as st
+
+from optim_core import OPTIMIZERS, ParamSpec
+
+_DECAY_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99,
+                  0.995, 0.998, 0.999, 0.9995, 0.9999, 0.99999)
+_LOG_MANTISSAS = (1.0, 2.0, 5.0)
+_AUTO_ANCHOR = 1e-12  # where an "automatic" (None) log value's slider is centred
+_MAX_SLIDER_INTS = 1000  # wider whole-number ranges get a number box
+
+
+def is_decay(spec: ParamSpec) -> bool:
+    """A rate in [0, 1) such as β₁, β₂ or momentum: its interesting values crowd toward 1."""
+    return spec.kind == "float" and spec.low == 0.0 and spec.high == 1.0 and spec.high_open
+
+
+def option_values(spec: ParamSpec) -> list[float] | None:
+    """The stops of a stepped slider for ``spec``, or None where a plain slider fits.
+
+    Log-scaled values get 1-2-5 stops per decade from ``low`` (or, for a range open at 0,
+    four decades below the default) to ``high``, plus 0 where 0 is allowed; decay rates get
+    stops that crowd toward 1. The default is always a stop."""
+    if spec.kind != "float" or not (spec.log or is_decay(spec)):
+        return None
+    if is_decay(spec):
+        values = set(_DECAY_OPTIONS)
+    else:
+        anchor = spec.default if spec.default else _AUTO_ANCHOR
+        lo = spec.low if spec.low and spec.low > 0 else 10.0 ** (math.floor(math.log10(anchor)) - 4)
+        decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(spec.high)) + 1)
+        values = {m * 10.0**e for e in decades for m in _LOG_MANTISSAS}
+        values = {float(f"{v:.3g}") for v in values if lo * (1 - 1e-12) <= v <= spec.high * (1 + 1e-12)}
+        if spec.low == 0.0 and not spec.low_open:
+            values.add(0.0)
+    if spec.default is not None:
+        values.add(float(spec.default))
+    return sorted(v for v in values if spec._in_range(v))
+
+
+def nearest(options: list, value: Any) -> Any:
+    """The option closest to ``value`` (on a log scale for positive values)."""
+    if value in options:
+        return value
+    def distance(o):
+        if o > 0 and value > 0:
+            return abs(math.log(o) - math.log(value))
+        return abs(o - value) + (1e9 if (o > 0) != (value > 0) else 0.0)
+    return min(options, key=distance)
+
+
+def linear_step(spec: ParamSpec) -> float:
+    """A round slider step giving about 200–2000 positions over the range."""
+    return 10.0 ** math.floor(math.log10((spec.high - spec.low) / 200))
+
+
+def format_value(value: Any) -> str:
+    """Compact text of a value: ``0.001``, ``1e-08``, ``0.9999``, ``on`` / ``off``, ``auto``."""
+    if value is None:
+        return "auto"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def label(spec: ParamSpec) -> str:
+    """Widget label: symbol and a short name, e.g. ``α · learning rate``."""
+    words = spec.help.split(":")[0].split("(")[0].strip()
+    return spec.symbol if spec.kind == "bool" else f"{spec.symbol} · {words[:40]}"
+
+
+def _prepare(state: MutableMapping, key: str, default: Any, options: list | None = None) -> None:
+    """Put the default in session state (widgets then take no ``value``, so state set by a
+    preset or a reset never conflicts with one). A value kept from another range (another
+    base optimizer, an old link) snaps to the nearest allowed option."""
+    state.setdefault(key, default)
+    if options is not None and state[key] not in options:
+        state[key] = nearest(options, state[key])
+
+
+def param_widget(spec: ParamSpec, key: str, container=st) -> Any:
+    """Draw the control for ``spec`` under ``key`` and return its value (the spec's default
+    unless session state already holds one)."""
+    state = st.session_state
+    help_text = f"{spec.help}. Allowed: {spec.range_text}."
+    name = label(spec)
+    if spec.kind == "bool":
+        _prepare(state, key, bool(spec.default))
+        return container.toggle(name, key=key, help=help_text)
+    if spec.kind == "choice":
+        _prepare(state, key, spec.default, list(spec.choices))
+        return container.selectbox(name, spec.choices, key=key, help=help_text,
+                                   format_func=lambda c: OPTIMIZERS[c].title if c in OPTIMIZERS else c)
+    if spec.optional:
+        _prepare(state, key + ".auto", spec.default is None)
+        if container.checkbox(f"{spec.symbol}: automatic", key=key + ".auto", help=spec.help):
+            return None
+    options = option_values(spec)
+    if options is not None:
+        _prepare(state, key, spec.default if spec.default is not None else nearest(options, _AUTO_ANCHOR),
+                 options)
+        return container.select_slider(name, options, key=key, format_func=format_value, help=help_text)
+    if spec.kind == "int":
+        _prepare(state, key, int(spec.default))
+        state[key] = min(max(int(state[key]), int(spec.low)), int(spec.high))
+        if spec.high - spec.low > _MAX_SLIDER_INTS:
+            return int(container.number_input(name, int(spec.low), int(spec.high), step=1, key=key,
+                                              help=help_text))
+        return container.slider(name, int(spec.low), int(spec.high), key=key, help=help_text)
+    step = linear_step(spec)
+    low = spec.low + step if spec.low_open else spec.low
+    high = spec.high - step if spec.high_open else spec.high
+    _prepare(state, key, float(spec.default))
+    state[key] = min(max(float(state[key]), low), high)
+    return container.slider(name, float(low), float(high), step=step, key=key, help=help_text,
+                            format="%g")

@@ -1,0 +1,29 @@
+"""Names of drawn optimizers: the title plus what differs from the defaults, so that two Adams
+read "Adam (α=0.1)" and "Adam (α=0.01)" in legends and tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .controls import format_value
+
+MAX_SHOWN = 3  # changed settings named in a label
+
+
+def describe(title: str, specs, values: dict) -> str:
+    """``title`` plus up to :data:`MAX_SHOWN` settings that differ from their defaults."""
+    changed = [f"{s.symbol}={format_value(values[s.name])}" for s in specs
+               if s.name in values and values[s.name] != s.default]
+    if len(changed) > MAX_SHOWN:
+        changed = [*changed[:MAX_SHOWN], "…"]
+    return f"{title} ({', '.join(changed)})" if changed else title
+
+
+def unique(labels: list[str]) -> list[str]:
+    """Number repeated labels: ``Adam``, ``Adam #2``."""
+    seen: Counter = Counter()
+    out = []
+    for text in labels:
+        seen[text] += 1
+        out.append(text if seen[text] == 1 else f"{text} #{seen[text]}")
+    return out

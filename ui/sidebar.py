@@ -1,0 +1,155 @@
+"""The sidebar, built from the registries: surface and its parameters, one panel per drawn
+optimizer (controls from its ParamSpecs), and the run settings. Returns plain settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from landscapes import LANDSCAPES
+from optim_core import OPTIMIZERS, SCHEDULES, make_optimizer
+
+from .controls import format_value, param_widget
+from .labels import describe, unique
+from .state import MAX_SLOTS, add_slot, duplicate_slot, emoji, init_slots, remove_slot, reset_slot, widget_key
+
+DEFAULT_SURFACE = "rosenbrock"
+DEFAULT_STEPS = 500
+MAX_STEPS = 2000
+NOISE_LEVELS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+START_LIMIT = 1000.0  # |x|, |y| of a typed start
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One optimizer slot as set in the sidebar; ``error`` says why it cannot run."""
+
+    sid: int
+    name: str
+    hyperparams: dict[str, Any]
+    label: str
+    color: str
+    title: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    surface: str
+    surface_params: dict[str, Any]
+    drawn: list[Drawn]
+    steps: int
+    start: tuple[float, float]
+    noise: float
+    seed: int
+    schedule: dict[str, Any] = field(default_factory=dict)
+
+
+def sidebar() -> Settings:
+    """Draw the sidebar and return what it says."""
+    state = st.session_state
+    init_slots(state)
+    bar = st.sidebar
+    bar.header("Surface")
+    state.setdefault("surface", DEFAULT_SURFACE)
+    surface = bar.selectbox("Surface", list(LANDSCAPES), key="surface", on_change=reset_start,
+                            format_func=lambda n: LANDSCAPES[n].title)
+    spec = LANDSCAPES[surface]
+    surface_params = {p.name: param_widget(p, f"surf.{surface}.{p.name}", bar) for p in spec.params}
+
+    bar.header("Optimizers")
+    drawn = [_slot_panel(bar, slot) for slot in state["slots"]]
+    drawn = [Drawn(d.sid, d.name, d.hyperparams, text, d.color, d.title, d.error)
+             for d, text in zip(drawn, unique([d.label for d in drawn]), strict=True)]
+    _add_row(bar, len(drawn))
+
+    bar.header("Run")
+    state.setdefault("steps", DEFAULT_STEPS)
+    steps = bar.slider("Steps", 10, MAX_STEPS, step=10, key="steps",
+                       help=f"Optimizer steps per path (at most {MAX_STEPS}).")
+    start = _start_inputs(bar)
+    state.setdefault("noise", 0.0)
+    noise = bar.select_slider("Gradient noise σ", NOISE_LEVELS, key="noise", format_func=format_value,
+                              help="Adds σ·ξ, ξ ~ N(0, I), to every gradient: the same draws for "
+                                   "every optimizer, so they stay comparable.")
+    state.setdefault("seed", 0)
+    seed = int(bar.number_input("Noise seed", 0, 2**31 - 1, step=1, key="seed",
+                                disabled=noise == 0.0)) if noise else 0  # no noise: seed unused
+    state.setdefault("schedule", "constant")
+    schedule = bar.selectbox("Learning-rate schedule", list(SCHEDULES), key="schedule",
+                             format_func=lambda n: SCHEDULES[n].title,
+                             help="Multiplies every optimizer's α at each step, as "
+                                  "torch.optim.lr_scheduler does.")
+    schedule_params = {p.name: param_widget(p, f"sched.{schedule}.{p.name}", bar)
+                       for p in SCHEDULES[schedule].params}
+    return Settings(surface, surface_params, drawn, int(steps), start, float(noise), seed,
+                    {"name": schedule, **schedule_params})
+
+
+def _slot_panel(bar, slot: dict) -> Drawn:
+    sid, name, color = slot["id"], slot["name"], slot["color"]
+    spec = OPTIMIZERS[name]
+    box = bar.expander(f"{emoji(color)} {spec.title}", expanded=True)
+    choices = {p.name: param_widget(p, widget_key(sid, name, p.name), box)
+               for p in spec.params if p.kind == "choice"}
+    concrete = make_optimizer(name, **choices).spec  # e.g. Lookahead(Adam): the base's controls too
+    scope = concrete.name + (f"({concrete.inner.name})" if concrete.inner else "")
+    values = {p.name: param_widget(p, widget_key(sid, scope, p.name), box)
+              for p in concrete.params if p.name not in choices}
+    reset, copy, drop = box.columns(3)
+    reset.button("Reset", key=f"reset{sid}", on_click=reset_slot, args=(st.session_state, sid),
+                 help="Back to the registry defaults", width="stretch")
+    copy.button("Copy", key=f"copy{sid}", on_click=duplicate_slot, args=(st.session_state, sid),
+                help="Draw a copy to vary one setting", width="stretch",
+                disabled=len(st.session_state["slots"]) >= MAX_SLOTS)
+    drop.button("Remove", key=f"remove{sid}", on_click=remove_slot, args=(st.session_state, sid),
+                width="stretch")
+    error = None
+    try:
+        make_optimizer(name, **choices, **values)
+    except ValueError as exc:
+        error = str(exc)
+        box.error(f"Not drawn: {error}")
+    return Drawn(sid, name, {**choices, **values}, describe(concrete.title, concrete.params, values),
+                 color, concrete.title, error)
+
+
+def _add_row(bar, count: int) -> None:
+    pick, add = bar.columns([3, 1], vertical_alignment="bottom")
+    st.session_state.setdefault("add_choice", "adam")
+    pick.selectbox("Add an optimizer", list(OPTIMIZERS), key="add_choice",
+                   format_func=lambda n: OPTIMIZERS[n].title)
+    full = count >= MAX_SLOTS
+    add.button("Add", key="add", disabled=full, width="stretch",
+               on_click=lambda: add_slot(st.session_state, st.session_state["add_choice"]),
+               help=f"At most {MAX_SLOTS} optimizers at once." if full else None)
+
+
+def _start_inputs(bar) -> tuple[float, float]:
+    state = st.session_state
+    default = LANDSCAPES[state["surface"]].start
+    state.setdefault("start_x", float(default[0]))
+    state.setdefault("start_y", float(default[1]))
+    bar.caption("Start point: type it, or click on the contour.")
+    left, right, reset = bar.columns([2, 2, 1], vertical_alignment="bottom")
+    x = left.number_input("x₀", -START_LIMIT, START_LIMIT, step=0.1, format="%.3f", key="start_x")
+    y = right.number_input("y₀", -START_LIMIT, START_LIMIT, step=0.1, format="%.3f", key="start_y")
+    reset.button("↺", key="reset_start", on_click=reset_start, help="The surface's default start")
+    return float(x), float(y)
+
+
+def reset_start() -> None:
+    """Start from the (new) surface's suggested point."""
+    x, y = LANDSCAPES[st.session_state["surface"]].start
+    st.session_state["start_x"], st.session_state["start_y"] = float(x), float(y)
+
+
+def start_from_click(chart_key: str) -> None:
+    """on_select callback of the contour: the clicked position becomes the start."""
+    points = st.session_state[chart_key]["selection"]["points"]
+    if points:
+        x, y = float(points[0]["x"]), float(points[0]["y"])
+        st.session_state["start_x"] = round(min(max(x, -START_LIMIT), START_LIMIT), 3)
+        st.session_state["start_y"] = round(min(max(y, -START_LIMIT), START_LIMIT), 3)

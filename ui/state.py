@@ -1,0 +1,74 @@
+"""The page's optimizer slots, kept in session state (any mutable mapping, so the rules are
+tested without Streamlit). A slot is one drawn optimizer: an id, a registry name and a colour;
+its hyperparameters live under widget keys ``opt{id}.…``."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+
+# (line colour, the same colour as an emoji for labels) — distinct on the Viridis contours
+SLOT_COLORS = (("#1f77b4", "🔵"), ("#d62728", "🔴"), ("#2ca02c", "🟢"), ("#ff7f0e", "🟠"),
+               ("#9467bd", "🟣"), ("#8c564b", "🟤"), ("#111111", "⚫"), ("#f2f2f2", "⚪"))
+MAX_SLOTS = len(SLOT_COLORS)
+DEFAULT_OPTIMIZERS = ("momentum", "rmsprop", "adam")
+
+
+def slot_prefix(sid: int) -> str:
+    return f"opt{sid}."
+
+
+def widget_key(sid: int, scope: str, param: str) -> str:
+    """Key of one control of slot ``sid``; ``scope`` separates specs (Lookahead's base
+    parameters change with the base, so each base keeps its own values)."""
+    return f"{slot_prefix(sid)}{scope}.{param}"
+
+
+def init_slots(state: MutableMapping, names=DEFAULT_OPTIMIZERS) -> None:
+    """First visit: one slot per default optimizer."""
+    if "slots" not in state:
+        state["slots"] = []
+        state["next_slot"] = 0
+        for name in names:
+            add_slot(state, name)
+
+
+def add_slot(state: MutableMapping, name: str, values: dict[str, object] | None = None) -> int | None:
+    """Append a slot drawing ``name`` in the first free colour; ``values`` maps widget-key
+    suffixes (``scope.param``) to initial values. Returns its id, or None when all
+    :data:`MAX_SLOTS` colours are in use."""
+    slots = list(state["slots"])
+    if len(slots) >= MAX_SLOTS:
+        return None
+    used = {s["color"] for s in slots}
+    color = next(c for c, _ in SLOT_COLORS if c not in used)
+    sid = state["next_slot"]
+    state["next_slot"] = sid + 1
+    state["slots"] = [*slots, {"id": sid, "name": name, "color": color}]
+    for suffix, value in (values or {}).items():
+        state[slot_prefix(sid) + suffix] = value
+    return sid
+
+
+def remove_slot(state: MutableMapping, sid: int) -> None:
+    """Drop the slot and its controls' values."""
+    state["slots"] = [s for s in state["slots"] if s["id"] != sid]
+    reset_slot(state, sid)
+
+
+def reset_slot(state: MutableMapping, sid: int) -> None:
+    """Forget the slot's values: its controls show the registry defaults again."""
+    for key in [k for k in state if isinstance(k, str) and k.startswith(slot_prefix(sid))]:
+        del state[key]
+
+
+def duplicate_slot(state: MutableMapping, sid: int) -> int | None:
+    """A copy of the slot with its current values, in a new colour (to vary one setting)."""
+    slot = next(s for s in state["slots"] if s["id"] == sid)
+    prefix = slot_prefix(sid)
+    values = {k[len(prefix):]: v for k, v in state.items()
+              if isinstance(k, str) and k.startswith(prefix)}
+    return add_slot(state, slot["name"], values)
+
+
+def emoji(color: str) -> str:
+    return dict(SLOT_COLORS).get(color, "●")

@@ -1,0 +1,112 @@
+"""The main view: paths on the contour (animated in the browser) or the 3D surface, the per-step
+curves, the summary table, and the update rules with the values in use."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from landscapes import LANDSCAPES
+from optim_core import SCHEDULES, make_optimizer
+from viz import COLUMNS, contour_figure, metric_figure, summary_rows, surface3d_figure, values_latex
+
+from .compute import grid, run_drawn
+from .errors import guarded
+from .sidebar import Settings, start_from_click
+from .state import emoji
+
+FRAMES = 50
+CLICK_GRID = 50
+TOLERANCES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.5)
+CHART_CONFIG = {"displaylogo": False, "scrollZoom": False}
+
+
+def main_view(settings: Settings, landscape) -> None:
+    drawn = [d for d in settings.drawn if d.error is None]
+    results = [run_drawn(settings, d) for d in drawn]
+    colors = [d.color for d in drawn]
+    if not settings.drawn:
+        st.info("No optimizer drawn: add one in the sidebar.")
+    for d, res in zip(drawn, results, strict=True):
+        step = int(res.diverged_at[0])
+        if step >= 0:
+            st.warning(f"{emoji(d.color)} **{d.label}** diverged at step {step}: its path is drawn "
+                       "up to its last finite point (×). A smaller α, or a schedule, keeps it on "
+                       "the surface.")
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        _paths_panel(settings, landscape, results, colors)
+    with right:
+        for metric in ("loss", "distance"):
+            if metric == "distance" and not landscape.minima:
+                st.caption("This surface has no minimum, so there is no distance to one.")
+                continue
+            st.plotly_chart(metric_figure(results, metric, landscape, colors=colors, height=290),
+                            config=CHART_CONFIG)
+    a, b = st.columns(2)
+    for column, metric in ((a, "step_size"), (b, "grad_norm")):
+        column.plotly_chart(metric_figure(results, metric, landscape, colors=colors, height=260),
+                            config=CHART_CONFIG)
+    _summary(results, landscape, bool(landscape.minima))
+    _rules(settings, landscape)
+
+
+@st.fragment
+@guarded
+def _paths_panel(settings: Settings, landscape, results, colors) -> None:
+    """2D or 3D; switching between them reruns only this panel."""
+    st.session_state.setdefault("view", "2D contour")
+    view = st.segmented_control("View", ("2D contour", "3D surface"), key="view",
+                                label_visibility="collapsed", required=True)
+    if view == "3D surface":
+        st.plotly_chart(surface3d_figure(landscape, results, colors=colors, height=640),
+                        config=CHART_CONFIG)
+        return
+    fig = contour_figure(landscape, results, colors=colors, height=640, frames=FRAMES,
+                         click_grid=CLICK_GRID,
+                         grid=grid(settings.surface, tuple(sorted(settings.surface_params.items()))))
+    st.plotly_chart(fig, key="contour", on_select=lambda: start_from_click("contour"),
+                    selection_mode="points", config=CHART_CONFIG)
+    st.caption("▶ replays every path together; drag the step slider to scrub. "
+               "Click anywhere on the contour to start from there.")
+
+
+@st.fragment
+@guarded
+def _summary(results, landscape, has_minimum: bool) -> None:
+    """The table; changing its tolerance reruns only this part."""
+    st.subheader("Summary")
+    st.session_state.setdefault("tolerance", 1e-2)
+    tol = st.select_slider("Tolerance ‖w − w*‖ for “within tolerance”", TOLERANCES, key="tolerance",
+                           format_func=lambda v: f"{v:g}", disabled=not has_minimum)
+    rows = summary_rows(results, landscape, tol)
+    st.dataframe(rows, hide_index=True, column_order=COLUMNS, column_config={
+        "final loss": st.column_config.NumberColumn(format="%.4g"),
+        "distance to minimum": st.column_config.NumberColumn(format="%.4g"),
+    })
+
+
+def _rules(settings: Settings, landscape) -> None:
+    st.subheader("Update rules")
+    st.markdown(f"**{landscape.title}** — {landscape.description}")
+    st.latex(landscape.formula_latex)
+    st.latex(landscape.gradient_latex)
+    if settings.surface_params:
+        st.latex(values_latex(LANDSCAPES[settings.surface].params, settings.surface_params))
+    schedule = SCHEDULES[settings.schedule["name"]]
+    if schedule.params:
+        st.markdown(f"Learning-rate schedule: **{schedule.title}** (T = {settings.steps} steps)")
+        st.latex(schedule.latex)
+        st.latex(values_latex(schedule.params, settings.schedule))
+    for d in settings.drawn:
+        if d.error is not None:
+            continue
+        spec = make_optimizer(d.name, **d.hyperparams).spec
+        st.markdown(f"{emoji(d.color)} **{d.label}** — {spec.reference}")
+        st.latex(spec.latex)
+        if spec.inner is not None:
+            st.latex(spec.inner.latex)
+        st.latex(values_latex(spec.params, d.hyperparams))
+    if settings.noise > 0:
+        st.markdown(f"Every gradient is ĝ = ∇f + σξ with σ = {settings.noise:g}, ξ ~ N(0, I) "
+                    f"(seed {settings.seed}).")
+

@@ -1,0 +1,114 @@
+"""Client-side replay of the paths: Plotly frames, a play / pause button and a step scrubber.
+The browser plays the frames itself (``redraw: False`` scatter updates), so playback never
+round-trips to the server. Frame arrays are float32 typed arrays (half the bytes; the last
+frame, which equals the figure as drawn, keeps every point)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+
+import numpy as np
+
+from .series import kept_rows
+
+MAX_POINTS = 80  # points per path per frame before thinning
+
+
+def typed_array(values) -> dict:
+    """A float32 Plotly typed array ({dtype, bdata, shape}): no per-number JSON, no copying."""
+    arr = np.ascontiguousarray(values, dtype="<f4")
+    spec = {"dtype": "f4", "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+    if arr.ndim > 1:
+        spec["shape"] = ",".join(map(str, arr.shape))
+    return spec
+
+
+def frame_rows(recorded: int, frames: int) -> np.ndarray:
+    """The recorded rows shown by the frames: about ``frames`` of them, evenly spaced from the
+    start (row 0) to the end (row ``recorded − 1``), without repeats."""
+    frames = max(int(frames), 2)
+    return np.unique(np.round(np.linspace(0, recorded - 1, min(frames, recorded))).astype(int))
+
+
+def _prefix(upto: int) -> np.ndarray:
+    """Rows 0..upto, thinned to about MAX_POINTS (both ends kept)."""
+    rows = np.arange(upto + 1)
+    if rows.size <= MAX_POINTS:
+        return rows
+    return np.union1d(rows[:: int(np.ceil(rows.size / MAX_POINTS))], [upto])
+
+
+def animate(layout: dict, results: Sequence, moving: Sequence[Sequence[tuple[int, int]]],
+            frames: int) -> list[dict]:
+    """The frames, and play / pause / scrubber controls added to ``layout``.
+
+    ``moving[i]`` lists result i's path traces as (trace index, trajectory) and its last-point
+    marker trace as (trace index, −1). Frame k shows every path up to recorded row
+    ``rows[k]`` (or up to where it diverged); a thinned path carries its own hover data.
+    The last frame shows the figure as drawn, so the scrubber starts there."""
+    recorded = len(results[0].step)
+    if any(len(res.step) != recorded for res in results):
+        raise ValueError("Animated results must record the same steps.")
+    rows = frame_rows(recorded, frames)
+    out = []
+    for row in rows[:-1]:
+        data, indices = [], []
+        for res, traces in zip(results, moving, strict=True):
+            heads = []
+            for index, j in traces:
+                indices.append(index)
+                if j < 0:
+                    heads = np.array(heads).reshape(-1, 2)
+                    data.append({"type": "scatter", "x": typed_array(heads[:, 0]),
+                                 "y": typed_array(heads[:, 1])})
+                    continue
+                upto = min(int(row), kept_rows(res, j) - 1)
+                sel = _prefix(upto)
+                heads.append(res.path[upto, j])
+                data.append({
+                    "type": "scatter", "x": typed_array(res.path[sel, j, 0]),
+                    "y": typed_array(res.path[sel, j, 1]),
+                    "customdata": typed_array(np.stack([res.step[sel], res.loss[sel, j]], axis=-1)),
+                })
+        out.append({"name": str(int(results[0].step[row])), "traces": indices, "data": data})
+    out.append(_final_frame(results, moving, rows[-1]))
+    _controls(layout, [f["name"] for f in out])
+    return out
+
+
+def _final_frame(results: Sequence, moving, row: int) -> dict:
+    """The figure as drawn: whole paths, exact values."""
+    data, indices = [], []
+    for res, traces in zip(results, moving, strict=True):
+        heads = []
+        for index, j in traces:
+            indices.append(index)
+            if j < 0:
+                heads = np.array(heads).reshape(-1, 2)
+                data.append({"type": "scatter", "x": heads[:, 0], "y": heads[:, 1]})
+                continue
+            keep = kept_rows(res, j)
+            heads.append(res.path[keep - 1, j])
+            data.append({"type": "scatter", "x": res.path[:keep, j, 0], "y": res.path[:keep, j, 1],
+                         "customdata": np.stack([res.step[:keep], res.loss[:keep, j]], axis=-1)})
+    return {"name": str(int(results[0].step[row])), "traces": indices, "data": data}
+
+
+def _controls(layout: dict, names: list[str]) -> None:
+    still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
+             "transition": {"duration": 0}}
+    play = {"frame": {"duration": 60, "redraw": False}, "fromcurrent": True,
+            "transition": {"duration": 0}, "mode": "immediate"}
+    layout["updatemenus"] = [{
+        "type": "buttons", "direction": "left", "showactive": False,
+        "x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "top", "pad": {"t": 45, "r": 10},
+        "buttons": [{"label": "▶ play", "method": "animate", "args": [None, play]},
+                    {"label": "❚❚ pause", "method": "animate", "args": [[None], still]}],
+    }]
+    layout["sliders"] = [{
+        "active": len(names) - 1, "x": 0.2, "len": 0.8, "y": 0.0, "yanchor": "top",
+        "pad": {"t": 35}, "currentvalue": {"prefix": "step ", "font": {"size": 15}},
+        "steps": [{"label": n, "method": "animate", "args": [[n], still]} for n in names],
+    }]
+    layout["margin"] = {**layout.get("margin", {}), "b": 90}

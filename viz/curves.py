@@ -1,0 +1,72 @@
+"""Per-step curves: loss, distance to the nearest minimum, step size and gradient norm, one line
+per trajectory, log y where every value drawn is positive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .figures import colors_for
+from .series import distance_to_minimum, kept_rows
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A per-step quantity of a run: ``values(result, landscape)`` → (R, N)."""
+
+    title: str
+    axis: str
+    values: Callable
+    hover: str
+
+
+METRICS: dict[str, Metric] = {
+    "loss": Metric("Loss", "f(w_t)", lambda res, land: res.loss, "f = %{y:.4g}"),
+    "distance": Metric("Distance to the nearest minimum", "‖w_t − w*‖", distance_to_minimum,
+                       "‖w − w*‖ = %{y:.4g}"),
+    "step_size": Metric("Step size", "‖w_t − w_{t−1}‖", lambda res, land: res.step_size,
+                        "‖Δw‖ = %{y:.4g}"),
+    "grad_norm": Metric("Gradient norm", "‖∇f(w_t)‖", lambda res, land: res.grad_norm,
+                        "‖∇f‖ = %{y:.4g}"),
+}
+
+
+def metric_figure(results: Sequence, metric: str, landscape=None, *,
+                  colors: Sequence[str] | None = None, height: int = 300) -> go.Figure:
+    """One metric of :data:`METRICS` versus step for every trajectory of every result.
+    Diverged trajectories stop at their last finite point; non-finite values are left out
+    (on a log axis, so are zeros, e.g. the step size at t = 0)."""
+    spec = METRICS[metric]
+    colors = colors_for(results, colors)
+    series = []
+    for res, color in zip(results, colors, strict=True):
+        values = np.asarray(spec.values(res, landscape))
+        for j in range(values.shape[1]):
+            keep = kept_rows(res, j)
+            v, s = values[:keep, j], res.step[:keep]
+            ok = np.isfinite(v)
+            series.append((res.label, color, j, s[ok], v[ok]))
+    drawn = [v for *_, v in series if v.size]
+    log = bool(drawn) and all(np.all(v >= 0) for v in drawn) and any(np.any(v > 0) for v in drawn)
+    fig = go.Figure()
+    for label, color, j, s, v in series:
+        if log:
+            s, v = s[v > 0], v[v > 0]
+        fig.add_trace(go.Scatter(x=s, y=v, mode="lines", name=label, legendgroup=label,
+                                 showlegend=j == 0, line={"color": color, "width": 2},
+                                 hovertemplate=f"{label}<br>step %{{x}}<br>{spec.hover}<extra></extra>"))
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      title={"text": spec.title, "font": {"size": 16}}, showlegend=False,
+                      xaxis={"title": "step"},
+                      yaxis={"title": spec.axis, "type": "log" if log else "linear",
+                             "exponentformat": "power"})
+    return fig
+
+
+def loss_figure(results: Sequence, *, colors: Sequence[str] | None = None,
+                height: int = 300) -> go.Figure:
+    """Loss versus step (log y where all losses are positive)."""
+    return metric_figure(results, "loss", colors=colors, height=height)

@@ -1,0 +1,37 @@
+"""Per-step series of a run, cut to what may be drawn: only rows up to divergence, only finite
+numbers. Shared by the figures and the summary table."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def kept_rows(res, j: int) -> int:
+    """How many recorded rows of trajectory ``j`` to draw: all, or those before it diverged
+    (at least the start, so a path that failed at once still shows where it began)."""
+    d = int(res.diverged_at[j])
+    if d < 0:
+        return len(res.step)
+    return max(int(np.searchsorted(res.step, d)), 1)
+
+
+def distance_to_minimum(res, landscape) -> np.ndarray:
+    """(R, N) distance ‖w_t − w*‖ to the nearest known minimum w*; NaN where none is known."""
+    return np.asarray(landscape.nearest_minimum_distance(res.path))
+
+
+def first_within(values: np.ndarray, steps: np.ndarray, tol: float) -> int | None:
+    """The first step whose value is ≤ ``tol`` (values along axis 0), else None."""
+    hits = np.flatnonzero(np.isfinite(values) & (values <= tol))
+    return int(steps[hits[0]]) if hits.size else None
+
+
+def display_values(landscape, values: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, str]:
+    """The contour colour scale for ``values``: f itself, or for surfaces that ask for log levels
+    log₁₀(f − f* + δ) with δ = 10⁻³ · (max − f*) of ``reference`` (the grid), so that paths and
+    the surface use the same scale. f* is the known minimum value, else the grid's minimum."""
+    if not landscape.log_contours:
+        return values, "f(x, y)"
+    floor = landscape.min_value if landscape.min_value is not None else float(np.min(reference))
+    span = float(np.max(reference) - floor) or 1.0
+    return np.log10(np.maximum(values - floor, 0.0) + 1e-3 * span), "log₁₀(f − f*)"
