@@ -1,36 +1,191 @@
-"""The Streamlit page runs headless (AppTest): default view, another surface, no optimizer."""
+"""The Streamlit page, run headless with AppTest: defaults, every surface, sliders that change
+paths, adding / copying / resetting / removing optimizers, divergence, bad settings."""
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from landscapes import LANDSCAPES
+from ui.sidebar import apply_click
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+ADAM_LR = "opt2.adam.lr"
 
 
 def _app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    _no_failure(at)
+    return at
 
 
-def test_default_page_draws_three_optimizers():
+def _no_failure(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def _array(value):
+    """A Plotly JSON array: a list, or a typed array {dtype, bdata, shape}."""
+    if isinstance(value, dict):
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return arr.reshape([int(n) for n in value["shape"].split(",")]) if "shape" in value else arr
+    return np.asarray(value, dtype=float)
+
+
+def _contour(at: AppTest) -> dict:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return next(s for s in specs if s["data"][0]["type"] == "contour")
+
+
+def _paths(at: AppTest) -> dict[str, np.ndarray]:
+    """Name → (n, 2) drawn points of every path line on the contour."""
+    return {t["name"]: np.stack([_array(t["x"]), _array(t["y"])], axis=-1)
+            for t in _contour(at)["data"] if t.get("mode") == "lines+markers"}
+
+
+def test_default_page_draws_three_optimizers_with_every_view():
     at = _app()
-    assert not at.exception
-    assert at.multiselect(key="optimizers").value == ["momentum", "rmsprop", "adam"]
-    assert len(at.get("plotly_chart")) == 2
+    paths = _paths(at)
+    assert list(paths) == ["Momentum (EMA)", "RMSProp", "Adam"]
+    assert all(p.shape == (501, 2) for p in paths.values())
+    assert all(np.allclose(p[0], LANDSCAPES["rosenbrock"].start) for p in paths.values())
+    assert len(at.get("plotly_chart")) == 5  # contour, loss, distance, step size, gradient norm
+    contour = _contour(at)
+    assert len(contour["frames"]) > 10 and contour["layout"]["sliders"][0]["steps"][-1]["label"] == "500"
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 3
+    assert any(r"\hat{m}" in latex.value or "m_t" in latex.value for latex in at.latex)
 
 
 @pytest.mark.parametrize("surface", list(LANDSCAPES))
-def test_every_surface_renders(surface):
+def test_every_surface_renders_with_the_default_optimizers(surface):
     at = _app()
     at.selectbox(key="surface").set_value(surface).run()
-    assert not at.exception
+    _no_failure(at)
+    assert len(_paths(at)) == 3
+    start = LANDSCAPES[surface].start
+    assert (at.number_input(key="start_x").value, at.number_input(key="start_y").value) == start
 
 
-def test_no_optimizer_selected_still_draws_the_surface():
+def test_learning_rate_slider_changes_only_its_path():
     at = _app()
-    at.multiselect(key="optimizers").set_value([]).run()
-    assert not at.exception and len(at.get("plotly_chart")) == 2
+    before = _paths(at)
+    at.select_slider(key=ADAM_LR).set_value(0.1).run()
+    _no_failure(at)
+    after = _paths(at)
+    assert "Adam (α=0.1)" in after and "Adam" not in after
+    assert not np.allclose(before["Adam"], after["Adam (α=0.1)"])
+    for name in ("Momentum (EMA)", "RMSProp"):
+        np.testing.assert_array_equal(before[name], after[name])
+
+
+def test_add_copy_reset_and_remove_optimizers():
+    at = _app()
+    at.selectbox(key="add_choice").set_value("adam").run()
+    at.button(key="add").click().run()
+    _no_failure(at)
+    assert list(_paths(at)) == ["Momentum (EMA)", "RMSProp", "Adam", "Adam #2"]
+    at.select_slider(key="opt3.adam.lr").set_value(0.1).run()
+    assert list(_paths(at))[-1] == "Adam (α=0.1)"  # Adam α=0.01 vs Adam α=0.1, one colour each
+    colors = [t["line"]["color"] for t in _contour(at)["data"] if t.get("mode") == "lines+markers"]
+    assert len(set(colors)) == 4
+    at.button(key="copy3").click().run()
+    assert at.select_slider(key="opt4.adam.lr").value == 0.1
+    at.button(key="reset3").click().run()
+    assert at.select_slider(key="opt3.adam.lr").value == 0.01
+    at.button(key="remove3").click().run()
+    at.button(key="remove4").click().run()
+    at.button(key="remove0").click().run()
+    _no_failure(at)
+    assert list(_paths(at)) == ["RMSProp", "Adam"]
+
+
+def test_no_optimizer_left_still_draws_the_surface():
+    at = _app()
+    for sid in range(3):
+        at.button(key=f"remove{sid}").click().run()
+    _no_failure(at)
+    assert _paths(at) == {} and "add one" in at.info[0].value
+
+
+def test_diverging_setting_shows_its_note_and_no_exception():
+    at = _app()
+    at.select_slider(key="opt0.momentum.lr").set_value(1.0).run()
+    _no_failure(at)
+    notes = [w.value for w in at.warning]
+    assert len(notes) == 1 and "Momentum (EMA) (α=1)** diverged at step" in notes[0]
+    marks = [t for t in _contour(at)["data"] if t.get("mode") == "markers+text"]
+    assert len(marks) == 1 and "diverged at step" in marks[0]["text"][0]
+
+
+def test_lookahead_shows_its_base_controls_and_rules():
+    at = _app()
+    at.selectbox(key="add_choice").set_value("lookahead").run()
+    at.button(key="add").click().run()
+    at.selectbox(key="opt3.lookahead.base").set_value("sgd").run()
+    _no_failure(at)
+    assert at.toggle(key="opt3.lookahead(sgd).nesterov").value is False
+    at.slider(key="opt3.lookahead(sgd).k").set_value(10).run()
+    _no_failure(at)
+    assert "Lookahead(SGD) (k=10)" in _paths(at)
+    assert any(r"\phi" in latex.value for latex in at.latex)
+
+
+def test_a_rule_across_settings_is_explained_and_the_rest_still_draws():
+    at = _app()
+    at.selectbox(key="add_choice").set_value("sgd").run()
+    at.button(key="add").click().run()
+    at.toggle(key="opt3.sgd.nesterov").set_value(True).run()  # needs momentum > 0
+    assert not at.exception
+    assert len(at.error) == 1 and "Not drawn" in at.error[0].value and "Nesterov" in at.error[0].value
+    assert len(_paths(at)) == 3
+
+
+def test_surface_parameters_schedule_and_noise_change_the_run():
+    at = _app()
+    at.selectbox(key="surface").set_value("ravine").run()
+    before = _paths(at)
+    at.select_slider(key="surf.ravine.kappa").set_value(1000.0).run()
+    at.slider(key="surf.ravine.angle").set_value(30.0).run()
+    at.selectbox(key="schedule").set_value("warmup_cosine").run()
+    at.number_input(key="sched.warmup_cosine.warmup").set_value(20).run()
+    at.select_slider(key="noise").set_value(0.1).run()
+    at.number_input(key="seed").set_value(7).run()
+    _no_failure(at)
+    after = _paths(at)
+    assert all(not np.allclose(before[k], after[k]) for k in before)
+    assert any(r"\kappa = 1000" in latex.value for latex in at.latex)
+
+
+def test_start_point_from_the_number_boxes():
+    at = _app()
+    at.number_input(key="start_x").set_value(0.5).run()
+    at.number_input(key="start_y").set_value(-0.5).run()
+    _no_failure(at)
+    assert all(np.allclose(p[0], (0.5, -0.5)) for p in _paths(at).values())
+    at.button(key="reset_start").click().run()
+    assert all(np.allclose(p[0], LANDSCAPES["rosenbrock"].start) for p in _paths(at).values())
+
+
+def test_a_click_on_the_contour_sets_the_start():
+    state = {"start_x": -1.5, "start_y": 2.5}
+    apply_click(state, {"points": []})
+    assert state == {"start_x": -1.5, "start_y": 2.5}
+    apply_click(state, {"points": [{"x": 0.123456, "y": 1e9, "curve_number": 1}]})
+    assert state == {"start_x": 0.123, "start_y": 1000.0}
+
+
+def test_switching_to_the_3d_view_and_changing_the_tolerance():
+    at = _app()
+    at.select_slider(key="tolerance").set_value(0.5).run()
+    _no_failure(at)
+    table = at.dataframe[0].value
+    assert table["within tolerance at step"].notna().any()
+    at.get("button_group")[0].set_value("3D surface").run()
+    _no_failure(at)
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert specs[0]["data"][0]["type"] == "surface"

@@ -148,8 +148,13 @@ def reset_start() -> None:
 
 def start_from_click(chart_key: str) -> None:
     """on_select callback of the contour: the clicked position becomes the start."""
-    points = st.session_state[chart_key]["selection"]["points"]
+    apply_click(st.session_state, st.session_state[chart_key]["selection"])
+
+
+def apply_click(state, selection) -> None:
+    """Set the start to the first clicked point of a Plotly selection (kept in range and
+    rounded to 3 decimals, as the number boxes show it); an empty selection changes nothing."""
+    points = selection.get("points") or []
     if points:
-        x, y = float(points[0]["x"]), float(points[0]["y"])
-        st.session_state["start_x"] = round(min(max(x, -START_LIMIT), START_LIMIT), 3)
-        st.session_state["start_y"] = round(min(max(y, -START_LIMIT), START_LIMIT), 3)
+        x, y = (round(min(max(float(points[0][c]), -START_LIMIT), START_LIMIT), 3) for c in "xy")
+        state["start_x"], state["start_y"] = x, y
