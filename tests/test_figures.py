@@ -10,11 +10,9 @@ import pytest
 
 from landscapes import get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, run, run_many
-from viz import (
-    CLICK_GRID_NAME, METRICS, contour_figure, metric_figure, summary_rows, surface3d_figure,
-    symbol_latex, value_latex, values_latex,
-)
+from viz import CLICK_GRID_NAME, METRICS, contour_figure, metric_figure, summary_rows, surface3d_figure
 from viz.animation import MAX_POINTS, frame_rows
+from viz.latex import symbol_latex, value_latex, values_latex
 
 
 def _array(value):
@@ -83,7 +81,8 @@ def test_click_grid_covers_the_bounds_invisibly_and_never_fades_the_paths():
     (x0, x1), (y0, y1) = land.bounds
     assert len(grid.x) == 625 and grid.marker.opacity == 0
     assert (min(grid.x), max(grid.x), min(grid.y), max(grid.y)) == (x0, x1, y0, y1)
-    assert all(t.unselected.marker.opacity == 1 for t in fig.data if t.type == "scatter" and t.name != CLICK_GRID_NAME)
+    others = [t for t in fig.data if t.type == "scatter" and t.name != CLICK_GRID_NAME]
+    assert all(t.unselected.marker.opacity == 1 for t in others)
 
 
 def test_curves_follow_the_hand_worked_descent():
