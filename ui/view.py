@@ -7,10 +7,11 @@ import streamlit as st
 
 from landscapes import LANDSCAPES
 from optim_core import SCHEDULES, make_optimizer
-from viz import COLUMNS, contour_figure, metric_figure, summary_rows, surface3d_figure, values_latex
+from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec, values_latex
 
 from .compute import grid, run_drawn
 from .errors import guarded
+from .prebuilt import Prebuilt
 from .sidebar import Settings, start_from_click
 from .state import emoji
 
@@ -40,11 +41,11 @@ def main_view(settings: Settings, landscape) -> None:
             if metric == "distance" and not landscape.minima:
                 st.caption("This surface has no minimum, so there is no distance to one.")
                 continue
-            st.plotly_chart(metric_figure(results, metric, landscape, colors=colors, height=290),
+            st.plotly_chart(Prebuilt(metric_spec(results, metric, landscape, colors=colors, height=290)),
                             config=CHART_CONFIG)
     a, b = st.columns(2)
     for column, metric in ((a, "step_size"), (b, "grad_norm")):
-        column.plotly_chart(metric_figure(results, metric, landscape, colors=colors, height=260),
+        column.plotly_chart(Prebuilt(metric_spec(results, metric, landscape, colors=colors, height=260)),
                             config=CHART_CONFIG)
     _summary(results, landscape, bool(landscape.minima))
     _rules(settings, landscape)
@@ -58,13 +59,13 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
     view = st.segmented_control("View", ("2D contour", "3D surface"), key="view",
                                 label_visibility="collapsed", required=True)
     if view == "3D surface":
-        st.plotly_chart(surface3d_figure(landscape, results, colors=colors, height=640),
+        st.plotly_chart(Prebuilt(surface3d_spec(landscape, results, colors=colors, height=640)),
                         config=CHART_CONFIG)
         return
-    fig = contour_figure(landscape, results, colors=colors, height=640, frames=FRAMES,
+    fig = contour_spec(landscape, results, colors=colors, height=640, frames=FRAMES,
                          click_grid=CLICK_GRID,
                          grid=grid(settings.surface, tuple(sorted(settings.surface_params.items()))))
-    st.plotly_chart(fig, key="contour", on_select=lambda: start_from_click("contour"),
+    st.plotly_chart(Prebuilt(fig), key="contour", on_select=lambda: start_from_click("contour"),
                     selection_mode="points", config=CHART_CONFIG)
     st.caption("▶ replays every path together; drag the step slider to scrub. "
                "Click anywhere on the contour to start from there.")

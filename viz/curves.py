@@ -34,8 +34,13 @@ METRICS: dict[str, Metric] = {
 }
 
 
-def metric_figure(results: Sequence, metric: str, landscape=None, *,
-                  colors: Sequence[str] | None = None, height: int = 300) -> go.Figure:
+def metric_figure(results: Sequence, metric: str, landscape=None, **options) -> go.Figure:
+    """:func:`metric_spec` as a validated figure."""
+    return go.Figure(metric_spec(results, metric, landscape, **options))
+
+
+def metric_spec(results: Sequence, metric: str, landscape=None, *,
+                colors: Sequence[str] | None = None, height: int = 300) -> dict:
     """One metric of :data:`METRICS` versus step for every trajectory of every result.
     Diverged trajectories stop at their last finite point; non-finite values are left out
     (on a log axis, so are zeros, e.g. the step size at t = 0)."""
@@ -51,22 +56,21 @@ def metric_figure(results: Sequence, metric: str, landscape=None, *,
             series.append((res.label, color, j, s[ok], v[ok]))
     drawn = [v for *_, v in series if v.size]
     log = bool(drawn) and all(np.all(v >= 0) for v in drawn) and any(np.any(v > 0) for v in drawn)
-    fig = go.Figure()
+    data = []
     for label, color, j, s, v in series:
         if log:
             s, v = s[v > 0], v[v > 0]
-        fig.add_trace(go.Scatter(x=s, y=v, mode="lines", name=label, legendgroup=label,
-                                 showlegend=j == 0, line={"color": color, "width": 2},
-                                 hovertemplate=f"{label}<br>step %{{x}}<br>{spec.hover}<extra></extra>"))
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      title={"text": spec.title, "font": {"size": 16}}, showlegend=False,
-                      xaxis={"title": "step"},
-                      yaxis={"title": spec.axis, "type": "log" if log else "linear",
-                             "exponentformat": "power"})
-    return fig
+        data.append({"type": "scatter", "x": s, "y": v, "mode": "lines", "name": label,
+                     "legendgroup": label, "showlegend": j == 0, "line": {"color": color, "width": 2},
+                     "hovertemplate": f"{label}<br>step %{{x}}<br>{spec.hover}<extra></extra>"})
+    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+              "title": {"text": spec.title, "font": {"size": 16}}, "showlegend": False,
+              "xaxis": {"title": {"text": "step"}},
+              "yaxis": {"title": {"text": spec.axis}, "type": "log" if log else "linear",
+                        "exponentformat": "power"}}
+    return {"data": data, "layout": layout}
 
 
-def loss_figure(results: Sequence, *, colors: Sequence[str] | None = None,
-                height: int = 300) -> go.Figure:
+def loss_figure(results: Sequence, **options) -> go.Figure:
     """Loss versus step (log y where all losses are positive)."""
-    return metric_figure(results, "loss", colors=colors, height=height)
+    return metric_figure(results, "loss", **options)

@@ -2,9 +2,10 @@
 Plotly frames) and the 3D surface. No Streamlit here: notebooks, exports and the app share
 these builders. Only finite numbers reach a figure.
 
-Figures are assembled as plain dicts and wrapped once without Plotly's per-property
-validation, which would cost more than the whole run on an animated figure; the tests
-validate every figure's spec instead."""
+Each figure is first a plain dict (``*_spec``), which the app hands to the browser as it is
+(Plotly's per-property validation and deep copies of an animated figure cost more than the
+run itself); ``*_figure`` wraps the same dict in a validated ``go.Figure`` for notebooks,
+exports and tests."""
 
 from __future__ import annotations
 
@@ -46,9 +47,14 @@ def surface_grid(landscape, resolution: int = 200):
     return xs, ys, z
 
 
-def contour_figure(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
-                   resolution: int = 150, height: int = 600, frames: int = 0,
-                   click_grid: int = 0, grid=None) -> go.Figure:
+def contour_figure(landscape, results: Sequence = (), **options) -> go.Figure:
+    """:func:`contour_spec` as a validated figure."""
+    return go.Figure(contour_spec(landscape, results, **options))
+
+
+def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
+                 resolution: int = 150, height: int = 600, frames: int = 0,
+                 click_grid: int = 0, grid=None) -> dict:
     """Contour of the landscape (log levels where it asks for them), its minima, and every
     trajectory of every result: a line with markers, the start circled, the last point as a
     dot, a diverged end as an × with its step.
@@ -89,7 +95,7 @@ def contour_figure(landscape, results: Sequence = (), *, colors: Sequence[str] |
     spec = {"data": data, "layout": layout}
     if frames > 0 and results:
         spec["frames"] = animate(layout, results, moving, frames)
-    return go.Figure(spec, _validate=False)
+    return spec
 
 
 def _path_traces(data: list, res, color: str) -> list[tuple[int, int]]:
@@ -126,8 +132,13 @@ def _path_traces(data: list, res, color: str) -> list[tuple[int, int]]:
     return moving
 
 
-def surface3d_figure(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
-                     resolution: int = 80, height: int = 600) -> go.Figure:
+def surface3d_figure(landscape, results: Sequence = (), **options) -> go.Figure:
+    """:func:`surface3d_spec` as a validated figure."""
+    return go.Figure(surface3d_spec(landscape, results, **options))
+
+
+def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
+                   resolution: int = 80, height: int = 600) -> dict:
     """The surface in 3D (same log scale as the contour where it asks for one) with every path
     lifted onto it."""
     colors = colors_for(results, colors)
@@ -154,4 +165,4 @@ def surface3d_figure(landscape, results: Sequence = (), *, colors: Sequence[str]
               "scene": {"xaxis": {"title": {"text": "x"}}, "yaxis": {"title": {"text": "y"}},
                         "zaxis": {"title": {"text": label}},
                         "camera": {"eye": {"x": 1.4, "y": -1.4, "z": 1.0}}}}
-    return go.Figure({"data": data, "layout": layout}, _validate=False)
+    return {"data": data, "layout": layout}
