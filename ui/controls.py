@@ -79,13 +79,27 @@ def label(spec: ParamSpec) -> str:
     return spec.symbol if spec.kind == "bool" else f"{spec.symbol} · {words[:40]}"
 
 
-def _prepare(state: MutableMapping, key: str, default: Any, options: list | None = None) -> None:
+def _prepare(state: MutableMapping, key: str, default: Any, options: list | None = None,
+             spec: ParamSpec | None = None) -> list | None:
     """Put the default in session state (widgets then take no ``value``, so state set by a
-    preset or a reset never conflicts with one). A value kept from another range (another
-    base optimizer, an old link) snaps to the nearest allowed option."""
+    preset or a reset never conflicts with one) and return the options to offer. A value the
+    spec allows but the stops lack (from a preset or a link) becomes a stop, so it is shown
+    exactly; one it does not allow (kept from another base optimizer) snaps to the nearest."""
     state.setdefault(key, default)
-    if options is not None and state[key] not in options:
-        state[key] = nearest(options, state[key])
+    if options is None or state[key] in options:
+        return options
+    if spec is not None and _allowed(spec, state[key]):
+        return sorted({*options, float(state[key])})
+    state[key] = nearest(options, state[key])
+    return options
+
+
+def _allowed(spec: ParamSpec, value: Any) -> bool:
+    try:
+        spec.validate(value, "")
+    except ValueError:
+        return False
+    return True
 
 
 def param_widget(spec: ParamSpec, key: str, container=st) -> Any:
@@ -107,8 +121,8 @@ def param_widget(spec: ParamSpec, key: str, container=st) -> Any:
             return None
     options = option_values(spec)
     if options is not None:
-        _prepare(state, key, spec.default if spec.default is not None else nearest(options, _AUTO_ANCHOR),
-                 options)
+        default = spec.default if spec.default is not None else nearest(options, _AUTO_ANCHOR)
+        options = _prepare(state, key, default, options, spec)
         return container.select_slider(name, options, key=key, format_func=format_value, help=help_text)
     if spec.kind == "int":
         _prepare(state, key, int(spec.default))

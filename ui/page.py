@@ -8,17 +8,39 @@ import streamlit as st
 
 from landscapes import get_landscape
 
+from .config import apply, decode, encode, from_settings
 from .errors import guarded
+from .presets import presets
 from .sidebar import sidebar
 from .view import main_view
+
+LINK_PARAM = "view"
 
 
 @guarded
 def _page() -> None:
+    _open_link()
     settings = sidebar()
     landscape = get_landscape(settings.surface, **settings.surface_params)
+    st.query_params[LINK_PARAM] = encode(from_settings(settings))  # the address reopens this view
     st.title(f"{landscape.title}: optimizer paths")
+    if notice := st.session_state.pop("notice", None):
+        st.warning(notice)
+    preset = st.session_state.get("preset")
+    if preset is not None:
+        st.info(f"**{presets()[preset]['title']}.** {presets()[preset]['story']}")
     main_view(settings, landscape)
+
+
+def _open_link() -> None:
+    """A fresh session opened from a shared address starts on the view it describes."""
+    state = st.session_state
+    if "slots" in state or LINK_PARAM not in st.query_params:
+        return
+    try:
+        apply(state, decode(st.query_params[LINK_PARAM]))
+    except ValueError as exc:
+        state["notice"] = f"The link's view could not be restored: {exc}"
 
 
 def main() -> None:

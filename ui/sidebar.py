@@ -11,15 +11,24 @@ import streamlit as st
 from landscapes import LANDSCAPES
 from optim_core import OPTIMIZERS, SCHEDULES, make_optimizer
 
+from .config import DEFAULT_STEPS, MAX_STEPS, START_LIMIT, apply
 from .controls import format_value, param_widget
 from .labels import describe, unique
-from .state import MAX_SLOTS, add_slot, duplicate_slot, emoji, init_slots, remove_slot, reset_slot, widget_key
+from .presets import presets
+from .state import (
+    MAX_SLOTS,
+    add_slot,
+    duplicate_slot,
+    emoji,
+    init_slots,
+    remove_slot,
+    reset_slot,
+    scope_of,
+    widget_key,
+)
 
 DEFAULT_SURFACE = "rosenbrock"
-DEFAULT_STEPS = 500
-MAX_STEPS = 2000
 NOISE_LEVELS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
-START_LIMIT = 1000.0  # |x|, |y| of a typed start
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ def sidebar() -> Settings:
     state = st.session_state
     init_slots(state)
     bar = st.sidebar
+    _preset_picker(bar)
     bar.header("Surface")
     state.setdefault("surface", DEFAULT_SURFACE)
     surface = bar.selectbox("Surface", list(LANDSCAPES), key="surface", on_change=reset_start,
@@ -71,7 +81,8 @@ def sidebar() -> Settings:
                        help=f"Optimizer steps per path (at most {MAX_STEPS}).")
     start = _start_inputs(bar)
     state.setdefault("noise", 0.0)
-    noise = bar.select_slider("Gradient noise σ", NOISE_LEVELS, key="noise", format_func=format_value,
+    levels = sorted({*NOISE_LEVELS, float(state["noise"])})  # a preset may use another level
+    noise = bar.select_slider("Gradient noise σ", levels, key="noise", format_func=format_value,
                               help="Adds σ·ξ, ξ ~ N(0, I), to every gradient: the same draws for "
                                    "every optimizer, so they stay comparable.")
     state.setdefault("seed", 0)
@@ -88,6 +99,26 @@ def sidebar() -> Settings:
                     {"name": schedule, **schedule_params})
 
 
+def _preset_picker(bar) -> None:
+    state = st.session_state
+    state.setdefault("preset", None)
+    bar.selectbox("Lecture presets", list(presets()), key="preset", on_change=_load_preset,
+                  index=None, placeholder="Choose a story to tell…",
+                  format_func=lambda i: presets()[i]["title"],
+                  help="Each preset sets up a view that shows one idea; its story appears above "
+                       "the charts. Everything stays adjustable.")
+
+
+def _load_preset() -> None:
+    state = st.session_state
+    if state["preset"] is None:
+        return
+    try:
+        apply(state, presets()[state["preset"]])
+    except ValueError as exc:
+        state["notice"] = f"Preset not loaded: {exc}"
+
+
 def _slot_panel(bar, slot: dict) -> Drawn:
     sid, name, color = slot["id"], slot["name"], slot["color"]
     spec = OPTIMIZERS[name]
@@ -95,8 +126,7 @@ def _slot_panel(bar, slot: dict) -> Drawn:
     choices = {p.name: param_widget(p, widget_key(sid, name, p.name), box)
                for p in spec.params if p.kind == "choice"}
     concrete = make_optimizer(name, **choices).spec  # e.g. Lookahead(Adam): the base's controls too
-    scope = concrete.name + (f"({concrete.inner.name})" if concrete.inner else "")
-    values = {p.name: param_widget(p, widget_key(sid, scope, p.name), box)
+    values = {p.name: param_widget(p, widget_key(sid, scope_of(concrete), p.name), box)
               for p in concrete.params if p.name not in choices}
     reset, copy, drop = box.columns(3)
     reset.button("Reset", key=f"reset{sid}", on_click=reset_slot, args=(st.session_state, sid),

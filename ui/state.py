@@ -23,6 +23,11 @@ def widget_key(sid: int, scope: str, param: str) -> str:
     return f"{slot_prefix(sid)}{scope}.{param}"
 
 
+def scope_of(spec) -> str:
+    """The widget-key scope of a concrete spec: ``adam``, or ``lookahead(adam)`` for a wrapper."""
+    return spec.name + (f"({spec.inner.name})" if spec.inner is not None else "")
+
+
 def init_slots(state: MutableMapping, names=DEFAULT_OPTIMIZERS) -> None:
     """First visit: one slot per default optimizer."""
     if "slots" not in state:

@@ -3,6 +3,7 @@ curves, the summary table, and the update rules with the values in use."""
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from landscapes import LANDSCAPES
@@ -67,8 +68,14 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
                          grid=grid(settings.surface, tuple(sorted(settings.surface_params.items()))))
     st.plotly_chart(Prebuilt(fig), key="contour", on_select=lambda: start_from_click("contour"),
                     selection_mode="points", config=CHART_CONFIG)
-    st.caption("▶ replays every path together; drag the step slider to scrub. "
-               "Click anywhere on the contour to start from there.")
+    note, export = st.columns([3, 1], vertical_alignment="center")
+    note.caption("▶ replays every path together; drag the step slider to scrub. "
+                 "Click anywhere on the contour to start from there.")
+    export.download_button(
+        "⬇ HTML for slides", key="export", on_click="ignore", mime="text/html",
+        file_name=f"optiviz-{settings.surface}.html",
+        data=lambda: go.Figure(fig).to_html(include_plotlyjs=True, auto_play=False),
+        help="This chart with its animation as one offline HTML file (no server needed).")
 
 
 @st.fragment
