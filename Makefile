@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench golden readme clean
+.PHONY: run test lint bench bench-app golden readme clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_sweep.py
+
+bench-app: $(VENV)/.installed
+	$(PY) bench/bench_app.py
 
 golden: $(VENV)/.installed
 	$(PY) scripts/make_golden.py

@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from landscapes import LANDSCAPES  # noqa: E402
 from optim_core import OPTIMIZERS, SCHEDULES  # noqa: E402
+from ui.presets import presets  # noqa: E402
 
 README = ROOT / "README.md"
 
@@ -60,7 +61,17 @@ def schedules_table() -> str:
     return "\n".join(rows)
 
 
-BLOCKS = {"optimizers": optimizers_table, "surfaces": surfaces_table, "schedules": schedules_table}
+def presets_list() -> str:
+    lines = []
+    for preset in presets().values():
+        drawn = ", ".join(OPTIMIZERS[o["name"]].title for o in preset.get("optimizers", []))
+        surface = LANDSCAPES[preset["surface"]].title
+        lines.append(f"- **{preset['title']}** ({surface}; {drawn}). {preset['story']}")
+    return "\n".join(lines)
+
+
+BLOCKS = {"optimizers": optimizers_table, "surfaces": surfaces_table, "schedules": schedules_table,
+          "presets": presets_list}
 
 
 def render(text: str) -> str:
