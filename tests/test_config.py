@@ -1,0 +1,113 @@
+"""Views as data: presets and links are checked in full before the page changes."""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from landscapes import LANDSCAPES
+from ui.config import apply, check, decode, encode, slot_values
+from ui.state import init_slots
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+VIEW = {"surface": "ravine", "surface_params": {"kappa": 30, "angle": 20},
+        "optimizers": [{"name": "sgd", "params": {"lr": 0.03}},
+                       {"name": "lookahead", "params": {"base": "adafactor", "k": 7}}],
+        "steps": 250, "start": [-3, 1.25], "noise": 0.3, "seed": 5,
+        "schedule": {"name": "step", "step_size": 50}}
+
+
+def test_a_view_round_trips_through_a_link():
+    assert decode(encode(VIEW)) == VIEW
+    assert len(encode(VIEW)) < 400
+
+
+def test_check_fills_defaults_from_the_registries():
+    full = check(VIEW)
+    assert full["surface_params"] == {"kappa": 30.0, "angle": 20.0}
+    assert full["optimizers"][0]["params"]["momentum"] == 0.0
+    assert full["optimizers"][1]["params"]["base"] == "adafactor"
+    assert full["schedule"] == {"name": "step", "step_size": 50, "gamma": 0.5}
+    bare = check({"surface": "booth"})
+    assert bare["start"] == list(LANDSCAPES["booth"].start) and bare["steps"] == 500
+    assert (bare["optimizers"], bare["noise"], bare["schedule"]) == ([], 0.0, {"name": "constant"})
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"surface": "nope"}, "Unknown surface 'nope'"),
+    ({"surface_params": {"kappa": 0.5}}, "kappa"),
+    ({"optimizers": [{"name": "adam", "params": {"lr": -1}}]}, "lr (α) got -1"),
+    ({"optimizers": [{"name": "adam", "params": {"lr": [0.1, 0.2]}}]}, "lr must be one value"),
+    ({"optimizers": [{"name": "rm -rf"}]}, "needs a 'name'"),
+    ({"optimizers": [{"name": "adam"}] * 9}, "at most 8"),
+    ({"steps": 10**9}, "steps must be"),
+    ({"steps": True}, "steps must be"),
+    ({"start": [0, float("nan")]}, "start must be"),
+    ({"start": [0]}, "start must be"),
+    ({"noise": -1}, "noise must be"),
+    ({"seed": -3}, "seed must be"),
+    ({"schedule": {"name": "warp"}}, "Unknown schedule"),
+    ({"extra": 1}, "Unknown field(s) extra"),
+])
+def test_every_bad_field_is_named(change, message):
+    with pytest.raises(ValueError) as err:
+        check({**VIEW, **change})
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["", "@@@", "x" * 5000, encode([1, 2]),
+                                  base64.urlsafe_b64encode(zlib.compress(b"{" * 10**6)).decode()])
+def test_damaged_links_are_refused(text):
+    with pytest.raises(ValueError):
+        check(decode(text))
+
+
+def test_a_bad_view_leaves_the_state_untouched():
+    state: dict = {}
+    init_slots(state)
+    before = dict(state)
+    with pytest.raises(ValueError):
+        apply(state, {**VIEW, "optimizers": [*VIEW["optimizers"], {"name": "adam", "params": {"eps": -1}}]})
+    assert state == before
+
+
+def test_apply_sets_every_widget_and_replaces_the_slots():
+    state: dict = {}
+    init_slots(state)
+    state["opt0.momentum.lr"] = 0.5
+    apply(state, VIEW)
+    assert [s["name"] for s in state["slots"]] == ["sgd", "lookahead"]
+    assert "opt0.momentum.lr" not in state
+    assert state["opt3.sgd.lr"] == 0.03 and state["opt4.lookahead.base"] == "adafactor"
+    assert state["opt4.lookahead(adafactor).k"] == 7 and state["opt4.lookahead(adafactor).eps1.auto"]
+    assert (state["surface"], state["surf.ravine.kappa"], state["steps"]) == ("ravine", 30.0, 250)
+    assert (state["start_x"], state["start_y"], state["noise"], state["seed"]) == (-3.0, 1.25, 0.3, 5)
+    assert state["schedule"] == "step" and state["sched.step.step_size"] == 50
+
+
+def test_slot_values_of_an_automatic_setting():
+    values = slot_values("adafactor", {"eps1": 1e-20})
+    assert values["adafactor.eps1.auto"] is False and values["adafactor.eps1"] == 1e-20
+
+
+def test_the_page_opens_a_link_exactly_and_keeps_its_address_current():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["view"] = encode(VIEW)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.select_slider(key="noise").value == 0.3  # not a stop of the slider: kept exactly
+    assert at.select_slider(key="opt0.sgd.lr").value == 0.03
+    link = at.query_params["view"]
+    assert check(decode(link if isinstance(link, str) else link[0])) == check(VIEW)
+
+
+def test_a_damaged_link_opens_the_default_view_with_a_note():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["view"] = "not-a-view"
+    at.run()
+    assert not at.exception and "could not be restored" in at.warning[0].value
+    assert at.selectbox(key="surface").value == "rosenbrock"
