@@ -55,8 +55,8 @@ ADAM = OptimizerSpec(
     init=adam_init, step=adam_step, fixed={"decoupled_weight_decay": False},
     latex=(_ADAM_LATEX % ("v_t", "w_{t-1}")).replace(
         r"\end{aligned}",
-        r"\\[2pt] &\text{AMSGrad: } \max_{s \le t} v_s \text{ replaces } v_t \text{ in } \hat v_t;"
-        r"\ \text{no bias correction: } \hat m_t = m_t,\ \hat v_t = v_t" "\n" r"\end{aligned}"),
+        r"\\[2pt] &\text{AMSGrad: } \max_{s \le t} v_s \text{ replaces } v_t \text{ in } \hat v_t"
+        r"\\ &\text{no bias correction: } \hat m_t = m_t,\ \hat v_t = v_t" "\n" r"\end{aligned}"),
     reference="torch.optim.Adam (Kingma & Ba, 2015, Algorithm 1); "
               "bias_correction=False worked by hand",
     description="Momentum plus per-coordinate RMS scaling, with bias-corrected moments.",
