@@ -10,8 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from landscapes import LANDSCAPES
-from ui.config import apply, check, decode, encode, slot_values
-from ui.state import init_slots
+from ui.config import DEFAULT_VIEW, apply, check, decode, encode, slot_values
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 VIEW = {"surface": "ravine", "surface_params": {"kappa": 30, "angle": 20},
@@ -68,7 +67,7 @@ def test_damaged_links_are_refused(text):
 
 def test_a_bad_view_leaves_the_state_untouched():
     state: dict = {}
-    init_slots(state)
+    apply(state, DEFAULT_VIEW)
     before = dict(state)
     with pytest.raises(ValueError):
         apply(state, {**VIEW, "optimizers": [*VIEW["optimizers"], {"name": "adam", "params": {"eps": -1}}]})
@@ -77,7 +76,7 @@ def test_a_bad_view_leaves_the_state_untouched():
 
 def test_apply_sets_every_widget_and_replaces_the_slots():
     state: dict = {}
-    init_slots(state)
+    apply(state, DEFAULT_VIEW)
     state["opt0.momentum.lr"] = 0.5
     apply(state, VIEW)
     assert [s["name"] for s in state["slots"]] == ["sgd", "lookahead"]

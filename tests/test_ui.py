@@ -7,9 +7,10 @@ import pytest
 from landscapes import LANDSCAPES
 from optim_core import OPTIMIZERS, SCHEDULES
 from optim_core.params import ParamSpec
+from ui.config import DEFAULT_VIEW, apply
 from ui.controls import is_decay, linear_step, nearest, option_values
 from ui.labels import describe, unique
-from ui.state import MAX_SLOTS, add_slot, duplicate_slot, init_slots, remove_slot, reset_slot
+from ui.state import MAX_SLOTS, add_slot, duplicate_slot, remove_slot, reset_slot
 
 ALL_SPECS = [p for o in OPTIMIZERS.values() for p in o.params] + \
             [p for s in SCHEDULES.values() for p in s.params] + \
@@ -73,8 +74,9 @@ def test_labels_name_what_differs_from_the_defaults():
 
 def test_slots_add_copy_reset_and_remove():
     state: dict = {}
-    init_slots(state)
+    apply(state, DEFAULT_VIEW)
     assert [s["name"] for s in state["slots"]] == ["momentum", "rmsprop", "adam"]
+    assert state["opt2.adam.lr"] == 0.1
     assert len({s["color"] for s in state["slots"]}) == 3
     state["opt2.adam.lr"] = 0.1
     copy = duplicate_slot(state, 2)
@@ -87,13 +89,11 @@ def test_slots_add_copy_reset_and_remove():
     assert state["slots"][-1]["color"] != freed
     new = add_slot(state, "sgd")
     assert state["slots"][-1] == {"id": new, "name": "sgd", "color": freed}  # first free colour
-    init_slots(state)  # a later visit keeps the slots
     assert len(state["slots"]) == 4
 
 
 def test_slots_are_capped():
-    state: dict = {}
-    init_slots(state, names=())
+    state: dict = {"slots": [], "next_slot": 0}
     ids = [add_slot(state, "adam") for _ in range(MAX_SLOTS)]
     assert None not in ids and add_slot(state, "adam") is None
     assert len({s["color"] for s in state["slots"]}) == MAX_SLOTS

@@ -73,10 +73,15 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def label(spec: ParamSpec) -> str:
-    """Widget label: symbol and a short name, e.g. ``α · learning rate``."""
+def label(spec: ParamSpec, limit: int = 36) -> str:
+    """Widget label: symbol and the first phrase of the help, cut at a word, e.g.
+    ``α · Learning rate``."""
+    if spec.kind == "bool":
+        return spec.symbol
     words = spec.help.split(":")[0].split("(")[0].strip()
-    return spec.symbol if spec.kind == "bool" else f"{spec.symbol} · {words[:40]}"
+    if len(words) > limit:
+        words = words[:limit].rsplit(" ", 1)[0] + "…"
+    return f"{spec.symbol} · {words}"
 
 
 def _prepare(state: MutableMapping, key: str, default: Any, options: list | None = None,

@@ -8,7 +8,7 @@ import streamlit as st
 
 from landscapes import get_landscape
 
-from .config import apply, decode, encode, from_settings
+from .config import DEFAULT_VIEW, apply, decode, encode, from_settings
 from .errors import guarded
 from .presets import presets
 from .sidebar import sidebar
@@ -33,14 +33,17 @@ def _page() -> None:
 
 
 def _open_link() -> None:
-    """A fresh session opened from a shared address starts on the view it describes."""
+    """A fresh session starts on the view its address describes, else on the default view."""
     state = st.session_state
-    if "slots" in state or LINK_PARAM not in st.query_params:
+    if "slots" in state:
         return
-    try:
-        apply(state, decode(st.query_params[LINK_PARAM]))
-    except ValueError as exc:
-        state["notice"] = f"The link's view could not be restored: {exc}"
+    if LINK_PARAM in st.query_params:
+        try:
+            apply(state, decode(st.query_params[LINK_PARAM]))
+            return
+        except ValueError as exc:
+            state["notice"] = f"The link's view could not be restored: {exc}"
+    apply(state, DEFAULT_VIEW)
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ from .state import (
     add_slot,
     duplicate_slot,
     emoji,
-    init_slots,
     remove_slot,
     reset_slot,
     scope_of,
@@ -59,7 +58,6 @@ class Settings:
 def sidebar() -> Settings:
     """Draw the sidebar and return what it says."""
     state = st.session_state
-    init_slots(state)
     bar = st.sidebar
     _preset_picker(bar)
     bar.header("Surface")
@@ -128,14 +126,14 @@ def _slot_panel(bar, slot: dict) -> Drawn:
     concrete = make_optimizer(name, **choices).spec  # e.g. Lookahead(Adam): the base's controls too
     values = {p.name: param_widget(p, widget_key(sid, scope_of(concrete), p.name), box)
               for p in concrete.params if p.name not in choices}
-    reset, copy, drop = box.columns(3)
-    reset.button("Reset", key=f"reset{sid}", on_click=reset_slot, args=(st.session_state, sid),
-                 help="Back to the registry defaults", width="stretch")
-    copy.button("Copy", key=f"copy{sid}", on_click=duplicate_slot, args=(st.session_state, sid),
-                help="Draw a copy to vary one setting", width="stretch",
-                disabled=len(st.session_state["slots"]) >= MAX_SLOTS)
-    drop.button("Remove", key=f"remove{sid}", on_click=remove_slot, args=(st.session_state, sid),
-                width="stretch")
+    row = box.container(horizontal=True, gap="small")
+    row.button("Reset", key=f"reset{sid}", on_click=reset_slot, args=(st.session_state, sid),
+               help="Back to the registry defaults")
+    row.button("Copy", key=f"copy{sid}", on_click=duplicate_slot, args=(st.session_state, sid),
+               help="Draw a copy to vary one setting",
+               disabled=len(st.session_state["slots"]) >= MAX_SLOTS)
+    row.button("✕", key=f"remove{sid}", help="Remove this optimizer", on_click=remove_slot,
+               args=(st.session_state, sid))
     error = None
     try:
         make_optimizer(name, **choices, **values)

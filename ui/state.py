@@ -10,7 +10,6 @@ from collections.abc import MutableMapping
 SLOT_COLORS = (("#1f77b4", "🔵"), ("#d62728", "🔴"), ("#2ca02c", "🟢"), ("#ff7f0e", "🟠"),
                ("#9467bd", "🟣"), ("#8c564b", "🟤"), ("#111111", "⚫"), ("#f2f2f2", "⚪"))
 MAX_SLOTS = len(SLOT_COLORS)
-DEFAULT_OPTIMIZERS = ("momentum", "rmsprop", "adam")
 
 
 def slot_prefix(sid: int) -> str:
@@ -26,15 +25,6 @@ def widget_key(sid: int, scope: str, param: str) -> str:
 def scope_of(spec) -> str:
     """The widget-key scope of a concrete spec: ``adam``, or ``lookahead(adam)`` for a wrapper."""
     return spec.name + (f"({spec.inner.name})" if spec.inner is not None else "")
-
-
-def init_slots(state: MutableMapping, names=DEFAULT_OPTIMIZERS) -> None:
-    """First visit: one slot per default optimizer."""
-    if "slots" not in state:
-        state["slots"] = []
-        state["next_slot"] = 0
-        for name in names:
-            add_slot(state, name)
 
 
 def add_slot(state: MutableMapping, name: str, values: dict[str, object] | None = None) -> int | None:

@@ -42,7 +42,8 @@ def main_view(settings: Settings, landscape) -> None:
             if metric == "distance" and not landscape.minima:
                 st.caption("This surface has no minimum, so there is no distance to one.")
                 continue
-            st.plotly_chart(Prebuilt(metric_spec(results, metric, landscape, colors=colors, height=290)),
+            st.plotly_chart(Prebuilt(metric_spec(results, metric, landscape, colors=colors, height=290,
+                                                 legend=metric == "loss")),
                             config=CHART_CONFIG)
     a, b = st.columns(2)
     for column, metric in ((a, "step_size"), (b, "grad_norm")):
@@ -86,11 +87,21 @@ def _summary(results, landscape, has_minimum: bool) -> None:
     st.session_state.setdefault("tolerance", 1e-2)
     tol = st.select_slider("Tolerance ‖w − w*‖ for “within tolerance”", TOLERANCES, key="tolerance",
                            format_func=lambda v: f"{v:g}", disabled=not has_minimum)
-    rows = summary_rows(results, landscape, tol)
-    st.dataframe(rows, hide_index=True, column_order=COLUMNS, column_config={
-        "final loss": st.column_config.NumberColumn(format="%.4g"),
-        "distance to minimum": st.column_config.NumberColumn(format="%.4g"),
-    })
+    st.dataframe([_readable(row, has_minimum) for row in summary_rows(results, landscape, tol)],
+                 hide_index=True, column_order=COLUMNS)
+
+
+def _readable(row: dict, has_minimum: bool) -> dict:
+    """Table cells as text: numbers to 4 digits, "never" for an event that did not happen,
+    "—" where the surface has no minimum to measure against."""
+    missing = "never" if has_minimum else "—"
+    def number(v):
+        return "—" if v is None else f"{v:.4g}"
+    return {**row, "final loss": number(row["final loss"]),
+            "distance to minimum": number(row["distance to minimum"]),
+            "within tolerance at step": missing if row["within tolerance at step"] is None
+            else str(row["within tolerance at step"]),
+            "diverged at step": "never" if row["diverged at step"] is None else str(row["diverged at step"])}
 
 
 def _rules(settings: Settings, landscape) -> None:

@@ -25,10 +25,13 @@ def typed_array(values) -> dict:
 
 
 def frame_rows(recorded: int, frames: int) -> np.ndarray:
-    """The recorded rows shown by the frames: about ``frames`` of them, evenly spaced from the
-    start (row 0) to the end (row ``recorded − 1``), without repeats."""
-    frames = max(int(frames), 2)
-    return np.unique(np.round(np.linspace(0, recorded - 1, min(frames, recorded))).astype(int))
+    """The recorded rows shown by the frames: every k-th from row 0, k the smallest of
+    1, 2, 5, 10, 20, 50, … that gives at most about ``frames`` frames (so a recording of
+    every step replays at round step numbers), and always the last row."""
+    span = max(recorded - 1, 1)
+    target = span / max(int(frames) - 1, 1)
+    stride = next(m * 10**e for e in range(0, 12) for m in (1, 2, 5) if m * 10**e >= target)
+    return np.union1d(np.arange(0, recorded, stride), [recorded - 1])
 
 
 def _prefix(upto: int) -> np.ndarray:
@@ -102,13 +105,14 @@ def _controls(layout: dict, names: list[str]) -> None:
             "transition": {"duration": 0}, "mode": "immediate"}
     layout["updatemenus"] = [{
         "type": "buttons", "direction": "left", "showactive": False,
-        "x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "top", "pad": {"t": 45, "r": 10},
+        "x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "top", "pad": {"t": 60, "r": 10},
         "buttons": [{"label": "▶ play", "method": "animate", "args": [None, play]},
                     {"label": "❚❚ pause", "method": "animate", "args": [[None], still]}],
     }]
     layout["sliders"] = [{
-        "active": len(names) - 1, "x": 0.2, "len": 0.8, "y": 0.0, "yanchor": "top",
-        "pad": {"t": 35}, "currentvalue": {"prefix": "step ", "font": {"size": 15}},
+        "active": len(names) - 1, "x": 0.25, "len": 0.75, "y": 0.0, "yanchor": "top",
+        "pad": {"t": 45}, "font": {"color": "rgba(0,0,0,0)"},  # no tick labels: the value says it
+        "currentvalue": {"prefix": "step ", "font": {"size": 16, "color": "#333"}, "xanchor": "right"},
         "steps": [{"label": n, "method": "animate", "args": [[n], still]} for n in names],
     }]
     layout["margin"] = {**layout.get("margin", {}), "b": 90}

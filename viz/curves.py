@@ -24,12 +24,12 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {
-    "loss": Metric("Loss", "f(w_t)", lambda res, land: res.loss, "f = %{y:.4g}"),
-    "distance": Metric("Distance to the nearest minimum", "‖w_t − w*‖", distance_to_minimum,
+    "loss": Metric("Loss", "f(wₜ)", lambda res, land: res.loss, "f = %{y:.4g}"),
+    "distance": Metric("Distance to the nearest minimum", "‖wₜ − w*‖", distance_to_minimum,
                        "‖w − w*‖ = %{y:.4g}"),
-    "step_size": Metric("Step size", "‖w_t − w_{t−1}‖", lambda res, land: res.step_size,
+    "step_size": Metric("Step size", "‖wₜ − wₜ₋₁‖", lambda res, land: res.step_size,
                         "‖Δw‖ = %{y:.4g}"),
-    "grad_norm": Metric("Gradient norm", "‖∇f(w_t)‖", lambda res, land: res.grad_norm,
+    "grad_norm": Metric("Gradient norm", "‖∇f(wₜ)‖", lambda res, land: res.grad_norm,
                         "‖∇f‖ = %{y:.4g}"),
 }
 
@@ -40,10 +40,11 @@ def metric_figure(results: Sequence, metric: str, landscape=None, **options) -> 
 
 
 def metric_spec(results: Sequence, metric: str, landscape=None, *,
-                colors: Sequence[str] | None = None, height: int = 300) -> dict:
-    """One metric of :data:`METRICS` versus step for every trajectory of every result.
-    Diverged trajectories stop at their last finite point; non-finite values are left out
-    (on a log axis, so are zeros, e.g. the step size at t = 0)."""
+                colors: Sequence[str] | None = None, height: int = 300, legend: bool = False) -> dict:
+    """One metric of :data:`METRICS` versus step for every trajectory of every result, with a
+    legend on top if ``legend``. Diverged trajectories stop at their last finite point;
+    non-finite values are left out (on a log axis, so are zeros, e.g. the step size at t = 0).
+    """
     spec = METRICS[metric]
     colors = colors_for(results, colors)
     series = []
@@ -63,11 +64,13 @@ def metric_spec(results: Sequence, metric: str, landscape=None, *,
         data.append({"type": "scatter", "x": s, "y": v, "mode": "lines", "name": label,
                      "legendgroup": label, "showlegend": j == 0, "line": {"color": color, "width": 2},
                      "hovertemplate": f"{label}<br>step %{{x}}<br>{spec.hover}<extra></extra>"})
+    yaxis = {"title": {"text": spec.axis}, "type": "log" if log else "linear", "exponentformat": "power"}
+    if log:
+        yaxis["minorloglabels"] = "none"  # decades only: "2" between 0.1 and 1 would read as 2
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-              "title": {"text": spec.title, "font": {"size": 16}}, "showlegend": False,
-              "xaxis": {"title": {"text": "step"}},
-              "yaxis": {"title": {"text": spec.axis}, "type": "log" if log else "linear",
-                        "exponentformat": "power"}}
+              "title": {"text": spec.title, "font": {"size": 16}}, "showlegend": legend,
+              "legend": {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+              "xaxis": {"title": {"text": "step"}}, "yaxis": yaxis}
     return {"data": data, "layout": layout}
 
 

@@ -68,7 +68,7 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
     xs, ys, z = grid if grid is not None else surface_grid(landscape, resolution)
     shown, label = display_values(landscape, z, z)
     data = [{"type": "contour", "x": xs, "y": ys, "z": shown.astype(np.float32), "ncontours": 30,
-             "colorscale": "Viridis", "opacity": 0.9, "colorbar": {"title": {"text": label}},
+             "colorscale": "Viridis", "opacity": 0.7, "colorbar": {"title": {"text": label}},
              "hoverinfo": "skip", "contours": {"showlines": False}}]
     if click_grid > 0:
         gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], click_grid),
@@ -84,12 +84,14 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
                      "unselected": _OPAQUE, "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
                      "marker": {"symbol": "star", "size": 16, "color": "white",
                                 "line": {"color": "black", "width": 1}}})
-    moving = [_path_traces(data, res, color) for res, color in zip(results, colors, strict=True)]
+    pairs = zip(results, colors, strict=True)
+    moving = [_path_traces(data, res, color, _width(i)) for i, (res, color) in enumerate(pairs)]
     (x0, x1), (y0, y1) = landscape.bounds
     layout = {
         "height": height, "margin": _MARGIN, "hovermode": "closest",
-        "xaxis": {"range": [x0, x1], "title": {"text": "x"}},
-        "yaxis": {"range": [y0, y1], "title": {"text": "y"}, "scaleanchor": "x", "scaleratio": 1},
+        "xaxis": {"range": [x0, x1], "title": {"text": "x"}, "constrain": "domain", "showgrid": False},
+        "yaxis": {"range": [y0, y1], "title": {"text": "y"}, "scaleanchor": "x", "scaleratio": 1,
+                  "constrain": "domain", "showgrid": False},
         "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
     }
     spec = {"data": data, "layout": layout}
@@ -98,7 +100,13 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
     return spec
 
 
-def _path_traces(data: list, res, color: str) -> list[tuple[int, int]]:
+def _width(i: int) -> float:
+    """Line width of the i-th result: the first three nested (8, 5, 2.5 px), so paths that run
+    together (down the same valley) show as stripes instead of hiding each other."""
+    return (8.0, 5.0, 2.5)[i] if i < 3 else 1.5
+
+
+def _path_traces(data: list, res, color: str, width: float) -> list[tuple[int, int]]:
     """Append one result's traces to ``data``; return (trace index, trajectory) of each path
     line, then (trace index, −1) of the last-point markers: the traces an animation moves."""
     moving = []
@@ -108,7 +116,8 @@ def _path_traces(data: list, res, color: str) -> list[tuple[int, int]]:
         data.append({
             "type": "scatter", "x": res.path[:keep, j, 0], "y": res.path[:keep, j, 1],
             "mode": "lines+markers", "name": res.label, "legendgroup": res.label,
-            "showlegend": j == 0, "line": {"color": color, "width": 3}, "marker": {"size": 5},
+            "showlegend": j == 0, "line": {"color": color, "width": width},
+            "marker": {"size": min(width, 4.0)},
             "unselected": _OPAQUE, "hovertemplate": _HOVER,
             "customdata": np.stack([res.step[:keep], res.loss[:keep, j]], axis=-1),
         })
