@@ -54,34 +54,15 @@ def animate(layout: dict, results: Sequence, moving: Sequence[Sequence[tuple[int
     if any(len(res.step) != recorded for res in results):
         raise ValueError("Animated results must record the same steps.")
     rows = frame_rows(recorded, frames)
-    out = []
-    for row in rows[:-1]:
-        data, indices = [], []
-        for res, traces in zip(results, moving, strict=True):
-            heads = []
-            for index, j in traces:
-                indices.append(index)
-                if j < 0:
-                    heads = np.array(heads).reshape(-1, 2)
-                    data.append({"type": "scatter", "x": typed_array(heads[:, 0]),
-                                 "y": typed_array(heads[:, 1])})
-                    continue
-                upto = min(int(row), kept_rows(res, j) - 1)
-                sel = _prefix(upto)
-                heads.append(res.path[upto, j])
-                data.append({
-                    "type": "scatter", "x": typed_array(res.path[sel, j, 0]),
-                    "y": typed_array(res.path[sel, j, 1]),
-                    "customdata": typed_array(np.stack([res.step[sel], res.loss[sel, j]], axis=-1)),
-                })
-        out.append({"name": str(int(results[0].step[row])), "traces": indices, "data": data})
-    out.append(_final_frame(results, moving, rows[-1]))
+    out = [_frame(results, moving, int(row), last=row == rows[-1]) for row in rows]
     _controls(layout, [f["name"] for f in out])
     return out
 
 
-def _final_frame(results: Sequence, moving, row: int) -> dict:
-    """The figure as drawn: whole paths, exact values."""
+def _frame(results: Sequence, moving, row: int, last: bool) -> dict:
+    """Every path up to ``row``: thinned float32 arrays, or for the ``last`` frame the whole
+    paths in exact values (the figure as drawn)."""
+    encode = (lambda a: a) if last else typed_array
     data, indices = [], []
     for res, traces in zip(results, moving, strict=True):
         heads = []
@@ -89,12 +70,14 @@ def _final_frame(results: Sequence, moving, row: int) -> dict:
             indices.append(index)
             if j < 0:
                 heads = np.array(heads).reshape(-1, 2)
-                data.append({"type": "scatter", "x": heads[:, 0], "y": heads[:, 1]})
+                data.append({"type": "scatter", "x": encode(heads[:, 0]), "y": encode(heads[:, 1])})
                 continue
-            keep = kept_rows(res, j)
-            heads.append(res.path[keep - 1, j])
-            data.append({"type": "scatter", "x": res.path[:keep, j, 0], "y": res.path[:keep, j, 1],
-                         "customdata": np.stack([res.step[:keep], res.loss[:keep, j]], axis=-1)})
+            upto = min(row, kept_rows(res, j) - 1)
+            sel = np.arange(upto + 1) if last else _prefix(upto)
+            heads.append(res.path[upto, j])
+            data.append({"type": "scatter", "x": encode(res.path[sel, j, 0]),
+                         "y": encode(res.path[sel, j, 1]),
+                         "customdata": encode(np.stack([res.step[sel], res.loss[sel, j]], axis=-1))})
     return {"name": str(int(results[0].step[row])), "traces": indices, "data": data}
 
 
