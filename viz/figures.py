@@ -147,15 +147,17 @@ def surface3d_figure(landscape, results: Sequence = (), **options) -> go.Figure:
 
 
 def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
-                   resolution: int = 80, height: int = 600) -> dict:
+                   resolution: int = 120, height: int = 600) -> dict:
     """The surface in 3D (same log scale as the contour where it asks for one) with every path
     lifted onto it."""
     colors = colors_for(results, colors)
     xs, ys, z = surface_grid(landscape, resolution)
     shown, label = display_values(landscape, z, z)
     data = [{"type": "surface", "x": xs, "y": ys, "z": shown.astype(np.float32),
-             "colorscale": "Viridis", "opacity": 0.85, "showscale": False, "hoverinfo": "skip"}]
-    lift = 0.01 * float(np.ptp(shown) or 1.0)  # just above the surface, so a path stays visible
+             "colorscale": "Viridis", "opacity": 0.75, "showscale": False, "hoverinfo": "skip"}]
+    # Lifted above the surface: the mesh between grid points cuts across a narrow valley
+    # floor, and would hide a path that runs exactly along it.
+    lift = 0.03 * float(np.ptp(shown) or 1.0)
     for res, color in zip(results, colors, strict=True):
         for j in range(res.path.shape[1]):
             keep = kept_rows(res, j)
@@ -173,5 +175,6 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
               "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
               "scene": {"xaxis": {"title": {"text": "x"}}, "yaxis": {"title": {"text": "y"}},
                         "zaxis": {"title": {"text": label}},
-                        "camera": {"eye": {"x": 1.4, "y": -1.4, "z": 1.0}}}}
+                        "aspectratio": {"x": 1, "y": 1, "z": 0.6},
+                        "camera": {"eye": {"x": 0.3, "y": -2.0, "z": 2.0}}}}  # from the front, high
     return {"data": data, "layout": layout}
