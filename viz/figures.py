@@ -85,7 +85,8 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
                      "marker": {"symbol": "star", "size": 16, "color": "white",
                                 "line": {"color": "black", "width": 1}}})
     pairs = zip(results, colors, strict=True)
-    moving = [_path_traces(data, res, color, _width(i)) for i, (res, color) in enumerate(pairs)]
+    moving = [_path_traces(data, res, color, _width(i), landscape.bounds)
+              for i, (res, color) in enumerate(pairs)]
     (x0, x1), (y0, y1) = landscape.bounds
     layout = {
         "height": height, "margin": _MARGIN, "hovermode": "closest",
@@ -106,7 +107,7 @@ def _width(i: int) -> float:
     return (8.0, 5.0, 2.5)[i] if i < 3 else 1.5
 
 
-def _path_traces(data: list, res, color: str, width: float) -> list[tuple[int, int]]:
+def _path_traces(data: list, res, color: str, width: float, bounds) -> list[tuple[int, int]]:
     """Append one result's traces to ``data``; return (trace index, trajectory) of each path
     line, then (trace index, −1) of the last-point markers: the traces an animation moves."""
     moving = []
@@ -132,9 +133,15 @@ def _path_traces(data: list, res, color: str, width: float) -> list[tuple[int, i
                  "marker": {"size": 12, "color": color, "line": {"color": "white", "width": 1.5}}})
     diverged = np.flatnonzero(res.diverged_at >= 0)
     if diverged.size:
+        # A path that blew up usually left the chart first: its × goes on the edge, toward
+        # where its last finite point lies, and says so.
+        (x0, x1), (y0, y1) = bounds
+        shown = np.clip(ends[diverged], [x0, y0], [x1, y1])
+        off = np.any(shown != ends[diverged], axis=1)
         data.append({
-            **marker, "mode": "markers+text", "x": ends[diverged, 0], "y": ends[diverged, 1],
-            "text": [f"diverged at step {int(res.diverged_at[j])}" for j in diverged],
+            **marker, "mode": "markers+text", "x": shown[:, 0], "y": shown[:, 1],
+            "text": [f"diverged at step {int(res.diverged_at[j])}" + (" (off the chart)" if o else "")
+                     for j, o in zip(diverged, off, strict=True)],
             "textposition": "top center", "textfont": {"color": "white", "size": 15},
             "marker": {"symbol": "x", "size": 18, "color": color, "line": {"color": "white", "width": 1}},
         })
