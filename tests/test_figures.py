@@ -160,6 +160,6 @@ def test_values_latex_lists_every_setting_in_spec_order():
 def test_a_path_that_blew_up_off_the_chart_is_marked_on_its_edge():
     land = get_landscape("quadratic", a=1.0, c=1.0)  # bounds ±3
     res = run(land, make_optimizer("sgd", lr=3.0), [[2.0, 0.0]], 100, limit=1e3)
-    (mark,) = [t for t in contour_figure(land, [res]).data if t.mode == "markers+text"]
+    (mark,) = [t for t in contour_figure(land, [res]).data if getattr(t, "mode", "") == "markers+text"]
     assert (mark.x[0], mark.y[0]) == (3.0, 0.0)  # the last finite point is (512, 0)
     assert mark.text[0] == "diverged at step 9 (off the chart)"
