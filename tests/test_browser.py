@@ -307,3 +307,35 @@ def test_adam_learning_rate_slider_redraws_only_adam(session: Session, server: S
                 f"{name}'s path changed when only Adam's α moved"
         assert lr.get_attribute("aria-valuetext") == new
         assert page.locator(_ERRORS).count() == 0, page.locator(_ERRORS).all_inner_texts()
+
+
+_DATA_TO_PAGE_JS = """([x, y]) => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')]
+        .find(g => (g.data || []).some(t => t.type === 'contour'));
+    const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    return [box.left + xa._offset + xa.d2p(x), box.top + ya._offset + ya.d2p(y)];
+}"""
+
+
+def test_a_click_on_the_contour_starts_every_path_there(session: Session, server: Server):
+    page = session.page
+    with _explain_failure(server, session.console):
+        before = _by_name(_contour(page)["paths"])
+        px, py = page.evaluate(_DATA_TO_PAGE_JS, [0.5, 2.0])
+        page.mouse.click(px, py)
+        deadline, paths = time.monotonic() + RERUN_TIMEOUT_S, before
+        while time.monotonic() < deadline:
+            paths = _by_name(_contour(page)["paths"])
+            if all(p["x"] and p["x"][0] != before[n]["x"][0] for n, p in paths.items()):
+                break
+            page.wait_for_timeout(250)
+        else:
+            pytest.fail(f"no path starts at the clicked point {RERUN_TIMEOUT_S} s after the click")
+        _wait_idle(page)
+        # The click lands on the nearest point of the invisible 50 × 50 grid over the bounds
+        # (spacing 4/49 here), and the start boxes show it to 3 decimals.
+        for name, p in _by_name(_contour(page)["paths"]).items():
+            assert abs(p["x"][0] - 0.5) <= 2 / 49 + 1e-3 and abs(p["y"][0] - 2.0) <= 2 / 49 + 1e-3, name
+        start_x = page.get_by_test_id("stSidebar").get_by_label("x₀")
+        assert abs(float(start_x.input_value()) - 0.5) <= 2 / 49 + 1e-3
+        assert page.locator(_ERRORS).count() == 0, page.locator(_ERRORS).all_inner_texts()

@@ -27,6 +27,7 @@ from .state import (
 )
 
 DEFAULT_SURFACE = "rosenbrock"
+RERUN_PAGE = "rerun_page"  # set by a callback inside a fragment that changed the whole view
 NOISE_LEVELS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
@@ -175,14 +176,18 @@ def reset_start() -> None:
 
 
 def start_from_click(chart_key: str) -> None:
-    """on_select callback of the contour: the clicked position becomes the start."""
-    apply_click(st.session_state, st.session_state[chart_key]["selection"])
+    """on_select callback of the contour: the clicked position becomes the start. The chart
+    sits in a fragment, which alone would rerun; the flag asks it for a whole-page rerun."""
+    if apply_click(st.session_state, st.session_state[chart_key]["selection"]):
+        st.session_state[RERUN_PAGE] = True
 
 
-def apply_click(state, selection) -> None:
+def apply_click(state, selection) -> bool:
     """Set the start to the first clicked point of a Plotly selection (kept in range and
-    rounded to 3 decimals, as the number boxes show it); an empty selection changes nothing."""
+    rounded to 3 decimals, as the number boxes show it); an empty selection changes nothing.
+    Returns whether the start moved."""
     points = selection.get("points") or []
     if points:
         x, y = (round(min(max(float(points[0][c]), -START_LIMIT), START_LIMIT), 3) for c in "xy")
         state["start_x"], state["start_y"] = x, y
+    return bool(points)

@@ -13,7 +13,7 @@ from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec
 from .compute import grid, run_drawn
 from .errors import guarded
 from .prebuilt import Prebuilt
-from .sidebar import Settings, start_from_click
+from .sidebar import RERUN_PAGE, Settings, start_from_click
 from .state import emoji
 
 FRAMES = 50
@@ -56,7 +56,10 @@ def main_view(settings: Settings, landscape) -> None:
 @st.fragment
 @guarded
 def _paths_panel(settings: Settings, landscape, results, colors) -> None:
-    """2D or 3D; switching between them reruns only this panel."""
+    """2D or 3D; switching between them reruns only this panel. A click on the contour
+    moves the start, which changes every path: then the whole page reruns."""
+    if st.session_state.pop(RERUN_PAGE, False):
+        st.rerun(scope="app")
     st.session_state.setdefault("view", "2D contour")
     view = st.segmented_control("View", ("2D contour", "3D surface"), key="view",
                                 label_visibility="collapsed", required=True)
