@@ -3,7 +3,7 @@ optimizer (controls from its ParamSpecs), and the run settings. Returns plain se
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import streamlit as st
@@ -40,7 +40,6 @@ class Drawn:
     hyperparams: dict[str, Any]
     label: str
     color: str
-    title: str
     error: str | None = None
 
 
@@ -70,8 +69,7 @@ def sidebar() -> Settings:
 
     bar.header("Optimizers")
     drawn = [_slot_panel(bar, slot) for slot in state["slots"]]
-    drawn = [Drawn(d.sid, d.name, d.hyperparams, text, d.color, d.title, d.error)
-             for d, text in zip(drawn, unique([d.label for d in drawn]), strict=True)]
+    drawn = [replace(d, label=text) for d, text in zip(drawn, unique([d.label for d in drawn]), strict=True)]
     _add_row(bar, len(drawn))
 
     bar.header("Run")
@@ -142,7 +140,7 @@ def _slot_panel(bar, slot: dict) -> Drawn:
         error = str(exc)
         box.error(f"Not drawn: {error}")
     return Drawn(sid, name, {**choices, **values}, describe(concrete.title, concrete.params, values),
-                 color, concrete.title, error)
+                 color, error)
 
 
 def _add_row(bar, count: int) -> None:
