@@ -3,7 +3,6 @@ paths, adding / copying / resetting / removing optimizers, divergence, bad setti
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
@@ -13,6 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from landscapes import LANDSCAPES
 from ui.sidebar import apply_click
+
+from .plotly_arrays import as_array
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 ADAM_LR = "opt2.adam.lr"
@@ -29,13 +30,6 @@ def _no_failure(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def _array(value):
-    """A Plotly JSON array: a list, or a typed array {dtype, bdata, shape}."""
-    if isinstance(value, dict):
-        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return arr.reshape([int(n) for n in value["shape"].split(",")]) if "shape" in value else arr
-    return np.asarray(value, dtype=float)
-
 
 def _contour(at: AppTest) -> dict:
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -44,7 +38,7 @@ def _contour(at: AppTest) -> dict:
 
 def _paths(at: AppTest) -> dict[str, np.ndarray]:
     """Name → (n, 2) drawn points of every path line on the contour."""
-    return {t["name"]: np.stack([_array(t["x"]), _array(t["y"])], axis=-1)
+    return {t["name"]: np.stack([as_array(t["x"]), as_array(t["y"])], axis=-1)
             for t in _contour(at)["data"] if t.get("mode") == "lines+markers"}
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -14,12 +12,7 @@ from viz import CLICK_GRID_NAME, METRICS, contour_figure, metric_figure, summary
 from viz.animation import MAX_POINTS, frame_rows
 from viz.latex import symbol_latex, value_latex, values_latex
 
-
-def _array(value):
-    if isinstance(value, dict):
-        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return arr.reshape([int(n) for n in value["shape"].split(",")]) if "shape" in value else arr
-    return np.asarray(value, dtype=float)
+from .plotly_arrays import as_array
 
 
 def _descent(lr=0.5, steps=10):
@@ -48,17 +41,17 @@ def test_frames_grow_every_path_to_its_row_and_end_on_the_figure_as_drawn():
         assert frame.name == str(row)
         by_trace = dict(zip(frame.traces, frame.data, strict=True))
         for res, index in zip(results, lines, strict=True):
-            x, y = _array(by_trace[index].x), _array(by_trace[index].y)
+            x, y = as_array(by_trace[index].x), as_array(by_trace[index].y)
             assert len(x) <= MAX_POINTS + 1 or row == 500
             np.testing.assert_allclose([x[-1], y[-1]], res.path[row, 0], rtol=1e-6)  # float32
             if by_trace[index].customdata is not None:  # hover data follows thinned points
-                steps = _array(by_trace[index].customdata)[:, 0].astype(int)
+                steps = as_array(by_trace[index].customdata)[:, 0].astype(int)
                 np.testing.assert_allclose(x, res.path[steps, 0, 0], rtol=1e-6)
-            head = _array(by_trace[index + 2].x)  # the last-point marker moves with the path
+            head = as_array(by_trace[index + 2].x)  # the last-point marker moves with the path
             np.testing.assert_allclose(head, [res.path[row, 0, 0]], rtol=1e-6)
     last = dict(zip(fig.frames[-1].traces, fig.frames[-1].data, strict=True))
     for index in lines:
-        np.testing.assert_array_equal(_array(last[index].x), fig.data[index].x)
+        np.testing.assert_array_equal(as_array(last[index].x), fig.data[index].x)
     assert fig.layout.sliders[0].active == len(rows) - 1  # the scrubber starts on the full paths
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ play", "❚❚ pause"]
 
@@ -71,7 +64,7 @@ def test_frames_stop_a_diverged_path_where_it_diverged():
     line = [i for i, t in enumerate(fig.data) if getattr(t, "mode", None) == "lines+markers"][1]
     for frame in fig.frames:
         data = dict(zip(frame.traces, frame.data, strict=True))[line]
-        assert len(_array(data.x)) <= d and np.all(np.isfinite(_array(data.x)))
+        assert len(as_array(data.x)) <= d and np.all(np.isfinite(as_array(data.x)))
 
 
 def test_click_grid_covers_the_bounds_invisibly_and_never_fades_the_paths():
@@ -79,8 +72,9 @@ def test_click_grid_covers_the_bounds_invisibly_and_never_fades_the_paths():
     fig = contour_figure(land, [run(land, "adam", [land.start], 20)], click_grid=25)
     grid = next(t for t in fig.data if t.name == CLICK_GRID_NAME)
     (x0, x1), (y0, y1) = land.bounds
-    assert len(grid.x) == 625 and grid.marker.opacity == 0
-    assert (min(grid.x), max(grid.x), min(grid.y), max(grid.y)) == (x0, x1, y0, y1)
+    gx, gy = as_array(grid.x), as_array(grid.y)
+    assert len(gx) == len(gy) == 625 and grid.marker.opacity == 0
+    assert (gx.min(), gx.max(), gy.min(), gy.max()) == (x0, x1, y0, y1)
     others = [t for t in fig.data if t.type == "scatter" and t.name != CLICK_GRID_NAME]
     assert all(t.unselected.marker.opacity == 1 for t in others)
 

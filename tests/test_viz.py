@@ -9,13 +9,15 @@ from landscapes import LANDSCAPES, from_formula, get_landscape
 from optim_core import make_optimizer, run
 from viz import contour_figure, loss_figure, surface_grid
 
+from .plotly_arrays import as_array
+
 
 def _numbers(fig):
     for trace in fig.data:
         for attr in ("x", "y", "z"):
             values = getattr(trace, attr, None)
             if values is not None:
-                yield np.asarray(values, dtype=float)
+                yield as_array(values)
 
 
 @pytest.mark.parametrize("name", list(LANDSCAPES))
@@ -43,7 +45,7 @@ def test_diverged_path_is_cut_and_marked():
 
 def test_log_contours_follow_the_surface_hint():
     rosen = get_landscape("rosenbrock")
-    z = contour_figure(rosen, resolution=40).data[0].z
+    z = as_array(contour_figure(rosen, resolution=40).data[0].z)
     _, _, raw = surface_grid(rosen, 40)
     assert np.nanmax(z) < 6 < np.nanmax(raw)  # log10 of values up to ~2500
 

@@ -5,23 +5,13 @@ frame, which equals the figure as drawn, keeps every point)."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 
 import numpy as np
 
-from .series import kept_rows
+from .series import kept_rows, typed_array
 
 MAX_POINTS = 80  # points per path per frame before thinning
-
-
-def typed_array(values) -> dict:
-    """A float32 Plotly typed array ({dtype, bdata, shape}): no per-number JSON, no copying."""
-    arr = np.ascontiguousarray(values, dtype="<f4")
-    spec = {"dtype": "f4", "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
-    if arr.ndim > 1:
-        spec["shape"] = ",".join(map(str, arr.shape))
-    return spec
 
 
 def frame_rows(recorded: int, frames: int) -> np.ndarray:
@@ -29,7 +19,7 @@ def frame_rows(recorded: int, frames: int) -> np.ndarray:
     1, 2, 5, 10, 20, 50, … that gives at most about ``frames`` frames (so a recording of
     every step replays at round step numbers), and always the last row."""
     span = max(recorded - 1, 1)
-    target = span / max(int(frames) - 1, 1)
+    target = span / max(int(frames), 1)
     stride = next(m * 10**e for e in range(0, 12) for m in (1, 2, 5) if m * 10**e >= target)
     return np.union1d(np.arange(0, recorded, stride), [recorded - 1])
 
@@ -61,8 +51,10 @@ def animate(layout: dict, results: Sequence, moving: Sequence[Sequence[tuple[int
 
 def _frame(results: Sequence, moving, row: int, last: bool) -> dict:
     """Every path up to ``row``: thinned float32 arrays, or for the ``last`` frame the whole
-    paths in exact values (the figure as drawn)."""
-    encode = (lambda a: a) if last else typed_array
+    paths in float64 (the figure as drawn)."""
+    def encode(values):
+        return typed_array(values, "f8" if last else "f4")
+
     data, indices = [], []
     for res, traces in zip(results, moving, strict=True):
         heads = []

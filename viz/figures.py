@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .animation import animate
-from .series import display_values, kept_rows
+from .series import display_values, kept_rows, typed_array
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f")
@@ -67,14 +67,15 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
     colors = colors_for(results, colors)
     xs, ys, z = grid if grid is not None else surface_grid(landscape, resolution)
     shown, label = display_values(landscape, z, z)
-    data = [{"type": "contour", "x": xs, "y": ys, "z": shown.astype(np.float32), "ncontours": 30,
+    data = [{"type": "contour", "x": xs, "y": ys, "z": typed_array(shown, "f4"), "ncontours": 30,
              "colorscale": "Viridis", "opacity": 0.7, "colorbar": {"title": {"text": label}},
              "hoverinfo": "skip", "contours": {"showlines": False}}]
     if click_grid > 0:
         gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], click_grid),
                              np.linspace(ys[0], ys[-1], click_grid))
         hidden = {"marker": {"opacity": 0.0}}
-        data.append({"type": "scatter", "x": gx.ravel(), "y": gy.ravel(), "mode": "markers",
+        data.append({"type": "scatter", "x": typed_array(gx.ravel(), "f4"),
+                     "y": typed_array(gy.ravel(), "f4"), "mode": "markers",
                      "name": CLICK_GRID_NAME, "showlegend": False, "hoverinfo": "none",
                      "marker": {"size": 8, "opacity": 0.0}, "selected": hidden,
                      "unselected": hidden})
@@ -120,7 +121,7 @@ def _path_traces(data: list, res, color: str, width: float, bounds) -> list[tupl
             "showlegend": j == 0, "line": {"color": color, "width": width},
             "marker": {"size": min(width, 4.0)},
             "unselected": _OPAQUE, "hovertemplate": _HOVER,
-            "customdata": np.stack([res.step[:keep], res.loss[:keep, j]], axis=-1),
+            "customdata": typed_array(np.stack([res.step[:keep], res.loss[:keep, j]], axis=-1)),
         })
     marker = {"type": "scatter", "mode": "markers", "showlegend": False, "hoverinfo": "skip",
               "legendgroup": res.label, "unselected": _OPAQUE}
@@ -160,7 +161,7 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
     colors = colors_for(results, colors)
     xs, ys, z = surface_grid(landscape, resolution)
     shown, label = display_values(landscape, z, z)
-    data = [{"type": "surface", "x": xs, "y": ys, "z": shown.astype(np.float32),
+    data = [{"type": "surface", "x": xs, "y": ys, "z": typed_array(shown, "f4"),
              "colorscale": "Viridis", "opacity": 0.75, "showscale": False, "hoverinfo": "skip"}]
     # Lifted above the surface: the mesh between grid points cuts across a narrow valley
     # floor, and would hide a path that runs exactly along it.
@@ -176,7 +177,7 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
                 "mode": "lines+markers", "name": res.label, "legendgroup": res.label,
                 "showlegend": j == 0, "line": {"color": color, "width": 6},
                 "marker": {"size": 2.5, "color": color}, "hovertemplate": _HOVER,
-                "customdata": np.stack([res.step[:keep][ok], loss[ok]], axis=-1),
+                "customdata": typed_array(np.stack([res.step[:keep][ok], loss[ok]], axis=-1)),
             })
     layout = {"height": height, "margin": _MARGIN,
               "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},

@@ -3,7 +3,20 @@ numbers. Shared by the figures and the summary table."""
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
+
+
+def typed_array(values, dtype: str = "f8") -> dict:
+    """A Plotly typed array ({dtype, bdata, shape}): little-endian bytes in base64, so a
+    figure's JSON carries no per-number text (Plotly encodes 1-D NumPy arrays this way
+    itself, but writes 2-D ones, such as a contour's z, as text)."""
+    arr = np.ascontiguousarray(values, dtype=np.dtype(dtype).newbyteorder("<"))
+    spec = {"dtype": dtype, "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+    if arr.ndim > 1:
+        spec["shape"] = ",".join(map(str, arr.shape))
+    return spec
 
 
 def kept_rows(res, j: int) -> int:
