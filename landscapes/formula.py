@@ -33,7 +33,7 @@ FUNCTIONS = {
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
 VARIABLES = {"x": X, "y": Y}
 
-_ALLOWED_TEXT = (
+ALLOWED_TEXT = (
     "numbers, x, y, + - * / ** (or ^), parentheses, the constants pi and e, "
     f"and the functions {', '.join(sorted(FUNCTIONS))}"
 )
@@ -107,7 +107,7 @@ class _Builder:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise FormulaError(
-                f"'{type(node).__name__}' is not allowed in a formula. Allowed: {_ALLOWED_TEXT}."
+                f"'{type(node).__name__}' is not allowed in a formula. Allowed: {ALLOWED_TEXT}."
             )
         return method(node, depth)
 

@@ -92,6 +92,12 @@ class Landscape:
         return out
 
 
+def default_start(bounds: Bounds) -> tuple[float, float]:
+    """Where a typed surface's paths start unless told: 80 % of the way across each range."""
+    (x0, x1), (y0, y1) = bounds
+    return x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0)
+
+
 def from_formula(
     text: str,
     *,
@@ -114,7 +120,7 @@ def from_formula(
                          f"with xmin < xmax and ymin < ymax; got {bounds!r}.")
     expr = parse_formula(text)
     if start is None:
-        start = (x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0))
+        start = default_start(((x0, x1), (y0, y1)))
     return Landscape(
         name=name, title=title or f"f(x, y) = {text.strip()}", expr=expr,
         bounds=((x0, x1), (y0, y1)), start=start, description="A surface typed as a formula.",

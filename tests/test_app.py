@@ -185,3 +185,43 @@ def test_switching_to_the_3d_view_and_changing_the_tolerance():
     _no_failure(at)
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert specs[0]["data"][0]["type"] == "surface"
+
+
+def test_a_typed_formula_is_drawn_with_its_exact_gradient():
+    at = _app()
+    at.selectbox(key="surface").set_value("custom").run()
+    at.text_input(key="formula").set_value("(x - 1)^2 + 10*(y + 0.5)^2").run()
+    _no_failure(at)
+    assert at.title[0].value.startswith("f(x, y) = (x - 1)^2 + 10*(y + 0.5)^2")
+    paths = _paths(at)
+    assert len(paths) == 3 and all(np.allclose(p[0], (1.8, 1.8)) for p in paths.values())
+    assert any(r"20 y + 10" in latex.value for latex in at.latex)  # ∂f/∂y = 20(y + 0.5)
+    assert any("no known minimum" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("x**2 + foo(y)", "Unknown function 'foo'"),
+    ("__import__('os').system('ls')", "Unknown function"),
+    ("9**9**9**9", "Exponents are limited"),
+    ("+".join(["x"] * 200), "at most 300 parts"),
+    ("-" * 100 + "x", "nested too deeply"),
+    ("x +* y", "not valid"),
+])
+def test_a_hostile_or_broken_formula_gets_a_message_and_keeps_its_text(text, message):
+    at = _app()
+    at.selectbox(key="surface").set_value("custom").run()
+    at.text_input(key="formula").set_value(text).run()
+    assert not at.exception
+    assert len(at.error) == 1 and message in at.error[0].value and "can't be drawn" in at.error[0].value
+    assert at.text_input(key="formula").value == text  # nothing the user typed is lost
+    assert at.selectbox(key="surface").value == "custom"
+
+
+def test_a_typed_surface_box_must_increase():
+    at = _app()
+    at.selectbox(key="surface").set_value("custom").run()
+    at.number_input(key="bounds_x0").set_value(5.0).run()
+    assert not at.exception and "increasing" in at.error[0].value
+    at.number_input(key="bounds_x0").set_value(-4.0).run()
+    _no_failure(at)
+    assert at.number_input(key="start_x").value == pytest.approx(-4.0 + 0.8 * 7.0)

@@ -110,3 +110,39 @@ def test_a_damaged_link_opens_the_default_view_with_a_note():
     at.run()
     assert not at.exception and "could not be restored" in at.warning[0].value
     assert at.selectbox(key="surface").value == "rosenbrock"
+
+
+TYPED = {"surface": "custom", "formula": "x^2 + 3*sin(y)", "bounds": [[-2, 4], [-1, 1]],
+         "optimizers": [{"name": "adam"}]}
+
+
+def test_a_typed_surface_round_trips_and_gets_its_default_start():
+    full = check(decode(encode(TYPED)))
+    assert full["formula"] == "x^2 + 3*sin(y)" and full["bounds"] == [[-2.0, 4.0], [-1.0, 1.0]]
+    assert full["start"] == pytest.approx([2.8, 0.6])  # 80 % across each range
+    state: dict = {}
+    apply(state, TYPED)
+    assert (state["surface"], state["formula"], state["bounds_x1"], state["bounds_y0"]) == \
+        ("custom", "x^2 + 3*sin(y)", 4.0, -1.0)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"formula": None}, "needs its 'formula'"),
+    ({"formula": "open('x')"}, "Unknown function 'open'"),
+    ({"bounds": [[1, 0], [0, 1]]}, "increasing"),
+    ({"bounds": [0, 1]}, "'bounds' must be"),
+    ({"surface_params": {"b": 1}}, "takes no 'surface_params'"),
+])
+def test_every_bad_typed_surface_field_is_named(change, message):
+    with pytest.raises(ValueError) as err:
+        check({**TYPED, **change})
+    assert message in str(err.value)
+
+
+def test_the_page_opens_a_link_to_a_typed_surface():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["view"] = encode(TYPED)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.text_input(key="formula").value == "x^2 + 3*sin(y)"
+    assert at.title[0].value.startswith("f(x, y) = x^2 + 3*sin(y)")

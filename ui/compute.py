@@ -8,11 +8,12 @@ import dataclasses
 
 import streamlit as st
 
-from landscapes import get_landscape
+from landscapes import Landscape
 from optim_core import RunResult, make_optimizer, run
 from viz import surface_grid
 
 from .sidebar import Drawn, Settings
+from .surface import SurfaceChoice
 
 GRID_RESOLUTION = 150
 
@@ -21,22 +22,35 @@ def _items(d: dict) -> tuple:
     return tuple(sorted(d.items()))
 
 
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def _landscape(name: str, params: tuple, formula: str, bounds: tuple) -> Landscape:
+    return SurfaceChoice(name, params, formula, bounds).build()
+
+
+def landscape(choice: SurfaceChoice) -> Landscape:
+    """The surface, built once (a typed formula is parsed and differentiated once)."""
+    return _landscape(choice.name, choice.params, choice.formula, choice.bounds)
+
+
 @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
-def _run(surface: str, surface_items: tuple, name: str, hp_items: tuple, start: tuple, steps: int,
-         noise: float, seed: int, schedule_items: tuple) -> RunResult:
-    return run(get_landscape(surface, **dict(surface_items)), make_optimizer(name, **dict(hp_items)),
-               [start], steps, noise=noise, seed=seed, schedule=dict(schedule_items))
+def _run(choice: tuple, name: str, hp_items: tuple, start: tuple, steps: int, noise: float,
+         seed: int, schedule_items: tuple) -> RunResult:
+    return run(_landscape(*choice), make_optimizer(name, **dict(hp_items)), [start], steps,
+               noise=noise, seed=seed, schedule=dict(schedule_items))
 
 
 def run_drawn(settings: Settings, drawn: Drawn) -> RunResult:
     """The path of one drawn optimizer (cached on every setting that shapes it)."""
-    res = _run(settings.surface, _items(settings.surface_params), drawn.name,
-               _items(drawn.hyperparams), settings.start, settings.steps, settings.noise,
-               settings.seed, _items(settings.schedule))
+    res = _run(dataclasses.astuple(settings.choice), drawn.name, _items(drawn.hyperparams),
+               settings.start, settings.steps, settings.noise, settings.seed, _items(settings.schedule))
     return dataclasses.replace(res, label=drawn.label)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def grid(surface: str, surface_items: tuple, resolution: int = GRID_RESOLUTION):
-    """(xs, ys, z) of the contour, computed once per surface and parameter values."""
-    return surface_grid(get_landscape(surface, **dict(surface_items)), resolution)
+def _grid(choice: tuple, resolution: int):
+    return surface_grid(_landscape(*choice), resolution)
+
+
+def grid(choice: SurfaceChoice, resolution: int = GRID_RESOLUTION):
+    """(xs, ys, z) of the contour, computed once per surface."""
+    return _grid(dataclasses.astuple(choice), resolution)

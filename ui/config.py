@@ -18,10 +18,11 @@ import zlib
 from collections.abc import MutableMapping
 from typing import Any
 
-from landscapes import LANDSCAPES
+from landscapes import LANDSCAPES, from_formula
 from optim_core import OPTIMIZERS, make_optimizer, make_schedule
 
 from .state import MAX_SLOTS, add_slot, remove_slot, scope_of
+from .surface import BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS
 
 DEFAULT_STEPS = 500
 MAX_STEPS = 2000
@@ -33,8 +34,8 @@ MAX_LINK = 4000  # characters of an encoded view
 DEFAULT_VIEW = {"surface": "rosenbrock",
                 "optimizers": [{"name": "momentum"}, {"name": "rmsprop"},
                                {"name": "adam", "params": {"lr": 0.1}}]}
-_FIELDS = {"surface", "surface_params", "optimizers", "steps", "start", "noise", "seed", "schedule",
-           "title", "story"}
+_FIELDS = {"surface", "surface_params", "formula", "bounds", "optimizers", "steps", "start", "noise",
+           "seed", "schedule", "title", "story"}
 
 
 def encode(config: dict) -> str:
@@ -81,10 +82,7 @@ def check(config: dict) -> dict:
     unknown = sorted(set(config) - _FIELDS)
     if unknown:
         raise ValueError(f"Unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}.")
-    surface = config.get("surface")
-    if surface not in LANDSCAPES:
-        raise ValueError(f"Unknown surface {surface!r}. Available: {', '.join(LANDSCAPES)}.")
-    landscape = LANDSCAPES[surface].build(**_scalars(config.get("surface_params"), f"surface '{surface}'"))
+    surface, landscape, typed = _surface(config)
     entries = config.get("optimizers", [])
     if not isinstance(entries, list) or len(entries) > MAX_SLOTS:
         raise ValueError(f"'optimizers' must be a list of at most {MAX_SLOTS} entries.")
@@ -112,17 +110,39 @@ def check(config: dict) -> dict:
     schedule = _scalars(config.get("schedule") or {"name": "constant"}, "schedule")
     params = {k: v for k, v in schedule.items() if k != "name"}
     made = make_schedule(schedule.get("name", "constant"), **params)
-    return {**config, "surface": surface, "surface_params": dict(landscape.params),
+    return {**config, **typed, "surface": surface, "surface_params": dict(landscape.params),
             "optimizers": optimizers, "steps": steps, "start": [float(start[0]), float(start[1])],
             "noise": float(noise), "seed": seed, "schedule": {"name": made.spec.name, **made.params}}
 
 
 def from_settings(settings) -> dict:
     """The config of the page as the sidebar set it (a :class:`ui.sidebar.Settings`)."""
-    return {"surface": settings.surface, "surface_params": settings.surface_params,
+    typed = {"formula": settings.formula, "bounds": settings.bounds} if settings.surface == CUSTOM else {}
+    return {"surface": settings.surface, "surface_params": settings.surface_params, **typed,
             "optimizers": [{"name": d.name, "params": d.hyperparams} for d in settings.drawn],
             "steps": settings.steps, "start": list(settings.start), "noise": settings.noise,
             "seed": settings.seed, "schedule": settings.schedule}
+
+
+def _surface(config: dict):
+    """(name, landscape, typed-surface fields) of a config's surface."""
+    surface = config.get("surface")
+    if surface == CUSTOM:
+        formula, bounds = config.get("formula"), config.get("bounds", DEFAULT_BOUNDS)
+        if not isinstance(formula, str):
+            raise ValueError("A typed surface needs its 'formula' as text.")
+        if (not isinstance(bounds, list | tuple) or len(bounds) != 2
+                or not all(isinstance(b, list | tuple) and len(b) == 2 for b in bounds)):
+            raise ValueError("'bounds' must be [[x_min, x_max], [y_min, y_max]].")
+        if config.get("surface_params"):
+            raise ValueError("A typed surface takes no 'surface_params'.")
+        landscape = from_formula(formula, bounds=bounds)
+        return surface, landscape, {"formula": formula, "bounds": [list(b) for b in landscape.bounds]}
+    if surface not in LANDSCAPES:
+        raise ValueError(f"Unknown surface {surface!r}. Available: {', '.join(LANDSCAPES)}, "
+                         f"or '{CUSTOM}' with a 'formula'.")
+    params = _scalars(config.get("surface_params"), f"surface '{surface}'")
+    return surface, LANDSCAPES[surface].build(**params), {}
 
 
 def slot_values(name: str, hyperparams: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +175,10 @@ def apply(state: MutableMapping, config: dict) -> dict:
     state["surface"] = surface
     for name, value in config["surface_params"].items():
         state[f"surf.{surface}.{name}"] = value
+    if surface == CUSTOM:
+        state["formula"] = config["formula"]
+        for key, value in zip(BOUND_KEYS, [v for pair in config["bounds"] for v in pair], strict=True):
+            state[key] = value
     state["steps"] = config["steps"]
     state["start_x"], state["start_y"] = config["start"]
     state["noise"], state["seed"] = config["noise"], config["seed"]

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from landscapes import get_landscape
-
+from . import compute
 from .config import DEFAULT_VIEW, apply, decode, encode, from_settings
 from .errors import guarded
 from .presets import presets
@@ -21,7 +20,12 @@ LINK_PARAM = "view"
 def _page() -> None:
     _open_link()
     settings = sidebar()
-    landscape = get_landscape(settings.surface, **settings.surface_params)
+    try:
+        landscape = compute.landscape(settings.choice)
+    except ValueError as exc:  # a typed formula or box that cannot be drawn
+        st.error(f"This surface can't be drawn: {exc} Fix it in the sidebar; everything else "
+                 "you set is kept.")
+        return
     st.query_params[LINK_PARAM] = encode(from_settings(settings))  # the address reopens this view
     st.title(f"{landscape.title}: optimizer paths")
     if notice := st.session_state.pop("notice", None):

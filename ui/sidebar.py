@@ -8,7 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from landscapes import LANDSCAPES
+from landscapes import ALLOWED_TEXT, LANDSCAPES
+from landscapes.formula import MAX_LENGTH
 from optim_core import OPTIMIZERS, SCHEDULES, make_optimizer
 
 from .config import DEFAULT_STEPS, MAX_STEPS, START_LIMIT, apply
@@ -25,6 +26,7 @@ from .state import (
     scope_of,
     widget_key,
 )
+from .surface import BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS, DEFAULT_FORMULA, SurfaceChoice, surface_title
 
 DEFAULT_SURFACE = "rosenbrock"
 RERUN_PAGE = "rerun_page"  # set by a callback inside a fragment that changed the whole view
@@ -53,6 +55,13 @@ class Settings:
     noise: float
     seed: int
     schedule: dict[str, Any] = field(default_factory=dict)
+    formula: str = ""  # the typed surface (surface == CUSTOM) and its bounds
+    bounds: tuple = ()
+
+    @property
+    def choice(self) -> SurfaceChoice:
+        return SurfaceChoice(self.surface, tuple(sorted(self.surface_params.items())), self.formula,
+                             self.bounds)
 
 
 def sidebar() -> Settings:
@@ -62,10 +71,14 @@ def sidebar() -> Settings:
     _preset_picker(bar)
     bar.header("Surface")
     state.setdefault("surface", DEFAULT_SURFACE)
-    surface = bar.selectbox("Surface", list(LANDSCAPES), key="surface", on_change=reset_start,
-                            format_func=lambda n: LANDSCAPES[n].title)
-    spec = LANDSCAPES[surface]
-    surface_params = {p.name: param_widget(p, f"surf.{surface}.{p.name}", bar) for p in spec.params}
+    surface = bar.selectbox("Surface", [*LANDSCAPES, CUSTOM], key="surface", on_change=reset_start,
+                            format_func=surface_title)
+    formula, bounds, surface_params = "", (), {}
+    if surface == CUSTOM:
+        formula, bounds = _formula_inputs(bar)
+    else:
+        surface_params = {p.name: param_widget(p, f"surf.{surface}.{p.name}", bar)
+                          for p in LANDSCAPES[surface].params}
 
     bar.header("Optimizers")
     drawn = [_slot_panel(bar, slot) for slot in state["slots"]]
@@ -93,7 +106,33 @@ def sidebar() -> Settings:
     schedule_params = {p.name: param_widget(p, f"sched.{schedule}.{p.name}", bar)
                        for p in SCHEDULES[schedule].params}
     return Settings(surface, surface_params, drawn, int(steps), start, float(noise), seed,
-                    {"name": schedule, **schedule_params})
+                    {"name": schedule, **schedule_params}, formula, bounds)
+
+
+def _formula_inputs(bar) -> tuple[str, tuple]:
+    """The typed formula and the box it is drawn on. Text is parsed safely (never eval'd)
+    when the page draws; a mistake is named there and the text stays here to fix."""
+    state = st.session_state
+    state.setdefault("formula", DEFAULT_FORMULA)
+    formula = bar.text_input("f(x, y) =", key="formula", max_chars=MAX_LENGTH,
+                             help=f"Allowed: {ALLOWED_TEXT}. ^ also means power.")
+    cells = bar.columns(4)
+    for cell, label, key, default in zip(cells, ("x from", "x to", "y from", "y to"), BOUND_KEYS,
+                                         _flat(DEFAULT_BOUNDS), strict=True):
+        state.setdefault(key, default)
+        cell.number_input(label, -START_LIMIT, START_LIMIT, step=0.5, format="%g", key=key,
+                          on_change=reset_start)
+    return formula, _bounds(state)
+
+
+def _flat(bounds) -> list[float]:
+    return [v for pair in bounds for v in pair]
+
+
+def _bounds(state) -> tuple:
+    """The typed surface's box ((x₀, x₁), (y₀, y₁)) as set (defaults before the boxes exist)."""
+    x0, x1, y0, y1 = (float(state.get(k, d)) for k, d in zip(BOUND_KEYS, _flat(DEFAULT_BOUNDS), strict=True))
+    return (x0, x1), (y0, y1)
 
 
 def _preset_picker(bar) -> None:
@@ -156,7 +195,7 @@ def _add_row(bar, count: int) -> None:
 
 def _start_inputs(bar) -> tuple[float, float]:
     state = st.session_state
-    default = LANDSCAPES[state["surface"]].start
+    default = _suggested_start(state)
     state.setdefault("start_x", float(default[0]))
     state.setdefault("start_y", float(default[1]))
     bar.caption("Start point: type it, or click on the contour.")
@@ -169,8 +208,12 @@ def _start_inputs(bar) -> tuple[float, float]:
 
 def reset_start() -> None:
     """Start from the (new) surface's suggested point."""
-    x, y = LANDSCAPES[st.session_state["surface"]].start
-    st.session_state["start_x"], st.session_state["start_y"] = float(x), float(y)
+    x, y = _suggested_start(st.session_state)
+    st.session_state["start_x"], st.session_state["start_y"] = round(float(x), 3), round(float(y), 3)
+
+
+def _suggested_start(state) -> tuple[float, float]:
+    return SurfaceChoice(state["surface"], bounds=_bounds(state)).start
 
 
 def start_from_click(chart_key: str) -> None:

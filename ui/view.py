@@ -40,7 +40,7 @@ def main_view(settings: Settings, landscape) -> None:
     with right:
         for metric in ("loss", "distance"):
             if metric == "distance" and not landscape.minima:
-                st.caption("This surface has no minimum, so there is no distance to one.")
+                st.caption("This surface has no known minimum, so there is no distance to one.")
                 continue
             st.plotly_chart(Prebuilt(metric_spec(results, metric, landscape, colors=colors, height=290,
                                                  legend=metric == "loss")),
@@ -69,7 +69,7 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
         return
     fig = contour_spec(landscape, results, colors=colors, height=640, frames=FRAMES,
                          click_grid=CLICK_GRID,
-                         grid=grid(settings.surface, tuple(sorted(settings.surface_params.items()))))
+                         grid=grid(settings.choice))
     st.plotly_chart(Prebuilt(fig), key="contour", on_select=lambda: start_from_click("contour"),
                     selection_mode="points", config=CHART_CONFIG)
     note, export = st.columns([3, 1], vertical_alignment="center")
