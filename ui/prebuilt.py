@@ -9,7 +9,8 @@ class Prebuilt(go.Figure):
     """A figure whose dict is already built (by ``viz.*_spec``, whose output the tests check
     against Plotly's validator). ``st.plotly_chart`` calls ``to_dict()`` and serialises the
     result; a regular Figure would validate every trace of every animation frame on the way
-    in and deep-copy them on the way out, about 100 ms per rerun for the animated contour."""
+    in and deep-copy them on the way out (33 ms instead of 6 ms for the default animated
+contour, measured with its typed arrays)."""
 
     def __init__(self, spec: dict):
         super().__init__()
