@@ -225,3 +225,16 @@ def test_a_typed_surface_box_must_increase():
     at.number_input(key="bounds_x0").set_value(-4.0).run()
     _no_failure(at)
     assert at.number_input(key="start_x").value == pytest.approx(-4.0 + 0.8 * 7.0)
+
+
+def test_a_preset_story_shows_while_its_view_is_unchanged():
+    at = _app()
+    preset = "step-size-limit"
+    at.selectbox(key="preset").set_value(preset).run()
+    _no_failure(at)
+    assert len(at.info) == 1 and "Too large a step diverges" in at.info[0].value
+    at.select_slider(key=f"opt{at.session_state['slots'][0]['id']}.sgd.lr").set_value(0.001).run()
+    assert not at.info and any("has been changed since" in c.value for c in at.caption)
+    at.button(key="reload_preset").click().run()
+    _no_failure(at)
+    assert len(at.info) == 1 and "Too large a step diverges" in at.info[0].value

@@ -115,6 +115,13 @@ def check(config: dict) -> dict:
             "noise": float(noise), "seed": seed, "schedule": {"name": made.spec.name, **made.params}}
 
 
+def same_view(a: dict, b: dict) -> bool:
+    """Whether two configs draw the same view (titles and stories aside)."""
+    def drawn(config):
+        return {k: v for k, v in check(config).items() if k not in ("title", "story")}
+    return drawn(a) == drawn(b)
+
+
 def from_settings(settings) -> dict:
     """The config of the page as the sidebar set it (a :class:`ui.sidebar.Settings`)."""
     typed = {"formula": settings.formula, "bounds": settings.bounds} if settings.surface == CUSTOM else {}

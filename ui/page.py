@@ -7,10 +7,10 @@ from __future__ import annotations
 import streamlit as st
 
 from . import compute
-from .config import DEFAULT_VIEW, apply, decode, encode, from_settings
+from .config import DEFAULT_VIEW, apply, decode, encode, from_settings, same_view
 from .errors import guarded
 from .presets import presets
-from .sidebar import sidebar
+from .sidebar import load_preset, sidebar
 from .view import main_view
 
 LINK_PARAM = "view"
@@ -30,10 +30,24 @@ def _page() -> None:
     st.title(f"{landscape.title}: optimizer paths")
     if notice := st.session_state.pop("notice", None):
         st.warning(notice)
-    preset = st.session_state.get("preset")
-    if preset is not None:
-        st.info(f"**{presets()[preset]['title']}.** {presets()[preset]['story']}")
+    _story(settings)
     main_view(settings, landscape)
+
+
+def _story(settings) -> None:
+    """The loaded preset's story, while the view is still the preset's; once something was
+    changed, only a note (the story may no longer hold) and a way back."""
+    preset = st.session_state.get("preset")
+    if preset is None:
+        return
+    entry = presets()[preset]
+    if same_view(entry, from_settings(settings)):
+        st.info(f"**{entry['title']}.** {entry['story']}")
+        return
+    note, back = st.columns([5, 1], vertical_alignment="center")
+    note.caption(f"Preset “{entry['title']}” was loaded and has been changed since: its story "
+                 "may no longer describe these paths.")
+    back.button("Reload preset", key="reload_preset", on_click=load_preset)
 
 
 def _open_link() -> None:

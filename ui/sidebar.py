@@ -138,14 +138,15 @@ def _bounds(state) -> tuple:
 def _preset_picker(bar) -> None:
     state = st.session_state
     state.setdefault("preset", None)
-    bar.selectbox("Lecture presets", list(presets()), key="preset", on_change=_load_preset,
+    bar.selectbox("Lecture presets", list(presets()), key="preset", on_change=load_preset,
                   index=None, placeholder="Choose a story to tell…",
                   format_func=lambda i: presets()[i]["title"],
                   help="Each preset sets up a view that shows one idea; its story appears above "
                        "the charts. Everything stays adjustable.")
 
 
-def _load_preset() -> None:
+def load_preset() -> None:
+    """Make the chosen preset the view (a bad preset leaves the view and says why)."""
     state = st.session_state
     if state["preset"] is None:
         return
