@@ -41,7 +41,18 @@ def test_check_fills_defaults_from_the_registries():
     ({"surface_params": {"kappa": 0.5}}, "kappa"),
     ({"optimizers": [{"name": "adam", "params": {"lr": -1}}]}, "lr (α) got -1"),
     ({"optimizers": [{"name": "adam", "params": {"lr": [0.1, 0.2]}}]}, "lr must be one value"),
-    ({"optimizers": [{"name": "rm -rf"}]}, "needs a 'name'"),
+    ({"optimizers": [{"name": "rm -rf"}]}, "Each optimizer is"),
+    ({"optimizers": [{"name": ["adam"]}]}, "Each optimizer is"),
+    ({"optimizers": [{"name": "adam", "params": {"name": "x"}}]}, "unknown parameter(s) name"),
+    ({"optimizers": [{"name": "adam", "params": {"label": "x", "self": 1}}]},
+     "unknown parameter(s) label, self"),
+    ({"optimizers": [{"name": "adam", "params": {"lr": 10**400}}]}, "lr must be one value"),
+    ({"surface": ["rosenbrock"]}, "Unknown surface"),
+    ({"surface": {"a": 1}}, "Unknown surface"),
+    ({"surface_params": {"self": 1}}, "unknown parameter(s) self"),
+    ({"surface_params": {"kappa": 10**400}}, "kappa must be one value"),
+    ({"start": [10**400, 0]}, "start must be"),
+    ({"steps": 10.5}, "steps must be"),
     ({"optimizers": [{"name": "adam"}] * 9}, "at most 8"),
     ({"steps": 10**9}, "steps must be"),
     ({"steps": True}, "steps must be"),
@@ -49,7 +60,9 @@ def test_check_fills_defaults_from_the_registries():
     ({"start": [0]}, "start must be"),
     ({"noise": -1}, "noise must be"),
     ({"seed": -3}, "seed must be"),
-    ({"schedule": {"name": "warp"}}, "Unknown schedule"),
+    ({"schedule": {"name": "warp"}}, "schedule must be"),
+    ({"schedule": ["step"]}, "schedule must be"),
+    ({"schedule": {"name": "step", "step_size": 10**400}}, "step_size must be one value"),
     ({"extra": 1}, "Unknown field(s) extra"),
 ])
 def test_every_bad_field_is_named(change, message):
@@ -59,7 +72,8 @@ def test_every_bad_field_is_named(change, message):
 
 
 @pytest.mark.parametrize("text", ["", "@@@", "x" * 5000, encode([1, 2]),
-                                  base64.urlsafe_b64encode(zlib.compress(b"{" * 10**6)).decode()])
+                                  base64.urlsafe_b64encode(zlib.compress(b"{" * 10**6)).decode(),
+                                  base64.urlsafe_b64encode(zlib.compress(b"[" * 70000)).decode()])
 def test_damaged_links_are_refused(text):
     with pytest.raises(ValueError):
         check(decode(text))
@@ -131,6 +145,8 @@ def test_a_typed_surface_round_trips_and_gets_its_default_start():
     ({"formula": "open('x')"}, "Unknown function 'open'"),
     ({"bounds": [[1, 0], [0, 1]]}, "increasing"),
     ({"bounds": [0, 1]}, "'bounds' must be"),
+    ({"bounds": [[-2000, 2000], [0, 1]]}, "within ±1000"),
+    ({"bounds": [[True, 2], [0, 1]]}, "'bounds' must be"),
     ({"surface_params": {"b": 1}}, "takes no 'surface_params'"),
 ])
 def test_every_bad_typed_surface_field_is_named(change, message):
@@ -146,3 +162,29 @@ def test_the_page_opens_a_link_to_a_typed_surface():
     assert not at.exception and not at.error
     assert at.text_input(key="formula").value == "x^2 + 3*sin(y)"
     assert at.title[0].value.startswith("f(x, y) = x^2 + 3*sin(y)")
+
+
+def test_a_view_with_a_broken_rule_across_settings_still_opens_and_names_it():
+    view = {"surface": "rosenbrock", "optimizers": [{"name": "sgd", "params": {"nesterov": True}},
+                                                    {"name": "adam", "params": {"lr": 0.05}}]}
+    assert check(view)["optimizers"][0]["params"]["nesterov"] is True  # ranges checked, not the rule
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["view"] = encode(view)
+    at.run()
+    assert not at.exception and at.select_slider(key="opt1.adam.lr").value == 0.05
+    assert len(at.error) == 1 and "Nesterov" in at.error[0].value  # named in its panel
+    link = at.query_params["view"]
+    assert check(decode(link if isinstance(link, str) else link[0])) == check(view)  # F5 keeps it
+
+
+@pytest.mark.parametrize("view", [
+    {"surface": [1]}, {"optimizers": [{"name": [1]}]}, {"surface": "rosenbrock", "start": [10**400, 0]},
+    {"surface": "rosenbrock", "optimizers": [{"name": "adam", "params": {"name": "x"}}]},
+])
+def test_a_tampered_link_opens_the_default_view_with_a_note(view):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["view"] = encode(view)
+    at.run()
+    assert not at.exception and not at.error
+    assert "could not be restored" in at.warning[0].value
+    assert len(at.get("plotly_chart")) == 5

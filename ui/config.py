@@ -19,7 +19,8 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from landscapes import LANDSCAPES, from_formula
-from optim_core import OPTIMIZERS, make_optimizer, make_schedule
+from optim_core import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
+from optim_core.params import validate_params
 
 from .state import MAX_SLOTS, add_slot, remove_slot, scope_of
 from .surface import BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS
@@ -55,7 +56,7 @@ def decode(text: str) -> dict:
         if inflater.unconsumed_tail:
             raise ValueError("too long")
         config = json.loads(raw)
-    except (ValueError, zlib.error, UnicodeDecodeError):
+    except (ValueError, zlib.error, UnicodeDecodeError, RecursionError):
         raise ValueError("This view link is damaged (it does not decode); the page shows "
                          "its current view instead.") from None
     if not isinstance(config, dict):
@@ -63,15 +64,49 @@ def decode(text: str) -> dict:
     return config
 
 
-def _scalars(values: Any, owner: str) -> dict[str, Any]:
+def _values(values: Any, specs, owner: str) -> dict[str, Any]:
+    """A mapping of parameter names (those of ``specs`` only) to single plain values."""
     if values is None:
         return {}
     if not isinstance(values, dict):
         raise ValueError(f"{owner}: parameters must be a mapping of names to values.")
+    known = {p.name for p in specs}
+    unknown = sorted(str(k) for k in values if k not in known)
+    if unknown:
+        raise ValueError(f"{owner}: unknown parameter(s) {', '.join(unknown)}; "
+                         f"allowed: {', '.join(sorted(known)) or 'none'}.")
     for name, v in values.items():
-        if not isinstance(v, bool | int | float | str | None):
-            raise ValueError(f"{owner}: {name} must be one value, not {type(v).__name__}.")
+        if not isinstance(v, bool | int | float | str | None) or (isinstance(v, int) and abs(v) > 1e300):
+            raise ValueError(f"{owner}: {name} must be one value, not {v!r:.40}.")
     return values
+
+
+def _number(v, low: float, high: float) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and abs(v) <= 1e300 \
+        and math.isfinite(v) and low <= v <= high
+
+
+def _optimizer(entry) -> dict:
+    """{"name", "params"} with every parameter in its range and defaults filled. Rules across
+    parameters (Nesterov needs momentum) are not applied here: the page names a broken one
+    in its panel, as when it is set by hand, so a link to such a view still opens."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
+            or entry["name"] not in OPTIMIZERS or not set(entry) <= {"name", "params"}:
+        raise ValueError(f"Each optimizer is {{'name': one of {', '.join(OPTIMIZERS)}, 'params': {{…}}}}; "
+                         f"got {entry!r:.80}.")
+    name, spec = entry["name"], OPTIMIZERS[entry["name"]]
+    params = entry.get("params") or {}
+    choices = _values({k: v for k, v in params.items() if k in _choice_names(spec)}, spec.params,
+                      f"optimizer '{name}'")
+    concrete = make_optimizer(name, **choices)  # e.g. Lookahead(Adam): its base's parameters too
+    rest = _values({k: v for k, v in params.items() if k not in choices}, concrete.spec.params,
+                   f"optimizer '{name}'")
+    values = validate_params(concrete.spec.params, rest, f"optimizer '{name}'")
+    return {"name": name, "params": {**choices, **values}}
+
+
+def _choice_names(spec) -> set[str]:
+    return {p.name for p in spec.params if p.kind == "choice"}
 
 
 def check(config: dict) -> dict:
@@ -79,40 +114,38 @@ def check(config: dict) -> dict:
     problem and what is allowed."""
     if not isinstance(config, dict):
         raise ValueError("A view is a mapping with at least a 'surface'.")
-    unknown = sorted(set(config) - _FIELDS)
+    unknown = sorted(str(k) for k in set(config) - _FIELDS)
     if unknown:
         raise ValueError(f"Unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}.")
     surface, landscape, typed = _surface(config)
     entries = config.get("optimizers", [])
     if not isinstance(entries, list) or len(entries) > MAX_SLOTS:
         raise ValueError(f"'optimizers' must be a list of at most {MAX_SLOTS} entries.")
-    optimizers = []
-    for entry in entries:
-        if not isinstance(entry, dict) or entry.get("name") not in OPTIMIZERS:
-            raise ValueError(f"Each optimizer needs a 'name' among: {', '.join(OPTIMIZERS)}; got {entry!r}.")
-        params = _scalars(entry.get("params"), f"optimizer '{entry['name']}'")
-        optimizers.append({"name": entry["name"],
-                           "params": make_optimizer(entry["name"], **params).hyperparams})
+    optimizers = [_optimizer(entry) for entry in entries]
     steps = config.get("steps", DEFAULT_STEPS)
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 10 <= steps <= MAX_STEPS:
-        raise ValueError(f"steps must be a whole number from 10 to {MAX_STEPS}; got {steps!r}.")
+    if not (_number(steps, 10, MAX_STEPS) and isinstance(steps, int)):
+        raise ValueError(f"steps must be a whole number from 10 to {MAX_STEPS}; got {steps!r:.40}.")
     start = config.get("start", list(landscape.start))
-    if (not isinstance(start, list | tuple) or len(start) != 2
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-                       and abs(v) <= START_LIMIT for v in start)):
-        raise ValueError(f"start must be [x, y] with |x|, |y| ≤ {START_LIMIT:g}; got {start!r}.")
+    if not (isinstance(start, list | tuple) and len(start) == 2
+            and all(_number(v, -START_LIMIT, START_LIMIT) for v in start)):
+        raise ValueError(f"start must be [x, y] with |x|, |y| ≤ {START_LIMIT:g}; got {start!r:.80}.")
     noise = config.get("noise", 0.0)
-    if isinstance(noise, bool) or not isinstance(noise, int | float) or not 0 <= noise <= MAX_NOISE:
-        raise ValueError(f"noise must be a number from 0 to {MAX_NOISE:g}; got {noise!r}.")
+    if not _number(noise, 0.0, MAX_NOISE):
+        raise ValueError(f"noise must be a number from 0 to {MAX_NOISE:g}; got {noise!r:.40}.")
     seed = config.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
-        raise ValueError(f"seed must be a whole number from 0 to 2³¹ − 1; got {seed!r}.")
-    schedule = _scalars(config.get("schedule") or {"name": "constant"}, "schedule")
-    params = {k: v for k, v in schedule.items() if k != "name"}
-    made = make_schedule(schedule.get("name", "constant"), **params)
+    if not (_number(seed, 0, 2**31 - 1) and isinstance(seed, int)):
+        raise ValueError(f"seed must be a whole number from 0 to 2³¹ − 1; got {seed!r:.40}.")
+    schedule = config.get("schedule") or {"name": "constant"}
+    name = schedule.get("name", "constant") if isinstance(schedule, dict) else None
+    if not isinstance(name, str) or name not in SCHEDULES:
+        raise ValueError(f"schedule must be {{'name': one of {', '.join(SCHEDULES)}, …}}; "
+                         f"got {schedule!r:.80}.")
+    params = _values({k: v for k, v in schedule.items() if k != "name"}, SCHEDULES[name].params,
+                     f"schedule '{name}'")
+    made = make_schedule(name, **params)
     return {**config, **typed, "surface": surface, "surface_params": dict(landscape.params),
             "optimizers": optimizers, "steps": steps, "start": [float(start[0]), float(start[1])],
-            "noise": float(noise), "seed": seed, "schedule": {"name": made.spec.name, **made.params}}
+            "noise": float(noise), "seed": seed, "schedule": {"name": name, **made.params}}
 
 
 def same_view(a: dict, b: dict) -> bool:
@@ -139,29 +172,32 @@ def _surface(config: dict):
         if not isinstance(formula, str):
             raise ValueError("A typed surface needs its 'formula' as text.")
         if (not isinstance(bounds, list | tuple) or len(bounds) != 2
-                or not all(isinstance(b, list | tuple) and len(b) == 2 for b in bounds)):
-            raise ValueError("'bounds' must be [[x_min, x_max], [y_min, y_max]].")
+                or not all(isinstance(b, list | tuple) and len(b) == 2
+                           and all(_number(v, -START_LIMIT, START_LIMIT) for v in b) for b in bounds)):
+            raise ValueError(f"'bounds' must be [[x_min, x_max], [y_min, y_max]], each within "
+                             f"±{START_LIMIT:g}.")
         if config.get("surface_params"):
             raise ValueError("A typed surface takes no 'surface_params'.")
         landscape = from_formula(formula, bounds=bounds)
         return surface, landscape, {"formula": formula, "bounds": [list(b) for b in landscape.bounds]}
-    if surface not in LANDSCAPES:
-        raise ValueError(f"Unknown surface {surface!r}. Available: {', '.join(LANDSCAPES)}, "
+    if not isinstance(surface, str) or surface not in LANDSCAPES:
+        raise ValueError(f"Unknown surface {surface!r:.40}. Available: {', '.join(LANDSCAPES)}, "
                          f"or '{CUSTOM}' with a 'formula'.")
-    params = _scalars(config.get("surface_params"), f"surface '{surface}'")
+    params = _values(config.get("surface_params"), LANDSCAPES[surface].params, f"surface '{surface}'")
     return surface, LANDSCAPES[surface].build(**params), {}
 
 
 def slot_values(name: str, hyperparams: dict[str, Any]) -> dict[str, Any]:
-    """Widget-key suffixes (``scope.param``) and values that draw these settings in a slot."""
-    opt = make_optimizer(name, **hyperparams)
-    choices = [p.name for p in OPTIMIZERS[name].params if p.kind == "choice"]
-    out = {f"{name}.{c}": opt.hyperparams[c] for c in choices}
-    scope = scope_of(opt.spec)
-    for p in opt.spec.params:
-        if p.name in choices:
+    """Widget-key suffixes (``scope.param``) and values that draw these (checked) settings in
+    a slot."""
+    choices = {k: v for k, v in hyperparams.items() if k in _choice_names(OPTIMIZERS[name])}
+    concrete = make_optimizer(name, **choices).spec
+    out = {f"{name}.{c}": v for c, v in choices.items()}
+    scope = scope_of(concrete)
+    for p in concrete.params:
+        if p.name in choices or p.name not in hyperparams:
             continue
-        value = opt.hyperparams[p.name]
+        value = hyperparams[p.name]
         if p.optional:
             out[f"{scope}.{p.name}.auto"] = value is None
         if value is not None:

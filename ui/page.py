@@ -8,7 +8,7 @@ import streamlit as st
 
 from . import compute
 from .config import DEFAULT_VIEW, apply, decode, encode, from_settings, same_view
-from .errors import guarded
+from .errors import LOG, guarded
 from .presets import presets
 from .sidebar import load_preset, sidebar
 from .view import main_view
@@ -61,6 +61,9 @@ def _open_link() -> None:
             return
         except ValueError as exc:
             state["notice"] = f"The link's view could not be restored: {exc}"
+        except Exception as exc:  # noqa: BLE001 (a link is untrusted text: never a broken page)
+            LOG.exception("optiviz: a link failed to open")
+            state["notice"] = f"The link's view could not be restored ({type(exc).__name__})."
     apply(state, DEFAULT_VIEW)
 
 
