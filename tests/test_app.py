@@ -238,3 +238,43 @@ def test_a_preset_story_shows_while_its_view_is_unchanged():
     at.button(key="reload_preset").click().run()
     _no_failure(at)
     assert len(at.info) == 1 and "Too large a step diverges" in at.info[0].value
+
+
+def test_values_of_hidden_controls_survive_until_they_are_shown_again():
+    at = _app()
+    at.selectbox(key="surface").set_value("ravine").run()
+    at.select_slider(key="surf.ravine.kappa").set_value(1000.0).run()
+    at.select_slider(key="noise").set_value(0.5).run()
+    at.number_input(key="seed").set_value(7).run()
+    at.selectbox(key="schedule").set_value("step").run()
+    at.number_input(key="sched.step.step_size").set_value(37).run()
+    at.selectbox(key="add_choice").set_value("lookahead").run()
+    at.button(key="add").click().run()
+    at.select_slider(key="opt3.lookahead(adam).lr").set_value(0.2).run()
+    # hide them all: another surface, no noise, another schedule, another base
+    at.selectbox(key="surface").set_value("rosenbrock").run()
+    at.select_slider(key="noise").set_value(0.0).run()
+    at.selectbox(key="schedule").set_value("cosine").run()
+    at.selectbox(key="opt3.lookahead.base").set_value("sgd").run()
+    # and back
+    at.selectbox(key="surface").set_value("ravine").run()
+    at.select_slider(key="noise").set_value(0.5).run()
+    at.selectbox(key="schedule").set_value("step").run()
+    at.selectbox(key="opt3.lookahead.base").set_value("adam").run()
+    _no_failure(at)
+    assert at.select_slider(key="surf.ravine.kappa").value == 1000.0
+    assert at.number_input(key="seed").value == 7
+    assert at.number_input(key="sched.step.step_size").value == 37
+    assert at.select_slider(key="opt3.lookahead(adam).lr").value == 0.2
+
+
+def test_a_typed_formula_and_its_box_survive_a_visit_to_another_surface():
+    at = _app()
+    at.selectbox(key="surface").set_value("custom").run()
+    at.text_input(key="formula").set_value("x^2 + y^2").run()
+    at.number_input(key="bounds_x0").set_value(-5.0).run()
+    at.selectbox(key="surface").set_value("rosenbrock").run()
+    at.selectbox(key="surface").set_value("custom").run()
+    _no_failure(at)
+    assert at.text_input(key="formula").value == "x^2 + y^2"
+    assert at.number_input(key="bounds_x0").value == -5.0

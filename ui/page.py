@@ -11,6 +11,7 @@ from .config import DEFAULT_VIEW, apply, decode, encode, from_settings, same_vie
 from .errors import LOG, guarded
 from .presets import presets
 from .sidebar import load_preset, sidebar
+from .state import keep_values
 from .view import main_view
 
 LINK_PARAM = "view"
@@ -19,6 +20,7 @@ LINK_PARAM = "view"
 @guarded
 def _page() -> None:
     _open_link()
+    keep_values(st.session_state)
     settings = sidebar()
     try:
         landscape = compute.landscape(settings.choice)

@@ -4,12 +4,25 @@ its hyperparameters live under widget keys ``opt{id}.…``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import MutableMapping
 
 # (line colour, the same colour as an emoji for labels) — distinct on the Viridis contours
 SLOT_COLORS = (("#1f77b4", "🔵"), ("#d62728", "🔴"), ("#2ca02c", "🟢"), ("#ff7f0e", "🟠"),
                ("#9467bd", "🟣"), ("#8c564b", "🟤"), ("#111111", "⚫"), ("#f2f2f2", "⚪"))
 MAX_SLOTS = len(SLOT_COLORS)
+
+
+# Values of controls that are not always drawn: another surface's or schedule's parameters, a
+# Lookahead base's, the typed formula and its box, the noise seed.
+_KEPT = re.compile(r"^(surf\.|sched\.|opt\d+\.|formula$|bounds_|seed$)")
+
+
+def keep_values(state: MutableMapping) -> None:
+    """Streamlit forgets a widget's value after a run that did not draw it; assigned once per
+    run, the value becomes the user's and survives until the control is drawn again."""
+    for key in [k for k in state if isinstance(k, str) and _KEPT.match(k)]:
+        state[key] = state[key]
 
 
 def slot_prefix(sid: int) -> str:
