@@ -278,3 +278,14 @@ def test_a_typed_formula_and_its_box_survive_a_visit_to_another_surface():
     _no_failure(at)
     assert at.text_input(key="formula").value == "x^2 + y^2"
     assert at.number_input(key="bounds_x0").value == -5.0
+
+
+def test_a_preset_with_a_broken_panel_still_draws_the_others():
+    at = _app()
+    at.selectbox(key="preset").set_value("himmelblau-minima").run()
+    at.selectbox(key="add_choice").set_value("sgd").run()
+    at.button(key="add").click().run()
+    sid = at.session_state["slots"][-1]["id"]
+    at.toggle(key=f"opt{sid}.sgd.nesterov").set_value(True).run()
+    assert not at.exception and len(at.error) == 1 and "Nesterov" in at.error[0].value
+    assert len(_paths(at)) == 3 and any("has been changed since" in c.value for c in at.caption)

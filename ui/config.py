@@ -148,11 +148,12 @@ def check(config: dict) -> dict:
             "noise": float(noise), "seed": seed, "schedule": {"name": name, **made.params}}
 
 
-def same_view(a: dict, b: dict) -> bool:
-    """Whether two configs draw the same view (titles and stories aside)."""
-    def drawn(config):
-        return {k: v for k, v in check(config).items() if k not in ("title", "story")}
-    return drawn(a) == drawn(b)
+def same_view(checked: dict, current: dict) -> bool:
+    """Whether the page's config (:func:`from_settings`, not checked: a panel may break a rule)
+    draws the same view as a :func:`check`-ed one (titles and stories aside)."""
+    def plain(config):
+        return json.loads(json.dumps({k: v for k, v in config.items() if k not in ("title", "story")}))
+    return plain(checked) == plain(current)
 
 
 def from_settings(settings) -> dict:

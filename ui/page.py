@@ -9,7 +9,7 @@ import streamlit as st
 from . import compute
 from .config import DEFAULT_VIEW, apply, decode, encode, from_settings, same_view
 from .errors import LOG, guarded
-from .presets import presets
+from .presets import checked, presets
 from .sidebar import load_preset, sidebar
 from .state import keep_values
 from .view import main_view
@@ -43,7 +43,7 @@ def _story(settings) -> None:
     if preset is None:
         return
     entry = presets()[preset]
-    if same_view(entry, from_settings(settings)):
+    if same_view(checked(preset), from_settings(settings)):
         st.info(f"**{entry['title']}.** {entry['story']}")
         return
     note, back = st.columns([5, 1], vertical_alignment="center")

@@ -7,6 +7,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+from .config import check
+
 PRESETS_FILE = Path(__file__).resolve().parents[1] / "assets" / "presets.json"
 
 
@@ -15,3 +17,9 @@ def presets() -> dict[str, dict]:
     """id → preset, in the file's order."""
     entries = json.loads(PRESETS_FILE.read_text(encoding="utf-8"))
     return {p["id"]: {k: v for k, v in p.items() if k != "id"} for p in entries}
+
+
+@cache
+def checked(preset_id: str) -> dict:
+    """The preset with every field filled in (checked once)."""
+    return check(presets()[preset_id])
