@@ -8,6 +8,8 @@ import logging
 
 import streamlit as st
 
+from .labels import md
+
 LOG = logging.getLogger("optiviz")
 
 
@@ -21,10 +23,10 @@ def guarded(render):
         try:
             return render(*args, **kwargs)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         except Exception as exc:  # noqa: BLE001
             LOG.exception("optiviz: %s failed", render.__name__)
-            st.error(f"Something went wrong drawing this part ({type(exc).__name__}: {exc}). "
+            st.error(f"Something went wrong drawing this part ({type(exc).__name__}: {md(str(exc))}). "
                      "Your settings are kept: change one, or reload the page.")
         return None
 

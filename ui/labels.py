@@ -3,6 +3,7 @@ read "Adam (α=0.1)" and "Adam (α=0.01)" in legends and tables."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from .controls import format_value
@@ -27,3 +28,9 @@ def unique(labels: list[str]) -> list[str]:
         seen[text] += 1
         out.append(text if seen[text] == 1 else f"{text} #{seen[text]}")
     return out
+
+
+def md(text: str) -> str:
+    """``text`` shown literally inside Streamlit Markdown: a typed formula such as
+    ``x**2 + y**2`` must not turn bold, nor ``$…$`` into math."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$])", r"\\\1", str(text))

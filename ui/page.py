@@ -9,6 +9,7 @@ import streamlit as st
 from . import compute
 from .config import DEFAULT_VIEW, apply, decode, encode, from_settings, same_view
 from .errors import LOG, guarded
+from .labels import md
 from .presets import checked, presets
 from .sidebar import load_preset, sidebar
 from .state import keep_values
@@ -25,13 +26,13 @@ def _page() -> None:
     try:
         landscape = compute.landscape(settings.choice)
     except ValueError as exc:  # a typed formula or box that cannot be drawn
-        st.error(f"This surface can't be drawn: {exc} Fix it in the sidebar; everything else "
+        st.error(f"This surface can't be drawn: {md(str(exc))} Fix it in the sidebar; everything else "
                  "you set is kept.")
         return
     st.query_params[LINK_PARAM] = encode(from_settings(settings))  # the address reopens this view
-    st.title(f"{landscape.title}: optimizer paths")
+    st.title(f"{md(landscape.title)}: optimizer paths")
     if notice := st.session_state.pop("notice", None):
-        st.warning(notice)
+        st.warning(md(notice))
     _story(settings)
     main_view(settings, landscape)
 

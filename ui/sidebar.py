@@ -14,7 +14,7 @@ from optim_core import OPTIMIZERS, SCHEDULES, make_optimizer
 
 from .config import DEFAULT_STEPS, MAX_STEPS, START_LIMIT, apply
 from .controls import format_value, param_widget
-from .labels import describe, unique
+from .labels import describe, md, unique
 from .presets import presets
 from .state import (
     MAX_SLOTS,
@@ -178,7 +178,7 @@ def _slot_panel(bar, slot: dict) -> Drawn:
         make_optimizer(name, **choices, **values)
     except ValueError as exc:
         error = str(exc)
-        box.error(f"Not drawn: {error}")
+        box.error(f"Not drawn: {md(error)}")
     return Drawn(sid, name, {**choices, **values}, describe(concrete.title, concrete.params, values),
                  color, error)
 

@@ -12,6 +12,7 @@ from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec
 
 from .compute import grid, run_drawn
 from .errors import guarded
+from .labels import md
 from .prebuilt import Prebuilt
 from .sidebar import RERUN_PAGE, Settings, start_from_click
 from .state import emoji
@@ -31,7 +32,7 @@ def main_view(settings: Settings, landscape) -> None:
     for d, res in zip(drawn, results, strict=True):
         step = int(res.diverged_at[0])
         if step >= 0:
-            st.warning(f"{emoji(d.color)} **{d.label}** diverged at step {step}: its path is drawn "
+            st.warning(f"{emoji(d.color)} **{md(d.label)}** diverged at step {step}: its path is drawn "
                        "up to its last finite point (×). A smaller α, or a schedule, keeps it on "
                        "the surface.")
     left, right = st.columns([3, 2], gap="medium")
@@ -109,7 +110,7 @@ def _readable(row: dict, has_minimum: bool) -> dict:
 
 def _rules(settings: Settings, landscape) -> None:
     st.subheader("Update rules")
-    st.markdown(f"**{landscape.title}** — {landscape.description}")
+    st.markdown(f"**{md(landscape.title)}** — {landscape.description}")
     st.latex(landscape.formula_latex)
     st.latex(landscape.gradient_latex)
     if settings.surface_params:
@@ -123,7 +124,7 @@ def _rules(settings: Settings, landscape) -> None:
         if d.error is not None:
             continue
         spec = make_optimizer(d.name, **d.hyperparams).spec
-        st.markdown(f"{emoji(d.color)} **{d.label}** — {spec.reference}")
+        st.markdown(f"{emoji(d.color)} **{md(d.label)}** — {md(spec.reference)}")
         st.latex(spec.latex)
         if spec.inner is not None:
             st.latex(spec.inner.latex)
