@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from landscapes import get_landscape
+from landscapes import from_formula, get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, run, run_many
 from viz import CLICK_GRID_NAME, METRICS, contour_figure, metric_figure, summary_rows, surface3d_figure
 from viz.animation import MAX_POINTS, frame_rows
@@ -157,3 +157,11 @@ def test_a_path_that_blew_up_off_the_chart_is_marked_on_its_edge():
     (mark,) = [t for t in contour_figure(land, [res]).data if getattr(t, "mode", "") == "markers+text"]
     assert (mark.x[0], mark.y[0]) == (3.0, 0.0)  # the last finite point is (512, 0)
     assert mark.text[0] == "diverged at step 9 (off the chart)"
+
+
+def test_values_beyond_float32_keep_their_size_in_the_figure():
+    land = from_formula("x^100 + y^2")  # up to 3¹⁰⁰ ≈ 5·10⁴⁷ on the default box
+    z = as_array(contour_figure(land, resolution=30).data[0].z)
+    assert z.dtype == np.float64 and np.all(np.isfinite(z)) and z.max() == pytest.approx(3.0**100 + 9)
+    small = as_array(contour_figure(get_landscape("booth"), resolution=30).data[0].z)
+    assert small.dtype == np.float32  # ordinary ranges travel as float32

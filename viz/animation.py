@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .series import kept_rows, typed_array
+from .series import compact_array, kept_rows, typed_array
 
 MAX_POINTS = 80  # points per path per frame before thinning
 
@@ -53,7 +53,7 @@ def _frame(results: Sequence, moving, row: int, last: bool) -> dict:
     """Every path up to ``row``: thinned float32 arrays, or for the ``last`` frame the whole
     paths in float64 (the figure as drawn)."""
     def encode(values):
-        return typed_array(values, "f8" if last else "f4")
+        return typed_array(values) if last else compact_array(values)
 
     data, indices = [], []
     for res, traces in zip(results, moving, strict=True):

@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .animation import animate
-from .series import display_values, kept_rows, typed_array
+from .series import compact_array, display_values, kept_rows, typed_array
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f")
@@ -67,7 +67,7 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
     colors = colors_for(results, colors)
     xs, ys, z = grid if grid is not None else surface_grid(landscape, resolution)
     shown, label = display_values(landscape, z, z)
-    data = [{"type": "contour", "x": xs, "y": ys, "z": typed_array(shown, "f4"), "ncontours": 30,
+    data = [{"type": "contour", "x": xs, "y": ys, "z": compact_array(shown), "ncontours": 30,
              "colorscale": "Viridis", "opacity": 0.7, "colorbar": {"title": {"text": label}},
              "hoverinfo": "skip", "contours": {"showlines": False}}]
     if click_grid > 0:
@@ -161,7 +161,7 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
     colors = colors_for(results, colors)
     xs, ys, z = surface_grid(landscape, resolution)
     shown, label = display_values(landscape, z, z)
-    data = [{"type": "surface", "x": xs, "y": ys, "z": typed_array(shown, "f4"),
+    data = [{"type": "surface", "x": xs, "y": ys, "z": compact_array(shown),
              "colorscale": "Viridis", "opacity": 0.75, "showscale": False, "hoverinfo": "skip"}]
     # Lifted above the surface: the mesh between grid points cuts across a narrow valley
     # floor, and would hide a path that runs exactly along it.

@@ -19,6 +19,15 @@ def typed_array(values, dtype: str = "f8") -> dict:
     return spec
 
 
+def compact_array(values) -> dict:
+    """A typed array in float32 where float32 holds every value (half the bytes), else float64:
+    a typed formula can reach 10⁴⁷, or 10⁻⁴⁰, which float32 would turn into inf or 0."""
+    arr = np.asarray(values, dtype=np.float64)
+    magnitude = np.abs(arr[np.isfinite(arr) & (arr != 0)])
+    fits = magnitude.size == 0 or (magnitude.max() < 1e38 and magnitude.min() > 1e-37)
+    return typed_array(arr, "f4" if fits else "f8")
+
+
 def kept_rows(res, j: int) -> int:
     """How many recorded rows of trajectory ``j`` to draw: all, or those before it diverged
     (at least the start, so a path that failed at once still shows where it began)."""
