@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import zlib
 from pathlib import Path
 
@@ -188,3 +189,20 @@ def test_a_tampered_link_opens_the_default_view_with_a_note(view):
     assert not at.exception and not at.error
     assert "could not be restored" in at.warning[0].value
     assert len(at.get("plotly_chart")) == 5
+
+
+def test_a_link_keeps_every_allowed_value_exactly():
+    view = {"surface": "rosenbrock", "start": [0.0004, 1.0], "noise": 0.3, "seed": 3,
+            "optimizers": [{"name": "adam", "params": {"lr": 0.0123, "beta2": 0.9999999}}],
+            "schedule": {"name": "step", "step_size": 40, "gamma": 0.0004}}
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["view"] = encode(view)
+    at.run()
+    assert not at.exception and not at.error
+    link = at.query_params["view"]
+    assert check(decode(link if isinstance(link, str) else link[0])) == check(view)
+    contour = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                   if json.loads(c.proto.spec)["data"][0]["type"] == "contour")
+    names = [t["name"] for t in contour["data"] if t.get("mode") == "lines+markers"]
+    assert names == ["Adam (α=0.0123, β₂=0.9999999)"]  # the label shows the values used
+    assert at.slider(key="sched.step.gamma").value == 0.0004

@@ -139,6 +139,8 @@ def test_symbols_become_latex(symbol, latex):
 @pytest.mark.parametrize(("value", "latex"), [
     (1e-8, "10^{-8}"), (2.5e-5, r"2.5 \times 10^{-5}"), (0.9, "0.9"), (0.0, "0"), (100.0, "100"),
     (True, r"\text{on}"), (None, r"\text{auto}"), ("adam", r"\text{adam}"), (5, "5"),
+    (0.00099999, r"9.9999 \times 10^{-4}"), (0.9999999, "0.9999999"), (-1e-8, "-10^{-8}"),
+    (1.23456789e-7, r"1.23456789 \times 10^{-7}"), (123456.0, r"1.23456 \times 10^{5}"),
 ])
 def test_values_become_latex(value, latex):
     assert value_latex(value) == latex

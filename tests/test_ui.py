@@ -8,7 +8,7 @@ from landscapes import LANDSCAPES
 from optim_core import OPTIMIZERS, SCHEDULES
 from optim_core.params import ParamSpec
 from ui.config import DEFAULT_VIEW, apply
-from ui.controls import is_decay, linear_step, nearest, option_values
+from ui.controls import format_value, is_decay, linear_step, nearest, option_values
 from ui.labels import describe, unique
 from ui.state import MAX_SLOTS, add_slot, duplicate_slot, remove_slot, reset_slot
 
@@ -97,3 +97,11 @@ def test_slots_are_capped():
     ids = [add_slot(state, "adam") for _ in range(MAX_SLOTS)]
     assert None not in ids and add_slot(state, "adam") is None
     assert len({s["color"] for s in state["slots"]}) == MAX_SLOTS
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (0.001, "0.001"), (1e-08, "1e-08"), (0.9999999, "0.9999999"), (100.0, "100"), (True, "on"),
+    (None, "auto"), (1.23456789e-07, "1.23456789e-07"), (7, "7"),
+])
+def test_values_are_shown_exactly(value, text):
+    assert format_value(value) == text

@@ -63,13 +63,15 @@ def linear_step(spec: ParamSpec) -> float:
 
 
 def format_value(value: Any) -> str:
-    """Compact text of a value: ``0.001``, ``1e-08``, ``0.9999``, ``on`` / ``off``, ``auto``."""
+    """The shortest text that reads back as the value itself (``0.001``, ``1e-08``,
+    ``0.9999999``, ``100``), ``on`` / ``off`` and ``auto``: a label never rounds a setting."""
     if value is None:
         return "auto"
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
-        return f"{value:.6g}"
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
     return str(value)
 
 
@@ -140,6 +142,10 @@ def param_widget(spec: ParamSpec, key: str, container=st) -> Any:
     low = spec.low + step if spec.low_open else spec.low
     high = spec.high - step if spec.high_open else spec.high
     _prepare(state, key, float(spec.default))
-    state[key] = min(max(float(state[key]), low), high)
+    value = float(state[key])
+    if _allowed(spec, value):  # a finer allowed value (from a preset or link) widens the track
+        low, high = min(low, value), max(high, value)
+    else:
+        state[key] = min(max(value, low), high)
     return container.slider(name, float(low), float(high), step=step, key=key, help=help_text,
                             format="%g")

@@ -96,8 +96,7 @@ def sidebar() -> Settings:
                               help="Adds σ·ξ, ξ ~ N(0, I), to every gradient: the same draws for "
                                    "every optimizer, so they stay comparable.")
     state.setdefault("seed", 0)
-    seed = int(bar.number_input("Noise seed", 0, 2**31 - 1, step=1, key="seed",
-                                disabled=noise == 0.0)) if noise else 0  # no noise: seed unused
+    seed = int(bar.number_input("Noise seed", 0, 2**31 - 1, step=1, key="seed")) if noise else 0
     state.setdefault("schedule", "constant")
     schedule = bar.selectbox("Learning-rate schedule", list(SCHEDULES), key="schedule",
                              format_func=lambda n: SCHEDULES[n].title,
@@ -201,8 +200,8 @@ def _start_inputs(bar) -> tuple[float, float]:
     state.setdefault("start_y", float(default[1]))
     bar.caption("Start point: type it, or click on the contour.")
     left, right, reset = bar.columns([2, 2, 1], vertical_alignment="bottom")
-    x = left.number_input("x₀", -START_LIMIT, START_LIMIT, step=0.1, format="%.3f", key="start_x")
-    y = right.number_input("y₀", -START_LIMIT, START_LIMIT, step=0.1, format="%.3f", key="start_y")
+    x = left.number_input("x₀", -START_LIMIT, START_LIMIT, step=0.1, format="%g", key="start_x")
+    y = right.number_input("y₀", -START_LIMIT, START_LIMIT, step=0.1, format="%g", key="start_y")
     reset.button("↺", key="reset_start", on_click=reset_start, help="The surface's default start")
     return float(x), float(y)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 _GREEK = {"α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "ε": r"\varepsilon", "η": r"\eta",
           "λ": r"\lambda", "μ": r"\mu", "ρ": r"\rho", "σ": r"\sigma", "τ": r"\tau", "ψ": r"\psi",
           "θ": r"\theta", "κ": r"\kappa", "φ": r"\phi"}
@@ -30,8 +32,9 @@ def symbol_latex(symbol: str) -> str:
 
 
 def value_latex(value) -> str:
-    r"""A value in LaTeX: ``1e-08`` → ``10^{-8}``, ``2.5e-05`` → ``2.5 \times 10^{-5}``,
-    booleans as on / off, None as auto, text upright."""
+    r"""A value in LaTeX, in the fewest digits that give back the value itself: ``1e-08`` →
+    ``10^{-8}``, ``2.5e-05`` → ``2.5 \times 10^{-5}``, ``0.9999999`` as is; booleans as
+    on / off, None as auto, text upright."""
     if value is None:
         return r"\text{auto}"
     if isinstance(value, bool):
@@ -40,10 +43,13 @@ def value_latex(value) -> str:
         return rf"\text{{{value}}}"
     v = float(value)
     if v != 0 and math.isfinite(v) and not 1e-3 <= abs(v) < 1e5:
-        mantissa, exponent = f"{v:.4g}".split("e") if "e" in f"{v:.4g}" else (f"{v:.4g}", "0")
+        mantissa, exponent = np.format_float_scientific(v, unique=True, trim="-").split("e")
         power = f"10^{{{int(exponent)}}}"
-        return power if mantissa in ("1", "1.0") else rf"{mantissa} \times {power}"
-    return f"{v:.6g}"
+        mantissa = mantissa.rstrip(".")
+        if mantissa in ("1", "-1"):
+            return mantissa.replace("1", "") + power
+        return rf"{mantissa} \times {power}"
+    return np.format_float_positional(v, unique=True, trim="-")
 
 
 def values_latex(specs, values: dict) -> str:
