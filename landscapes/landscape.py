@@ -47,12 +47,12 @@ class Landscape:
         """The symbolic partial derivatives (∂f/∂x, ∂f/∂y)."""
         return sp.diff(self.expr, X), sp.diff(self.expr, Y)
 
-    @property
+    @cached_property
     def formula_latex(self) -> str:
         """LaTeX of f: the declared display form, else SymPy's."""
         return self.latex or sp.latex(self.expr)
 
-    @property
+    @cached_property
     def gradient_latex(self) -> str:
         r"""LaTeX of :math:`\nabla f` as a column vector."""
         gx, gy = (sp.latex(g) for g in self.grad_exprs)

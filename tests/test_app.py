@@ -297,3 +297,20 @@ def test_a_typed_formula_is_shown_literally_not_as_markdown():
     at.text_input(key="formula").set_value("x**2 + y**2").run()
     _no_failure(at)
     assert at.title[0].value.startswith(r"f\(x, y\) = x\*\*2 \+ y\*\*2")  # no bold, no italics
+
+
+def test_a_start_where_f_is_undefined_is_explained():
+    at = _app()
+    at.selectbox(key="surface").set_value("custom").run()
+    at.text_input(key="formula").set_value("log(x) + y^2").run()
+    at.number_input(key="start_x").set_value(-1.0).run()
+    assert not at.exception and not at.error
+    notes = [w.value.replace("\\", "") for w in at.warning]
+    assert len(notes) == 3 and all("cannot start at (-1, 1.8)" in n for n in notes)
+
+
+def test_a_start_outside_the_box_is_noted():
+    at = _app()
+    at.number_input(key="start_x").set_value(500.0).run()
+    _no_failure(at)
+    assert any("lies outside the drawn box" in c.value for c in at.caption)

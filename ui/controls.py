@@ -91,13 +91,13 @@ def _prepare(state: MutableMapping, key: str, default: Any, options: list | None
     """Put the default in session state (widgets then take no ``value``, so state set by a
     preset or a reset never conflicts with one) and return the options to offer. A value the
     spec allows but the stops lack (from a preset or a link) becomes a stop, so it is shown
-    exactly; one it does not allow (kept from another base optimizer) snaps to the nearest."""
+    exactly; any other value gives way to the default."""
     state.setdefault(key, default)
     if options is None or state[key] in options:
         return options
     if spec is not None and _allowed(spec, state[key]):
         return sorted({*options, float(state[key])})
-    state[key] = nearest(options, state[key])
+    state[key] = default
     return options
 
 

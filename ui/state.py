@@ -9,7 +9,7 @@ from collections.abc import MutableMapping
 
 # (line colour, the same colour as an emoji for labels) — distinct on the Viridis contours
 SLOT_COLORS = (("#1f77b4", "🔵"), ("#d62728", "🔴"), ("#2ca02c", "🟢"), ("#ff7f0e", "🟠"),
-               ("#9467bd", "🟣"), ("#8c564b", "🟤"), ("#111111", "⚫"), ("#f2f2f2", "⚪"))
+               ("#9467bd", "🟣"), ("#8c564b", "🟤"), ("#111111", "⚫"), ("#d4a017", "🟡"))
 MAX_SLOTS = len(SLOT_COLORS)
 
 

@@ -18,6 +18,7 @@ from .sidebar import RERUN_PAGE, Settings, start_from_click
 from .state import emoji
 
 FRAMES = 50
+SURFACE_RESOLUTION = 120  # the 3D mesh
 CLICK_GRID = 50
 TOLERANCES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.5)
 CHART_CONFIG = {"displaylogo": False, "scrollZoom": False}
@@ -29,9 +30,17 @@ def main_view(settings: Settings, landscape) -> None:
     colors = [d.color for d in drawn]
     if not settings.drawn:
         st.info("No optimizer drawn: add one in the sidebar.")
+    (x0, x1), (y0, y1) = landscape.bounds
+    if not (x0 <= settings.start[0] <= x1 and y0 <= settings.start[1] <= y1):
+        st.caption(f"The start ({settings.start[0]:g}, {settings.start[1]:g}) lies outside the drawn "
+                   f"box [{x0:g}, {x1:g}] × [{y0:g}, {y1:g}]: paths may run off the chart.")
     for d, res in zip(drawn, results, strict=True):
         step = int(res.diverged_at[0])
-        if step >= 0:
+        if step == 0:
+            st.warning(f"{emoji(d.color)} **{md(d.label)}** cannot start at ({settings.start[0]:g}, "
+                       f"{settings.start[1]:g}): f or its gradient is not finite there. Choose "
+                       "another start.")
+        elif step > 0:
             st.warning(f"{emoji(d.color)} **{md(d.label)}** diverged at step {step}: its path is drawn "
                        "up to its last finite point (×). A smaller α, or a schedule, keeps it on "
                        "the surface.")
@@ -65,12 +74,12 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
     view = st.segmented_control("View", ("2D contour", "3D surface"), key="view",
                                 label_visibility="collapsed", required=True)
     if view == "3D surface":
-        st.plotly_chart(Prebuilt(surface3d_spec(landscape, results, colors=colors, height=640)),
+        st.plotly_chart(Prebuilt(surface3d_spec(landscape, results, colors=colors, height=640,
+                                                grid=grid(settings.choice, SURFACE_RESOLUTION))),
                         config=CHART_CONFIG)
         return
     fig = contour_spec(landscape, results, colors=colors, height=640, frames=FRAMES,
-                         click_grid=CLICK_GRID,
-                         grid=grid(settings.choice))
+                       click_grid=CLICK_GRID, grid=grid(settings.choice))
     st.plotly_chart(Prebuilt(fig), key="contour", on_select=lambda: start_from_click("contour"),
                     selection_mode="points", config=CHART_CONFIG)
     note, export = st.columns([3, 1], vertical_alignment="center")

@@ -155,11 +155,11 @@ def surface3d_figure(landscape, results: Sequence = (), **options) -> go.Figure:
 
 
 def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
-                   resolution: int = 120, height: int = 600) -> dict:
+                   resolution: int = 120, height: int = 600, grid=None) -> dict:
     """The surface in 3D (same log scale as the contour where it asks for one) with every path
-    lifted onto it."""
+    lifted onto it. ``grid`` reuses a precomputed :func:`surface_grid`."""
     colors = colors_for(results, colors)
-    xs, ys, z = surface_grid(landscape, resolution)
+    xs, ys, z = grid if grid is not None else surface_grid(landscape, resolution)
     shown, label = display_values(landscape, z, z)
     data = [{"type": "surface", "x": xs, "y": ys, "z": compact_array(shown),
              "colorscale": "Viridis", "opacity": 0.75, "showscale": False, "hoverinfo": "skip"}]
