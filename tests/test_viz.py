@@ -62,3 +62,12 @@ def test_start_where_f_is_undefined_draws_no_nan():
     assert res.diverged_at[0] == 0 and res.diverged_at[1] == -1
     for fig in (contour_figure(land, [res], resolution=40), loss_figure([res])):
         assert all(np.all(np.isfinite(v)) for v in _numbers(fig))
+
+
+def test_an_undefined_region_draws_high_and_minus_infinity_low():
+    land = from_formula("log(x) + y**2", bounds=((-1.0, 3.0), (-2.0, 2.0)))
+    xs, ys, z = surface_grid(land, 41)
+    assert np.all(np.isfinite(z))
+    defined = xs > 0
+    assert z[:, xs < 0].min() == z[:, defined].max()  # log of x < 0: undefined, drawn high
+    assert z[:, xs == 0].max() == z[:, defined].min()  # log(0) = −∞: drawn as the lowest value

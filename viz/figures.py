@@ -1,6 +1,7 @@
 """Figures of a landscape and the paths run on it: the 2D contour (animated in the browser with
 Plotly frames) and the 3D surface. No Streamlit here: notebooks, exports and the app share
-these builders. Only finite numbers reach a figure.
+these builders. Every drawn position and level is finite; a loss that is not (a start where
+f is undefined) shows as NaN in the hover text only.
 
 Each figure is first a plain dict (``*_spec``), which the app hands to the browser as it is
 (Plotly's per-property validation and deep copies of an animated figure cost more than the
@@ -36,14 +37,15 @@ def colors_for(results: Sequence, colors: Sequence[str] | None) -> list[str]:
 
 
 def surface_grid(landscape, resolution: int = 200):
-    """(xs, ys, z) on the landscape's display bounds; z is finite (overflow capped)."""
+    """(xs, ys, z) on the landscape's display bounds; z is finite (see below)."""
     resolution = int(min(max(resolution, 10), 300))
     (x0, x1), (y0, y1) = landscape.bounds
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
     z = landscape.f(np.stack(np.meshgrid(xs, ys), axis=-1))
     finite = np.isfinite(z)
-    if not finite.all():
-        z = np.where(finite, z, np.nanmax(np.where(finite, z, -np.inf)) if finite.any() else 0.0)
+    if not finite.all():  # −∞ draws as the lowest finite value; +∞ and undefined as the highest
+        low, high = (z[finite].min(), z[finite].max()) if finite.any() else (0.0, 0.0)
+        z = np.where(finite, z, np.where(np.isneginf(z), low, high))
     return xs, ys, z
 
 
