@@ -14,8 +14,9 @@ from .compute import grid, run_drawn
 from .errors import guarded
 from .labels import md
 from .prebuilt import Prebuilt
-from .sidebar import RERUN_PAGE, Settings, start_from_click
+from .sidebar import Settings
 from .state import emoji
+from .surface_inputs import RERUN_PAGE, start_from_click
 
 FRAMES = 50
 SURFACE_RESOLUTION = 120  # the 3D mesh
