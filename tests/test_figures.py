@@ -51,7 +51,7 @@ def test_frames_grow_every_path_to_its_row_and_end_on_the_figure_as_drawn():
             np.testing.assert_allclose(head, [res.path[row, 0, 0]], rtol=1e-6)
     last = dict(zip(fig.frames[-1].traces, fig.frames[-1].data, strict=True))
     for index in lines:
-        np.testing.assert_array_equal(as_array(last[index].x), fig.data[index].x)
+        np.testing.assert_array_equal(as_array(last[index].x), as_array(fig.data[index].x))
     assert fig.layout.sliders[0].active == len(rows) - 1  # the scrubber starts on the full paths
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ play", "❚❚ pause"]
 

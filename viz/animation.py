@@ -1,7 +1,8 @@
 """Client-side replay of the paths: Plotly frames, a play / pause button and a step scrubber.
 The browser plays the frames itself (``redraw: False`` scatter updates), so playback never
-round-trips to the server. Frame arrays are float32 typed arrays (half the bytes; the last
-frame, which equals the figure as drawn, keeps every point)."""
+round-trips to the server. Frame arrays are binary typed arrays, float32 where it holds the
+values; paths are thinned to about MAX_POINTS points except in the last frame, which equals
+the figure as drawn."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .series import compact_array, kept_rows, typed_array
+from .series import compact_array, kept_rows
 
 MAX_POINTS = 80  # points per path per frame before thinning
 
@@ -50,10 +51,8 @@ def animate(layout: dict, results: Sequence, moving: Sequence[Sequence[tuple[int
 
 
 def _frame(results: Sequence, moving, row: int, last: bool) -> dict:
-    """Every path up to ``row``: thinned float32 arrays, or for the ``last`` frame the whole
-    paths in float64 (the figure as drawn)."""
-    def encode(values):
-        return typed_array(values) if last else compact_array(values)
+    """Every path up to ``row``: thinned, or whole for the ``last`` frame (the figure as
+    drawn)."""
 
     data, indices = [], []
     for res, traces in zip(results, moving, strict=True):
@@ -62,14 +61,15 @@ def _frame(results: Sequence, moving, row: int, last: bool) -> dict:
             indices.append(index)
             if j < 0:
                 heads = np.array(heads).reshape(-1, 2)
-                data.append({"type": "scatter", "x": encode(heads[:, 0]), "y": encode(heads[:, 1])})
+                data.append({"type": "scatter", "x": compact_array(heads[:, 0]),
+                             "y": compact_array(heads[:, 1])})
                 continue
             upto = min(row, kept_rows(res, j) - 1)
             sel = np.arange(upto + 1) if last else _prefix(upto)
             heads.append(res.path[upto, j])
-            data.append({"type": "scatter", "x": encode(res.path[sel, j, 0]),
-                         "y": encode(res.path[sel, j, 1]),
-                         "customdata": encode(np.stack([res.step[sel], res.loss[sel, j]], axis=-1))})
+            data.append({"type": "scatter", "x": compact_array(res.path[sel, j, 0]),
+                         "y": compact_array(res.path[sel, j, 1]),
+                         "customdata": compact_array(np.stack([res.step[sel], res.loss[sel, j]], axis=-1))})
     return {"name": str(int(results[0].step[row])), "traces": indices, "data": data}
 
 

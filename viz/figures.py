@@ -118,12 +118,13 @@ def _path_traces(data: list, res, color: str, width: float, bounds) -> list[tupl
         keep = kept_rows(res, j)
         moving.append((len(data), j))
         data.append({
-            "type": "scatter", "x": res.path[:keep, j, 0], "y": res.path[:keep, j, 1],
+            "type": "scatter", "x": compact_array(res.path[:keep, j, 0]),
+            "y": compact_array(res.path[:keep, j, 1]),
             "mode": "lines+markers", "name": res.label, "legendgroup": res.label,
             "showlegend": j == 0, "line": {"color": color, "width": width},
             "marker": {"size": min(width, 4.0)},
             "unselected": _OPAQUE, "hovertemplate": _HOVER,
-            "customdata": typed_array(np.stack([res.step[:keep], res.loss[:keep, j]], axis=-1)),
+            "customdata": compact_array(np.stack([res.step[:keep], res.loss[:keep, j]], axis=-1)),
         })
     marker = {"type": "scatter", "mode": "markers", "showlegend": False, "hoverinfo": "skip",
               "legendgroup": res.label, "unselected": _OPAQUE}
