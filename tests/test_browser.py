@@ -339,3 +339,23 @@ def test_a_click_on_the_contour_starts_every_path_there(session: Session, server
         start_x = page.get_by_test_id("stSidebar").get_by_label("x₀")
         assert abs(float(start_x.input_value()) - 0.5) <= 2 / 49 + 1e-3
         assert page.locator(_ERRORS).count() == 0, page.locator(_ERRORS).all_inner_texts()
+
+
+_PATH_LENGTHS_JS = """() => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')]
+        .find(g => (g.data || []).some(t => t.type === 'contour'));
+    return gd._fullData.filter(t => t.mode === 'lines+markers').map(t => t.x.length);
+}"""
+
+
+def test_play_replays_every_path_in_the_browser_and_ends_on_the_whole_paths(session: Session,
+                                                                            server: Server):
+    page = session.page
+    with _explain_failure(server, session.console):
+        full = page.evaluate(_PATH_LENGTHS_JS)
+        assert len(full) == 3 and min(full) > MIN_POINTS
+        page.locator(".updatemenu-button", has_text="play").first.click()
+        page.wait_for_function(f"() => ({_PATH_LENGTHS_JS})().every((n, i) => n < {full}[i])")
+        # the frames play client-side to the end: the whole paths again
+        page.wait_for_function(f"() => ({_PATH_LENGTHS_JS})().every((n, i) => n === {full}[i])")
+        assert page.locator(_ERRORS).count() == 0, page.locator(_ERRORS).all_inner_texts()
