@@ -34,7 +34,7 @@ class Landscape:
     start: tuple[float, float] = (0.0, 0.0)
     latex: str = ""
     description: str = ""
-    log_contours: bool = False
+    log_contours: bool | None = False  # None: the figures decide from the values
     smooth: bool = True
     params: dict[str, float] = field(default_factory=dict)
     _program: Program = field(init=False, repr=False, compare=False)
@@ -125,4 +125,5 @@ def from_formula(
         name=name, title=title or f"f(x, y) = {text.strip()}", expr=expr,
         bounds=((x0, x1), (y0, y1)), start=start, description="A surface typed as a formula.",
         smooth=False,  # a typed kink (|x|, a cone tip) gets the subgradient 0 instead of 0/0
+        log_contours=None,  # log levels if the values on the box span many decades
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -162,7 +164,7 @@ def test_a_path_that_blew_up_off_the_chart_is_marked_on_its_edge():
 
 
 def test_values_beyond_float32_keep_their_size_in_the_figure():
-    land = from_formula("x^100 + y^2")  # up to 3¹⁰⁰ ≈ 5·10⁴⁷ on the default box
+    land = dataclasses.replace(from_formula("x^100 + y^2"), log_contours=False)  # up to 5·10⁴⁷
     z = as_array(contour_figure(land, resolution=30).data[0].z)
     assert z.dtype == np.float64 and np.all(np.isfinite(z)) and z.max() == pytest.approx(3.0**100 + 9)
     small = as_array(contour_figure(get_landscape("booth"), resolution=30).data[0].z)

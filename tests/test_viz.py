@@ -71,3 +71,12 @@ def test_an_undefined_region_draws_high_and_minus_infinity_low():
     defined = xs > 0
     assert z[:, xs < 0].min() == z[:, defined].max()  # log of x < 0: undefined, drawn high
     assert z[:, xs == 0].max() == z[:, defined].min()  # log(0) = −∞: drawn as the lowest value
+
+
+def test_a_typed_surface_gets_log_levels_only_when_its_values_are_skewed():
+    steep = contour_figure(from_formula("x^100 + y^2"), resolution=41)
+    z = as_array(steep.data[0].z)
+    assert steep.data[0].colorbar.title.text == "log₁₀(f − min f)"
+    assert z.max() > 47 and z.min() < 0  # 10⁴⁷ at the corners, the floor keeps its detail
+    bowl = contour_figure(from_formula("x^2 + 3*y^2"), resolution=41)
+    assert bowl.data[0].colorbar.title.text == "f(x, y)"
