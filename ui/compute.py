@@ -29,7 +29,7 @@ def _landscape(name: str, params: tuple, formula: str, bounds: tuple) -> Landsca
 
 def landscape(choice: SurfaceChoice) -> Landscape:
     """The surface, built once (a typed formula is parsed and differentiated once)."""
-    return _landscape(choice.name, choice.params, choice.formula, choice.bounds)
+    return _landscape(*dataclasses.astuple(choice))
 
 
 @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)

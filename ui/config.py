@@ -19,10 +19,10 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from landscapes import LANDSCAPES, from_formula
-from optim_core import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
+from optim_core import OPTIMIZERS, SCHEDULES, make_schedule
 from optim_core.params import validate_params
 
-from .state import MAX_SLOTS, add_slot, remove_slot, scope_of
+from .state import MAX_SLOTS, add_slot, choice_names, concrete_spec, remove_slot, scope_of
 from .surface import BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS
 
 DEFAULT_STEPS = 500
@@ -96,17 +96,13 @@ def _optimizer(entry) -> dict:
                          f"got {entry!r:.80}.")
     name, spec = entry["name"], OPTIMIZERS[entry["name"]]
     params = entry.get("params") or {}
-    choices = _values({k: v for k, v in params.items() if k in _choice_names(spec)}, spec.params,
+    choices = _values({k: v for k, v in params.items() if k in choice_names(spec)}, spec.params,
                       f"optimizer '{name}'")
-    concrete = make_optimizer(name, **choices)  # e.g. Lookahead(Adam): its base's parameters too
-    rest = _values({k: v for k, v in params.items() if k not in choices}, concrete.spec.params,
+    concrete = concrete_spec(name, choices)
+    rest = _values({k: v for k, v in params.items() if k not in choices}, concrete.params,
                    f"optimizer '{name}'")
-    values = validate_params(concrete.spec.params, rest, f"optimizer '{name}'")
+    values = validate_params(concrete.params, rest, f"optimizer '{name}'")
     return {"name": name, "params": {**choices, **values}}
-
-
-def _choice_names(spec) -> set[str]:
-    return {p.name for p in spec.params if p.kind == "choice"}
 
 
 def check(config: dict) -> dict:
@@ -191,8 +187,8 @@ def _surface(config: dict):
 def slot_values(name: str, hyperparams: dict[str, Any]) -> dict[str, Any]:
     """Widget-key suffixes (``scope.param``) and values that draw these (checked) settings in
     a slot."""
-    choices = {k: v for k, v in hyperparams.items() if k in _choice_names(OPTIMIZERS[name])}
-    concrete = make_optimizer(name, **choices).spec
+    choices = {k: v for k, v in hyperparams.items() if k in choice_names(OPTIMIZERS[name])}
+    concrete = concrete_spec(name, choices)
     out = {f"{name}.{c}": v for c, v in choices.items()}
     scope = scope_of(concrete)
     for p in concrete.params:

@@ -17,6 +17,8 @@ from .presets import presets
 from .state import (
     MAX_SLOTS,
     add_slot,
+    choice_names,
+    concrete_spec,
     duplicate_slot,
     emoji,
     remove_slot,
@@ -39,6 +41,7 @@ class Drawn:
     hyperparams: dict[str, Any]
     label: str
     color: str
+    spec: Any  # the concrete OptimizerSpec its controls and rule come from
     error: str | None = None
 
 
@@ -122,8 +125,8 @@ def _slot_panel(bar, slot: dict) -> Drawn:
     spec = OPTIMIZERS[name]
     box = bar.expander(f"{emoji(color)} {spec.title}", expanded=True)
     choices = {p.name: param_widget(p, widget_key(sid, name, p.name), box)
-               for p in spec.params if p.kind == "choice"}
-    concrete = make_optimizer(name, **choices).spec  # e.g. Lookahead(Adam): the base's controls too
+               for p in spec.params if p.name in choice_names(spec)}
+    concrete = concrete_spec(name, choices)
     values = {p.name: param_widget(p, widget_key(sid, scope_of(concrete), p.name), box)
               for p in concrete.params if p.name not in choices}
     row = box.container(horizontal=True, gap="small")
@@ -141,7 +144,7 @@ def _slot_panel(bar, slot: dict) -> Drawn:
         error = str(exc)
         box.error(f"Not drawn: {md(error)}")
     return Drawn(sid, name, {**choices, **values}, describe(concrete.title, concrete.params, values),
-                 color, error)
+                 color, concrete, error)
 
 
 def _add_row(bar, count: int) -> None:

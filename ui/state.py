@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import MutableMapping
 
+from optim_core import make_optimizer
+
 # (line colour, the same colour as an emoji for labels) — distinct on the Viridis contours
 SLOT_COLORS = (("#1f77b4", "🔵"), ("#d62728", "🔴"), ("#2ca02c", "🟢"), ("#ff7f0e", "🟠"),
                ("#9467bd", "🟣"), ("#8c564b", "🟤"), ("#111111", "⚫"), ("#d4a017", "🟡"))
@@ -33,6 +35,16 @@ def widget_key(sid: int, scope: str, param: str) -> str:
     """Key of one control of slot ``sid``; ``scope`` separates specs (Lookahead's base
     parameters change with the base, so each base keeps its own values)."""
     return f"{slot_prefix(sid)}{scope}.{param}"
+
+
+def choice_names(spec) -> set[str]:
+    """The parameters that pick what the others are (Lookahead's base)."""
+    return {p.name for p in spec.params if p.kind == "choice"}
+
+
+def concrete_spec(name: str, choices: dict):
+    """The spec whose controls a slot shows for these choices, e.g. Lookahead(Adam)'s."""
+    return make_optimizer(name, **choices).spec
 
 
 def scope_of(spec) -> str:

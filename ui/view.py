@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from landscapes import LANDSCAPES
-from optim_core import SCHEDULES, make_optimizer
+from optim_core import SCHEDULES
 from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec, values_latex
 
 from .compute import grid, run_drawn
@@ -133,7 +133,7 @@ def _rules(settings: Settings, landscape) -> None:
     for d in settings.drawn:
         if d.error is not None:
             continue
-        spec = make_optimizer(d.name, **d.hyperparams).spec
+        spec = d.spec
         st.markdown(f"{emoji(d.color)} **{md(d.label)}** — {md(spec.reference)}")
         st.latex(spec.latex)
         if spec.inner is not None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .series import compact_array, kept_rows
+from .series import compact_array, hover_rows, kept_rows
 
 MAX_POINTS = 80  # points per path per frame before thinning
 
@@ -69,7 +69,7 @@ def _frame(results: Sequence, moving, row: int, last: bool) -> dict:
             heads.append(res.path[upto, j])
             data.append({"type": "scatter", "x": compact_array(res.path[sel, j, 0]),
                          "y": compact_array(res.path[sel, j, 1]),
-                         "customdata": compact_array(np.stack([res.step[sel], res.loss[sel, j]], axis=-1))})
+                         "customdata": hover_rows(res, sel, j)})
     return {"name": str(int(results[0].step[row])), "traces": indices, "data": data}
 
 

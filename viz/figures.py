@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .animation import animate
-from .series import compact_array, display_values, kept_rows, typed_array
+from .series import compact_array, display_values, hover_rows, kept_rows, typed_array
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f")
@@ -124,7 +124,7 @@ def _path_traces(data: list, res, color: str, width: float, bounds) -> list[tupl
             "showlegend": j == 0, "line": {"color": color, "width": width},
             "marker": {"size": min(width, 4.0)},
             "unselected": _OPAQUE, "hovertemplate": _HOVER,
-            "customdata": compact_array(np.stack([res.step[:keep], res.loss[:keep, j]], axis=-1)),
+            "customdata": hover_rows(res, slice(keep), j),
         })
     marker = {"type": "scatter", "mode": "markers", "showlegend": False, "hoverinfo": "skip",
               "legendgroup": res.label, "unselected": _OPAQUE}
@@ -180,7 +180,7 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
                 "mode": "lines+markers", "name": res.label, "legendgroup": res.label,
                 "showlegend": j == 0, "line": {"color": color, "width": 6},
                 "marker": {"size": 2.5, "color": color}, "hovertemplate": _HOVER,
-                "customdata": typed_array(np.stack([res.step[:keep][ok], loss[ok]], axis=-1)),
+                "customdata": hover_rows(res, np.flatnonzero(ok), j),
             })
     layout = {"height": height, "margin": _MARGIN,
               "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},

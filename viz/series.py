@@ -28,6 +28,11 @@ def compact_array(values) -> dict:
     return typed_array(arr, "f4" if fits else "f8")
 
 
+def hover_rows(res, rows, j: int) -> dict:
+    """The (step, loss) hover data of trajectory ``j`` at recorded ``rows``, as a typed array."""
+    return compact_array(np.stack([res.step[rows], res.loss[rows, j]], axis=-1))
+
+
 def kept_rows(res, j: int) -> int:
     """How many recorded rows of trajectory ``j`` to draw: all, or those before it diverged
     (at least the start, so a path that failed at once still shows where it began)."""
