@@ -3,12 +3,15 @@
 from . import catalog  # noqa: F401  (registers the built-in optimizers)
 from .backend import resolve_backend, torch_available
 from .engine import RunResult, run, run_many
+from .explore import BasinResult, EnsembleResult, SweepResult, basins, ensemble, sweep
 from .params import ParamSpec
 from .registry import OPTIMIZERS, Optimizer, OptimizerSpec, make_optimizer
 from .schedules import SCHEDULES, Schedule, make_schedule
+from .theory import heavy_ball_lr_limit, heavy_ball_rate, quadratic_curvatures
 
 __all__ = [
-    "OPTIMIZERS", "SCHEDULES", "Optimizer", "OptimizerSpec", "ParamSpec", "RunResult",
-    "Schedule", "make_optimizer", "make_schedule", "resolve_backend", "run", "run_many",
-    "torch_available",
+    "OPTIMIZERS", "SCHEDULES", "BasinResult", "EnsembleResult", "Optimizer", "OptimizerSpec",
+    "ParamSpec", "RunResult", "Schedule", "SweepResult", "basins", "ensemble",
+    "heavy_ball_lr_limit", "heavy_ball_rate", "make_optimizer", "make_schedule",
+    "quadratic_curvatures", "resolve_backend", "run", "run_many", "sweep", "torch_available",
 ]
