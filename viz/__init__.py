@@ -12,10 +12,22 @@ from .figures import (
     surface_grid,
 )
 from .latex import symbol_latex, value_latex, values_latex
+from .maps import (
+    basin_map_figure,
+    basin_map_spec,
+    ensemble_loss_figure,
+    ensemble_loss_spec,
+    ensemble_path_figure,
+    ensemble_path_spec,
+    sweep_map_figure,
+    sweep_map_spec,
+)
 from .summary import COLUMNS, summary_rows
 
 __all__ = [
-    "CLICK_GRID_NAME", "COLUMNS", "METRICS", "PALETTE", "contour_figure", "contour_spec", "loss_figure",
-    "metric_figure", "metric_spec", "summary_rows", "surface3d_figure", "surface3d_spec", "surface_grid",
-    "symbol_latex", "value_latex", "values_latex",
+    "CLICK_GRID_NAME", "COLUMNS", "METRICS", "PALETTE", "basin_map_figure", "basin_map_spec",
+    "contour_figure", "contour_spec", "ensemble_loss_figure", "ensemble_loss_spec",
+    "ensemble_path_figure", "ensemble_path_spec", "loss_figure", "metric_figure", "metric_spec",
+    "summary_rows", "surface3d_figure", "surface3d_spec", "surface_grid", "sweep_map_figure",
+    "sweep_map_spec", "symbol_latex", "value_latex", "values_latex",
 ]
