@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, device
 
 from .engine import RunResult, run
 from .params import ParamSpec
@@ -46,15 +46,16 @@ class _FirstHit:
     """A landscape that watches the engine evaluate it.
 
     The engine evaluates the landscape once at the starts (t = 0), then once per step at the
-    new points (t = 1, 2, …). On each call ``which(p, f, xp)`` gives, per trajectory, the index
-    of the minimum within tolerance (−1: none); the first step with an index ≥ 0 and that index
-    are kept. ``calls`` lets the caller check that the engine kept this one-call-per-step
-    contract. Everything else is the wrapped landscape's.
+    new points (t = 1, 2, …). On each call, among the trajectories that have not yet reached
+    tol, ``criterion.screen`` (cheap, over all N) picks those that may have, and
+    ``criterion.which`` (exact, on those only) gives the index of the minimum within tol
+    (−1: none); the first such step and index are kept. ``calls`` lets the caller check that
+    the engine kept this one-call-per-step contract. Everything else is the wrapped landscape's.
     """
 
-    def __init__(self, landscape, which):
+    def __init__(self, landscape, criterion):
         self._landscape = landscape
-        self._which = which
+        self._criterion = criterion
         self.calls = 0
         self.first = None
         self.index = None
@@ -65,50 +66,71 @@ class _FirstHit:
     def value_and_grad(self, p):
         f, g = self._landscape.value_and_grad(p)
         xp = array_namespace(f)
-        which = self._which(p, f, xp)
         if self.first is None:
-            self.first = xp.where(which >= 0, 0, -1)
-            self.index = which
-        else:
-            new = (which >= 0) & (self.first < 0)
-            self.first = xp.where(new, self.calls, self.first)
-            self.index = xp.where(new, which, self.index)
+            self.first = xp.full(f.shape, -1, dtype=xp.int64, device=device(f))
+            self.index = xp.full(f.shape, -1, dtype=xp.int64, device=device(f))
+        maybe = self._criterion.screen(p, f, xp) & (self.first < 0)
+        if bool(xp.any(maybe)):
+            (rows,) = xp.nonzero(maybe)
+            which = self._criterion.which(p[rows, ...], f[rows], xp)
+            self.first[rows] = xp.where(which >= 0, self.calls, -1)
+            self.index[rows] = which
         self.calls += 1
         return f, g
 
 
-def _loss_gap_within(min_value: float, tol: float):
-    def which(p, f, xp):
-        return xp.where(f - min_value <= tol, 0, -1)
-    return which
+@dataclass(frozen=True)
+class _LossGap:
+    """Within tol: :math:`f - f^\\star \\le` tol (the screen is exact)."""
+
+    min_value: float
+    tol: float
+
+    def screen(self, p, f, xp):
+        return f - self.min_value <= self.tol
+
+    def which(self, p, f, xp):
+        return xp.where(f - self.min_value <= self.tol, 0, -1)
 
 
-def _nearest_within(minima, tol: float):
-    """Index of the nearest minimum when it lies within ``tol`` (squared distances, no sqrt)."""
-    tol2 = tol * tol
+@dataclass(frozen=True)
+class _NearestMinimum:
+    """Within tol of minimum i: :math:`\\lVert p - m_i\\rVert \\le` tol. The screen only
+    checks x, :math:`|x - m_{i,x}| \\le` tol for some i (a necessary condition, 2 operations
+    per minimum); ``which`` gives the nearest minimum's index where it is within tol."""
 
-    def which(p, f, xp):
+    minima: tuple[tuple[float, float], ...]
+    tol: float
+
+    def screen(self, p, f, xp):
+        x = p[:, 0]
+        near = None
+        for mx, _ in self.minima:
+            close = xp.abs(x - mx) <= self.tol
+            near = close if near is None else near | close
+        return near
+
+    def which(self, p, f, xp):
         x, y = p[:, 0], p[:, 1]
-        best, index = None, None
-        for i, (mx, my) in enumerate(minima):
+        best = index = None
+        for i, (mx, my) in enumerate(self.minima):
             d2 = (x - mx) ** 2 + (y - my) ** 2
             if best is None:
-                best, index = d2, xp.where(d2 <= tol2, 0, -1)
+                best, index = d2, xp.zeros(d2.shape, dtype=xp.int64, device=device(d2))
             else:
-                closer = d2 < best
-                best = xp.where(closer, d2, best)
-                index = xp.where(closer & (d2 <= tol2), i, index)
-        return index
-    return which
+                index = xp.where(d2 < best, i, index)
+                best = xp.minimum(best, d2)
+        return xp.where(best <= self.tol * self.tol, index, -1)
 
 
-def _tracked_run(landscape, optimizer: Optimizer, starts, steps: int, which, run_kwargs) -> tuple:
+def _tracked_run(landscape, optimizer: Optimizer, starts, steps: int, criterion,
+                 run_kwargs) -> tuple:
     """``run(..., record="final")`` that also returns, per trajectory, the first step within
     tolerance and the minimum's index then (−1, −1 if never, or only at / after divergence)."""
     if "record" in run_kwargs:
         raise ValueError("record is chosen by the explorer (only the final step is kept); "
                          "leave it out.")
-    probe = _FirstHit(landscape, which)
+    probe = _FirstHit(landscape, criterion)
     res = run(probe, optimizer, starts, steps, record="final", **run_kwargs)
     if probe.calls != res.step[-1] + 1:
         raise RuntimeError(f"the engine evaluated the surface {probe.calls} times for "
@@ -236,21 +258,21 @@ def sweep(landscape, optimizer: Optimizer | str, axes: dict, starts=None, steps:
                            **{**optimizer.hyperparams,
                               **{name: g.ravel() for name, g in zip(values, grids, strict=True)}})
     if landscape.min_value is not None:
-        which = _loss_gap_within(landscape.min_value, tol)
-        criterion = f"f − f* ≤ {tol:g} (f* = {landscape.min_value:g})"
+        criterion = _LossGap(landscape.min_value, tol)
+        meaning = f"f − f* ≤ {tol:g} (f* = {landscape.min_value:g})"
     elif landscape.minima:
-        which = _nearest_within(landscape.minima, tol)
-        criterion = f"distance to the nearest minimum ≤ {tol:g}"
+        criterion = _NearestMinimum(tuple(landscape.minima), tol)
+        meaning = f"distance to the nearest minimum ≤ {tol:g}"
     else:
         raise ValueError(f"surface '{landscape.name}' declares neither its minimum value nor "
                          "its minima, so 'within tol' has no meaning here: sweep a surface that does.")
-    res, first, _ = _tracked_run(landscape, batch, start, steps, which, run_kwargs)
+    res, first, _ = _tracked_run(landscape, batch, start, steps, criterion, run_kwargs)
     return SweepResult(
         axes=values, specs={s.name: s for s in optimizer.spec.params if s.name in values},
         final_loss=res.loss[-1].reshape(shape), steps_to_tol=first.reshape(shape),
         diverged_at=res.diverged_at.reshape(shape), final_point=res.path[-1].reshape(*shape, 2),
         optimizer=optimizer, landscape=res.landscape, start=(float(start[0]), float(start[1])),
-        steps=int(res.step[-1]), tol=tol, criterion=criterion,
+        steps=int(res.step[-1]), tol=tol, criterion=meaning,
         min_value=landscape.min_value, seconds=res.seconds,
     )
 
@@ -306,7 +328,7 @@ def basins(landscape, optimizer: Optimizer | str, *, resolution=(256, 256), boun
     x, y = basin_grid(landscape.bounds if bounds is None else bounds, resolution)
     starts = np.stack(np.meshgrid(x, y), axis=-1).reshape(-1, 2)
     res, first, index = _tracked_run(landscape, optimizer, starts, steps,
-                                     _nearest_within(landscape.minima, tol), run_kwargs)
+                                     _NearestMinimum(tuple(landscape.minima), tol), run_kwargs)
     label = np.where(res.diverged_at >= 0, DIVERGED, np.where(first >= 0, index, NOT_CONVERGED))
     shape = (len(y), len(x))
     return BasinResult(x=x, y=y, label=label.reshape(shape), steps_to_tol=first.reshape(shape),
