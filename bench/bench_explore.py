@@ -7,7 +7,7 @@ What is measured (wall clock of one call, after a short warm-up call)
 ----------------------------------------------------------------------
 * **Sweep**: ``sweep(rosenbrock, "adam", {"lr": 256 log-spaced values in [1e-3, 1e-1],
   "beta1": 256 values in [0.5, 0.99]}, steps=500)`` (65,536 cells from Rosenbrock's start,
-  first step with f − f* ≤ 1e-3 tracked). Target ≤ 1 s.
+  first step with f − f* ≤ 1e-2 tracked). Target ≤ 1 s.
 * **Basin map**: ``basins(himmelblau, sgd(lr=0.01), resolution=(512, 512), steps=300)``
   (262,144 starts; first step within 1e-3 of one of the 4 minima tracked). Target ≤ 1.5 s.
 
@@ -17,7 +17,8 @@ Rows next to each:
   tracking of the first step within tol costs);
 * peer (a), "one run per cell": the same work as separate ``run`` calls, one per cell, timed on
   a sample of cells and scaled linearly to the grid (what a user without the vectorized
-  explorer does). The sample's results must equal the explorer's cells, else exit status 1;
+  explorer does). The sample's results must equal the explorer's cells bit for bit, else exit
+  status 1 (each cell's values are passed as length-1 arrays: see ``sweep``'s docstring);
 * peer (b), "torch.optim, one (N, 2) tensor": ``torch.optim.Adam`` / ``SGD`` stepping all cells
   as one tensor with ONE shared setting (torch's best case: for the sweep, not the same
   computation, since the cells' hyperparameters differ); for the basin map the same first-hit
@@ -45,7 +46,7 @@ from landscapes import get_landscape
 from optim_core import basins, make_optimizer, run, sweep
 
 SWEEP_TARGET, BASIN_TARGET = 1.0, 1.5
-SWEEP_TOL = 1e-3
+SWEEP_TOL = 1e-2
 
 
 def _load() -> str:
@@ -84,8 +85,8 @@ def bench_sweep(n: int, steps: int, sample: int) -> tuple[float, list[str]]:
 
     def one_per_cell():
         for c in cells:
-            singles.append(run(land, make_optimizer("adam", lr=lr[c], beta1=b1[c]), land.start,
-                               steps, record="final").loss[-1, 0])
+            one = make_optimizer("adam", lr=lr[c:c + 1], beta1=b1[c:c + 1])  # see sweep()
+            singles.append(run(land, one, land.start, steps, record="final").loss[-1, 0])
 
     sec_a, _ = _clock(one_per_cell)
     problems = [f"sweep cell {c}: {sw.final_loss.ravel()[c]!r} != single run {s!r}"

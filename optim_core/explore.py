@@ -242,8 +242,13 @@ def sweep(landscape, optimizer: Optimizer | str, axes: dict, starts=None, steps:
     fixed settings; ``axes``: ``{"lr": v₁}`` or ``{"lr": v₁, "beta1": v₂}`` (1-D arrays within
     the specs' ranges); ``starts``: the one start point (x, y) of every cell (default: the
     surface's); ``tol``: see the module notes. ``run_kwargs`` go to :func:`optim_core.run`
-    (backend, device, dtype, noise, seed, schedule, limit). With noise, cell k draws the k-th
-    of N noise streams, so it equals a single run only without noise.
+    (backend, device, dtype, noise, seed, schedule, limit).
+
+    Without noise, each cell equals, bit for bit, a :func:`~optim_core.run` with that cell's
+    values given as length-1 arrays (the same code path). A run given Python floats may differ
+    in the last bits where a rule raises a hyperparameter to the power t (Adam's
+    :math:`1-\beta_1^t`: NumPy's vectorized ``**`` and Python's round differently), and on
+    chaotic cells that grows. With noise, cell k draws the k-th of N noise streams.
     """
     landscape, optimizer = _resolve(landscape, optimizer)
     values = _sweep_axes(optimizer, axes)

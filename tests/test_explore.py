@@ -53,6 +53,21 @@ def test_sweep_cells_equal_single_runs(backend):
                                                        one.diverged_at[0])
 
 
+def test_adam_sweep_cells_equal_single_runs_of_the_same_arrays():
+    """Each cell equals a run with its values as length-1 arrays bit for bit, and a run with
+    Python floats to round-off (their β₁ᵗ may differ in the last bit; see sweep())."""
+    land = get_landscape("rosenbrock")
+    lrs, b1s = np.geomspace(1e-3, 3e-2, 4), np.array([0.6, 0.9, 0.99])
+    sw = sweep(land, make_optimizer("adam", beta2=0.99), {"lr": lrs, "beta1": b1s}, steps=300)
+    for i, lr in enumerate(lrs):
+        for j, b1 in enumerate(b1s):
+            as_array = make_optimizer("adam", lr=[lr], beta1=[b1], beta2=0.99)
+            assert sw.final_loss[i, j] == run(land, as_array, land.start, 300).loss[-1, 0]
+            as_float = make_optimizer("adam", lr=lr, beta1=b1, beta2=0.99)
+            assert sw.final_loss[i, j] == pytest.approx(
+                run(land, as_float, land.start, 300).loss[-1, 0], rel=1e-9, abs=1e-15)
+
+
 def test_one_axis_sweep_keeps_fixed_settings():
     adam = make_optimizer("adam", beta1=0.8, label="mine")
     lrs = np.array([1e-3, 1e-2, 1e-1])

@@ -61,6 +61,7 @@ def test_sweep_map_of_steps_greys_cells_that_never_reach_tol(momentum_sweep):
     z = as_array(spec["data"][0]["z"])
     reached = sw.steps_to_tol >= 0
     np.testing.assert_array_equal(z[reached], sw.steps_to_tol[reached])
+    assert np.all(np.isnan(z[~reached]))  # drawn by the grey and red layers instead
     never = ~np.isnan(as_array(by_name(spec, "tol never reached")["z"]))
     np.testing.assert_array_equal(never, ~reached & (sw.diverged_at < 0))
     assert never.any()
