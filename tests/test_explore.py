@@ -222,3 +222,17 @@ def test_curvatures_of_a_quadratic_and_refusal_elsewhere():
     np.testing.assert_allclose(quadratic_curvatures(from_formula("x**2 + x*y + y**2")), [1, 3])
     with pytest.raises(ValueError, match="not quadratic"):
         quadratic_curvatures(get_landscape("rosenbrock"))
+
+
+def test_readme_explore_example_runs_as_written(capsys):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text.split("## Explore: sweeps, basins, ensembles", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # our own README, not user input
+    assert "(128, 100) f − f* ≤ 1e-08 (f* = 0)" in capsys.readouterr().out
+    assert [m.label.shape for m in namespace["maps"]] == [(128, 128)] * 2
+    assert namespace["runs"][1].loss_quantiles.shape == (5, 151)
