@@ -96,7 +96,7 @@ class _LossGap:
 @dataclass(frozen=True)
 class _NearestMinimum:
     """Within tol of minimum i: :math:`\\lVert p - m_i\\rVert \\le` tol. The screen only
-    checks x, :math:`|x - m_{i,x}| \\le` tol for some i (a necessary condition, 2 operations
+    checks x, :math:`|x - m_{i,x}| \\le` tol for some i (a necessary condition, 3 operations
     per minimum); ``which`` gives the nearest minimum's index where it is within tol."""
 
     minima: tuple[tuple[float, float], ...]
