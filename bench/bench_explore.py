@@ -24,8 +24,10 @@ Rows next to each:
   computation, since the cells' hyperparameters differ); for the basin map the same first-hit
   check is written in torch in the loop, so it is the same computation.
 
-``x peer`` is peer seconds / optiviz seconds (above 1: optiviz faster). The machine is shared:
-the load average is printed before and after, and ``--threads 1`` keeps torch off busy cores.
+Columns: wall seconds, CPU seconds of the process (where measured), and peer wall seconds /
+optiviz wall seconds (above 1: optiviz faster). The machine is shared: the load average is
+printed before and after; the CPU seconds stay near what a quiet machine would take while the
+wall clock also counts waiting for a core; ``--threads 1`` keeps torch off busy cores.
 ``--profile`` (default on) splits the explorer's time into surface (value and gradient), the
 optimizer's rule, the first-hit tracking and the rest of the engine (cProfile; its overhead
 inflates small calls, so read the shares, not the seconds).
@@ -53,15 +55,24 @@ def _load() -> str:
     return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
+CPU_SECONDS: dict[float, float] = {}  # wall seconds of a call -> its process CPU seconds
+
+
 def _clock(fn):
-    tic = time.perf_counter()
+    """Wall seconds and result of ``fn()``; its CPU seconds are kept for the report: on a
+    shared machine they stay near what a quiet one would take, while the wall clock waits."""
+    tic, cpu = time.perf_counter(), time.process_time()
     out = fn()
-    return time.perf_counter() - tic, out
+    wall = time.perf_counter() - tic
+    CPU_SECONDS[wall] = time.process_time() - cpu
+    return wall, out
 
 
-def _row(label: str, seconds: float, ours: float | None = None, note: str = "") -> None:
+def _row(label: str, seconds: float, ours: float | None = None, note: str = "",
+         cpu: float | None = None) -> None:
     ratio = f"{seconds / ours:8.1f}x" if ours else f"{'':9}"
-    print(f"  {label:68} {seconds:8.2f} s {ratio}  {note}")
+    cpu_text = f"{cpu:7.2f}" if cpu is not None else f"{'':7}"
+    print(f"  {label:68} {seconds:8.2f} {cpu_text} {ratio}  {note}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,11 +112,12 @@ def bench_sweep(n: int, steps: int, sample: int) -> tuple[float, list[str]]:
                 opt.step()
 
     sec_b, _ = _clock(torch_loop)
-    _row("optiviz sweep() (NumPy float64, first step within tol tracked)", sec,
+    _row("optiviz sweep() (NumPy float64, first step within tol tracked)", sec, cpu=CPU_SECONDS[sec],
          note=f"{(sw.steps_to_tol >= 0).sum()} cells reached {sw.criterion}")
-    _row("optiviz run() alone, record='final', no tracking", sec_run, sec)
+    _row("optiviz run() alone, record='final', no tracking", sec_run, sec, cpu=CPU_SECONDS[sec_run])
     _row(f"peer (a) one run() per cell, {sample} cells scaled to {n * n}", sec_a * n * n / sample, sec)
-    _row("peer (b) torch.optim.Adam on one (N, 2) tensor, shared lr, beta1", sec_b, sec)
+    _row("peer (b) torch.optim.Adam on one (N, 2) tensor, shared lr, beta1", sec_b, sec,
+         cpu=CPU_SECONDS[sec_b])
     return sec, problems
 
 
@@ -153,12 +165,13 @@ def bench_basins(n: int, steps: int, sample: int) -> tuple[float, list[str]]:
     sec_b, (first, index) = _clock(lambda: torch_basins(land, starts, lr, steps, bs.tol))
     if not np.array_equal(np.where(first >= 0, index, -1), np.maximum(bs.label.ravel(), -1)):
         problems.append("torch peer's basin labels differ from basins()")
-    _row("optiviz basins() (NumPy float64, first step within tol tracked)", sec,
+    _row("optiviz basins() (NumPy float64, first step within tol tracked)", sec, cpu=CPU_SECONDS[sec],
          note="starts per label " + str({int(k): int(v) for k, v in zip(
              *np.unique(bs.label, return_counts=True), strict=True)}))
-    _row("optiviz run() alone, record='final', no tracking", sec_run, sec)
+    _row("optiviz run() alone, record='final', no tracking", sec_run, sec, cpu=CPU_SECONDS[sec_run])
     _row(f"peer (a) one run() per start, {sample} starts scaled to {n * n}", sec_a * n * n / sample, sec)
-    _row("peer (b) torch.optim.SGD on one (N, 2) tensor, same first-hit check", sec_b, sec)
+    _row("peer (b) torch.optim.SGD on one (N, 2) tensor, same first-hit check", sec_b, sec,
+         cpu=CPU_SECONDS[sec_b])
     return sec, problems
 
 
@@ -194,6 +207,7 @@ def main() -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    print(f"{'':70}{'wall s':>8} {'CPU s':>7} {'x peer':>9}")
     print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"{os.cpu_count()} CPUs; before: {_load()}")
     sweep_n, sweep_steps, basin_n, basin_steps = (32, 100, 64, 60) if args.quick else (256, 500, 512, 300)
