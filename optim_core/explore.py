@@ -130,6 +130,9 @@ def _tracked_run(landscape, optimizer: Optimizer, starts, steps: int, criterion,
     if "record" in run_kwargs:
         raise ValueError("record is chosen by the explorer (only the final step is kept); "
                          "leave it out.")
+    if run_kwargs.get("compile"):
+        raise ValueError("the explorer tracks the first step within tol between steps, which a "
+                         "compiled run cannot do yet: leave compile out (runs eagerly).")
     probe = _FirstHit(landscape, criterion)
     res = run(probe, optimizer, starts, steps, record="final", **run_kwargs)
     if probe.calls != res.step[-1] + 1:
