@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from landscapes import LANDSCAPES
-from ui.surface_inputs import apply_click
+from ui.click import apply_click
 
 from .plotly_arrays import as_array
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from landscapes import LANDSCAPES
-from ui.config import DEFAULT_VIEW, apply, check, decode, encode, slot_values
+from ui.viewformat import DEFAULT_VIEW, apply, check, decode, encode, slot_values
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 VIEW = {"surface": "ravine", "surface_params": {"kappa": 30, "angle": 20},

@@ -7,10 +7,10 @@ import pytest
 from landscapes import LANDSCAPES
 from optim_core import OPTIMIZERS, SCHEDULES
 from optim_core.params import ParamSpec
-from ui.config import DEFAULT_VIEW, apply
 from ui.controls import format_value, is_decay, linear_step, nearest, option_values
 from ui.labels import describe, unique
 from ui.state import MAX_SLOTS, add_slot, duplicate_slot, remove_slot, reset_slot
+from ui.viewformat import DEFAULT_VIEW, apply
 
 ALL_SPECS = [p for o in OPTIMIZERS.values() for p in o.params] + \
             [p for s in SCHEDULES.values() for p in s.params] + \

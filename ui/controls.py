@@ -11,6 +11,8 @@ import streamlit as st
 
 from optim_core import OPTIMIZERS, ParamSpec
 
+from . import keys
+
 _DECAY_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99,
                   0.995, 0.998, 0.999, 0.9995, 0.9999, 0.99999)
 _LOG_MANTISSAS = (1.0, 2.0, 5.0)
@@ -123,8 +125,8 @@ def param_widget(spec: ParamSpec, key: str, container=st) -> Any:
         return container.selectbox(name, spec.choices, key=key, help=help_text,
                                    format_func=lambda c: OPTIMIZERS[c].title if c in OPTIMIZERS else c)
     if spec.optional:
-        _prepare(state, key + ".auto", spec.default is None)
-        if container.checkbox(f"{spec.symbol}: automatic", key=key + ".auto", help=spec.help):
+        _prepare(state, keys.auto(key), spec.default is None)
+        if container.checkbox(f"{spec.symbol}: automatic", key=keys.auto(key), help=spec.help):
             return None
     options = option_values(spec)
     if options is not None:

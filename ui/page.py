@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import compute
-from .config import DEFAULT_VIEW, apply, decode, encode, from_settings, same_view
+from . import compute, keys
 from .errors import LOG, guarded
 from .labels import md
 from .presets import checked, presets
 from .sidebar import load_preset, sidebar
 from .state import keep_values
 from .view import main_view
+from .viewformat import DEFAULT_VIEW, apply, decode, encode, from_settings, same_view
 
 LINK_PARAM = "view"
 
@@ -31,7 +31,7 @@ def _page() -> None:
         return
     st.query_params[LINK_PARAM] = encode(from_settings(settings))  # the address reopens this view
     st.title(f"{md(landscape.title)}: optimizer paths")
-    if notice := st.session_state.pop("notice", None):
+    if notice := st.session_state.pop(keys.NOTICE, None):
         st.warning(md(notice))
     _story(settings)
     main_view(settings, landscape)
@@ -40,7 +40,7 @@ def _page() -> None:
 def _story(settings) -> None:
     """The loaded preset's story, while the view is still the preset's; once something was
     changed, only a note (the story may no longer hold) and a way back."""
-    preset = st.session_state.get("preset")
+    preset = st.session_state.get(keys.PRESET)
     if preset is None:
         return
     entry = presets()[preset]
@@ -56,17 +56,17 @@ def _story(settings) -> None:
 def _open_link() -> None:
     """A fresh session starts on the view its address describes, else on the default view."""
     state = st.session_state
-    if "slots" in state:
+    if keys.SLOTS in state:
         return
     if LINK_PARAM in st.query_params:
         try:
             apply(state, decode(st.query_params[LINK_PARAM]))
             return
         except ValueError as exc:
-            state["notice"] = f"The link's view could not be restored: {exc}"
+            state[keys.NOTICE] = f"The link's view could not be restored: {exc}"
         except Exception as exc:  # noqa: BLE001 (a link is untrusted text: never a broken page)
             LOG.exception("optiviz: a link failed to open")
-            state["notice"] = f"The link's view could not be restored ({type(exc).__name__})."
+            state[keys.NOTICE] = f"The link's view could not be restored ({type(exc).__name__})."
     apply(state, DEFAULT_VIEW)
 
 

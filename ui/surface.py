@@ -11,7 +11,6 @@ CUSTOM = "custom"
 CUSTOM_TITLE = "✎ Your formula"
 DEFAULT_FORMULA = "x**2 + 3*y**2 + 2*sin(2*x)*sin(2*y)"
 DEFAULT_BOUNDS = ((-3.0, 3.0), (-3.0, 3.0))
-BOUND_KEYS = ("bounds_x0", "bounds_x1", "bounds_y0", "bounds_y1")  # session keys of the box
 
 
 @dataclass(frozen=True)

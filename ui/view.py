@@ -10,13 +10,13 @@ from landscapes import LANDSCAPES
 from optim_core import SCHEDULES
 from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec, values_latex
 
+from .click import rerun_page_if_asked, start_from_click
 from .compute import grid, run_drawn
 from .errors import guarded
 from .labels import md
 from .prebuilt import Prebuilt
-from .sidebar import Settings
+from .settings import Settings
 from .state import emoji
-from .surface_inputs import RERUN_PAGE, start_from_click
 
 FRAMES = 50
 SURFACE_RESOLUTION = 120  # the 3D mesh
@@ -69,8 +69,7 @@ def main_view(settings: Settings, landscape) -> None:
 def _paths_panel(settings: Settings, landscape, results, colors) -> None:
     """2D or 3D; switching between them reruns only this panel. A click on the contour
     moves the start, which changes every path: then the whole page reruns."""
-    if st.session_state.pop(RERUN_PAGE, False):
-        st.rerun(scope="app")
+    rerun_page_if_asked()
     st.session_state.setdefault("view", "2D contour")
     view = st.segmented_control("View", ("2D contour", "3D surface"), key="view",
                                 label_visibility="collapsed", required=True)

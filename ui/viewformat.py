@@ -22,8 +22,9 @@ from landscapes import LANDSCAPES, from_formula
 from optim_core import OPTIMIZERS, SCHEDULES, make_schedule
 from optim_core.params import validate_params
 
+from . import keys
 from .state import MAX_SLOTS, add_slot, choice_names, concrete_spec, remove_slot, scope_of
-from .surface import BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS
+from .surface import CUSTOM, DEFAULT_BOUNDS
 
 DEFAULT_STEPS = 500
 MAX_STEPS = 2000
@@ -153,7 +154,7 @@ def same_view(checked: dict, current: dict) -> bool:
 
 
 def from_settings(settings) -> dict:
-    """The config of the page as the sidebar set it (a :class:`ui.sidebar.Settings`)."""
+    """The config of the page as the sidebar set it (a :class:`ui.settings.Settings`)."""
     typed = {"formula": settings.formula, "bounds": settings.bounds} if settings.surface == CUSTOM else {}
     return {"surface": settings.surface, "surface_params": settings.surface_params, **typed,
             "optimizers": [{"name": d.name, "params": d.hyperparams} for d in settings.drawn],
@@ -189,41 +190,41 @@ def slot_values(name: str, hyperparams: dict[str, Any]) -> dict[str, Any]:
     a slot."""
     choices = {k: v for k, v in hyperparams.items() if k in choice_names(OPTIMIZERS[name])}
     concrete = concrete_spec(name, choices)
-    out = {f"{name}.{c}": v for c, v in choices.items()}
+    out = {keys.slot_suffix(name, c): v for c, v in choices.items()}
     scope = scope_of(concrete)
     for p in concrete.params:
         if p.name in choices or p.name not in hyperparams:
             continue
         value = hyperparams[p.name]
         if p.optional:
-            out[f"{scope}.{p.name}.auto"] = value is None
+            out[keys.auto(keys.slot_suffix(scope, p.name))] = value is None
         if value is not None:
-            out[f"{scope}.{p.name}"] = value
+            out[keys.slot_suffix(scope, p.name)] = value
     return out
 
 
 def apply(state: MutableMapping, config: dict) -> dict:
     """Check ``config`` and, only if it is valid, make it the page's state. Returns it checked."""
     config = check(config)
-    for slot in list(state.get("slots", [])):
+    for slot in list(state.get(keys.SLOTS, [])):
         remove_slot(state, slot["id"])
-    state.setdefault("next_slot", 0)  # ids keep counting: no stale widget state is reused
-    state["slots"] = []
+    state.setdefault(keys.NEXT_SLOT, 0)  # ids keep counting: no stale widget state is reused
+    state[keys.SLOTS] = []
     for entry in config["optimizers"]:
         add_slot(state, entry["name"], slot_values(entry["name"], entry["params"]))
     surface = config["surface"]
-    state["surface"] = surface
+    state[keys.SURFACE] = surface
     for name, value in config["surface_params"].items():
-        state[f"surf.{surface}.{name}"] = value
+        state[keys.surface_param(surface, name)] = value
     if surface == CUSTOM:
-        state["formula"] = config["formula"]
-        for key, value in zip(BOUND_KEYS, [v for pair in config["bounds"] for v in pair], strict=True):
+        state[keys.FORMULA] = config["formula"]
+        for key, value in zip(keys.BOUNDS, [v for pair in config["bounds"] for v in pair], strict=True):
             state[key] = value
-    state["steps"] = config["steps"]
-    state["start_x"], state["start_y"] = config["start"]
-    state["noise"], state["seed"] = config["noise"], config["seed"]
+    state[keys.STEPS] = config["steps"]
+    state[keys.START[0]], state[keys.START[1]] = config["start"]
+    state[keys.NOISE], state[keys.SEED] = config["noise"], config["seed"]
     schedule = dict(config["schedule"])
-    state["schedule"] = schedule.pop("name")
-    for name, value in schedule.items():
-        state[f"sched.{state['schedule']}.{name}"] = value
+    state[keys.SCHEDULE] = name = schedule.pop("name")
+    for param, value in schedule.items():
+        state[keys.schedule_param(name, param)] = value
     return config
