@@ -24,7 +24,15 @@ NEXT_SLOT = "next_slot"
 ADD_CHOICE = "add_choice"
 NOTICE = "notice"  # a message for the next run (a link or preset that could not be opened)
 VIEW_MODE = "view"  # the 2D / 3D switch above the chart
+MODE_LABELS = {"2d": "2D contour", "3d": "3D surface"}  # a link's mode → the switch's option
+PRESENTATION = "presentation"
+LEVELS = "levels"  # contour levels: auto / linear / log
 _SURF, _SCHED, _OPT = "surf", "sched", "opt"  # prefixes of the parameter keys below
+
+
+def mode_of(label: str | None) -> str:
+    """The link's mode of the 2D / 3D switch's option (``"2d"`` before the switch is drawn)."""
+    return next((m for m, text in MODE_LABELS.items() if text == label), "2d")
 
 
 def surface_param(surface: str, param: str) -> str:

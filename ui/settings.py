@@ -36,6 +36,8 @@ class Settings:
     bounds: tuple = ()
     levels: str = "auto"  # contour levels: "auto" (the surface's hint), "linear" or "log"
     presentation: bool = False  # sidebar folded, story and chart fill the screen
+    mode: str = "2d"  # "2d" contour or "3d" surface
+    preset: str | None = None  # the lecture preset the view was loaded from
 
     @property
     def choice(self) -> SurfaceChoice:

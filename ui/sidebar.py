@@ -25,7 +25,7 @@ from .state import (
     reset_slot,
     scope_of,
 )
-from .surface_inputs import start_inputs, surface_inputs
+from .surface_inputs import levels_input, start_inputs, surface_inputs
 from .viewformat import DEFAULT_STEPS, MAX_STEPS, apply
 
 NOISE_LEVELS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -35,8 +35,14 @@ def sidebar() -> Settings:
     """Draw the sidebar and return what it says."""
     state = st.session_state
     bar = st.sidebar
-    _preset_picker(bar)
+    preset = _preset_picker(bar)
+    state.setdefault(keys.PRESENTATION, False)
+    presentation = bar.toggle("Presentation mode", key=keys.PRESENTATION,
+                              help="For a projector: folds this sidebar (» at the top left brings it "
+                                   "back) and lets the story and the chart fill the screen. The link "
+                                   "keeps it.")
     surface, surface_params, formula, bounds = surface_inputs(bar)
+    levels = levels_input(bar)
 
     bar.header("Optimizers")
     drawn = [_slot_panel(bar, slot) for slot in state[keys.SLOTS]]
@@ -49,8 +55,8 @@ def sidebar() -> Settings:
                        help=f"Optimizer steps per path (at most {MAX_STEPS}).")
     start = start_inputs(bar)
     state.setdefault(keys.NOISE, 0.0)
-    levels = sorted({*NOISE_LEVELS, float(state[keys.NOISE])})  # a preset may use another level
-    noise = bar.select_slider("Gradient noise σ", levels, key=keys.NOISE, format_func=format_value,
+    noise_stops = sorted({*NOISE_LEVELS, float(state[keys.NOISE])})  # a preset may use another level
+    noise = bar.select_slider("Gradient noise σ", noise_stops, key=keys.NOISE, format_func=format_value,
                               help="Adds σ·ξ, ξ ~ N(0, I), to every gradient: the same draws for "
                                    "every optimizer, so they stay comparable.")
     state.setdefault(keys.SEED, 0)
@@ -63,17 +69,21 @@ def sidebar() -> Settings:
     schedule_params = {p.name: param_widget(p, keys.schedule_param(schedule, p.name), bar)
                        for p in SCHEDULES[schedule].params}
     return Settings(surface, surface_params, drawn, int(steps), start, float(noise), seed,
-                    {"name": schedule, **schedule_params}, formula, bounds)
+                    {"name": schedule, **schedule_params}, formula, bounds, levels, bool(presentation),
+                    keys.mode_of(state.get(keys.VIEW_MODE)), preset)
 
 
-def _preset_picker(bar) -> None:
+def _preset_picker(bar) -> str | None:
+    """The preset the view was loaded from (an id a link names but this version lacks: none)."""
     state = st.session_state
-    state.setdefault(keys.PRESET, None)
+    if state.get(keys.PRESET) not in presets():
+        state[keys.PRESET] = None
     bar.selectbox("Lecture presets", list(presets()), key=keys.PRESET, on_change=load_preset,
                   index=None, placeholder="Choose a story to tell…",
                   format_func=lambda i: presets()[i]["title"],
                   help="Each preset sets up a view that shows one idea; its story appears above "
                        "the charts. Everything stays adjustable.")
+    return state[keys.PRESET]
 
 
 def load_preset() -> None:

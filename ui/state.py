@@ -38,15 +38,17 @@ def scope_of(spec) -> str:
     return spec.name + (f"({spec.inner.name})" if spec.inner is not None else "")
 
 
-def add_slot(state: MutableMapping, name: str, values: dict[str, object] | None = None) -> int | None:
-    """Append a slot drawing ``name`` in the first free colour; ``values`` maps widget-key
-    suffixes (``scope.param``) to initial values. Returns its id, or None when all
-    :data:`MAX_SLOTS` colours are in use."""
+def add_slot(state: MutableMapping, name: str, values: dict[str, object] | None = None,
+             color: str | None = None) -> int | None:
+    """Append a slot drawing ``name`` in ``color`` if that is free, else in the first free
+    colour; ``values`` maps widget-key suffixes (``scope.param``) to initial values. Returns
+    its id, or None when all :data:`MAX_SLOTS` colours are in use."""
     slots = list(state[keys.SLOTS])
     if len(slots) >= MAX_SLOTS:
         return None
     used = {s["color"] for s in slots}
-    color = next(c for c, _ in SLOT_COLORS if c not in used)
+    if color in used or color not in dict(SLOT_COLORS):
+        color = next(c for c, _ in SLOT_COLORS if c not in used)
     sid = state[keys.NEXT_SLOT]
     state[keys.NEXT_SLOT] = sid + 1
     state[keys.SLOTS] = [*slots, {"id": sid, "name": name, "color": color}]

@@ -27,7 +27,7 @@ class SurfaceChoice:
         """The landscape; ``ValueError`` (a FormulaError for typed text) says what is wrong."""
         if self.name == CUSTOM:
             return from_formula(self.formula, bounds=self.bounds, name=CUSTOM,
-                                title=f"f(x, y) = {self.formula.strip()}")
+                                title=CUSTOM_TITLE)
         return get_landscape(self.name, **dict(self.params))
 
     @property

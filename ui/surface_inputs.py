@@ -11,7 +11,7 @@ from landscapes.formula import MAX_LENGTH
 from . import keys
 from .controls import param_widget
 from .surface import CUSTOM, DEFAULT_BOUNDS, DEFAULT_FORMULA, SurfaceChoice, surface_title
-from .viewformat import START_LIMIT
+from .viewformat import LEVELS, START_LIMIT
 
 DEFAULT_SURFACE = "rosenbrock"
 
@@ -28,6 +28,16 @@ def surface_inputs(bar) -> tuple[str, dict, str, tuple]:
     params = {p.name: param_widget(p, keys.surface_param(surface, p.name), bar)
               for p in LANDSCAPES[surface].params}
     return surface, params, "", ()
+
+
+def levels_input(bar) -> str:
+    """How the contour's levels are spaced: as the surface suggests, or forced linear or log."""
+    state = st.session_state
+    state.setdefault(keys.LEVELS, "auto")
+    return bar.segmented_control("Contour levels", LEVELS, key=keys.LEVELS, required=True,
+                                 help="auto: log-spaced where the values span many decades, else "
+                                      "linear. log shows the floor of a deep valley; linear the "
+                                      "shape of the walls. The link keeps it.")
 
 
 def _formula_inputs(bar) -> tuple[str, tuple]:

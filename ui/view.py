@@ -10,10 +10,12 @@ from landscapes import LANDSCAPES
 from optim_core import SCHEDULES
 from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec, values_latex
 
+from . import keys
 from .click import rerun_page_if_asked, start_from_click
 from .compute import grid, run_drawn
 from .errors import guarded
 from .labels import md
+from .link import remember_mode
 from .prebuilt import Prebuilt
 from .settings import Settings
 from .state import emoji
@@ -70,10 +72,10 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
     """2D or 3D; switching between them reruns only this panel. A click on the contour
     moves the start, which changes every path: then the whole page reruns."""
     rerun_page_if_asked()
-    st.session_state.setdefault("view", "2D contour")
-    view = st.segmented_control("View", ("2D contour", "3D surface"), key="view",
-                                label_visibility="collapsed", required=True)
-    if view == "3D surface":
+    st.session_state.setdefault(keys.VIEW_MODE, keys.MODE_LABELS["2d"])
+    view = st.segmented_control("View", tuple(keys.MODE_LABELS.values()), key=keys.VIEW_MODE,
+                                label_visibility="collapsed", required=True, on_change=remember_mode)
+    if view == keys.MODE_LABELS["3d"]:
         st.plotly_chart(Prebuilt(surface3d_spec(landscape, results, colors=colors, height=640,
                                                 grid=grid(settings.choice, SURFACE_RESOLUTION))),
                         config=CHART_CONFIG)
