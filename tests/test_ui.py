@@ -7,7 +7,7 @@ import pytest
 from landscapes import LANDSCAPES
 from optim_core import OPTIMIZERS, SCHEDULES
 from optim_core.params import ParamSpec
-from ui.controls import format_value, is_decay, linear_step, nearest, option_values
+from ui.controls import format_value, is_decay, label, linear_step, nearest, option_values
 from ui.labels import describe, unique
 from ui.state import MAX_SLOTS, add_slot, duplicate_slot, remove_slot, reset_slot
 from ui.viewformat import DEFAULT_VIEW, apply
@@ -62,13 +62,23 @@ def test_linear_steps_are_round():
     assert linear_step(ParamSpec("a", "θ", 0.0, -90.0, 90.0)) == 0.1
 
 
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda s: s.name)
+def test_a_control_label_is_a_whole_phrase_of_its_help(spec):
+    text = label(spec)
+    assert "…" not in text
+    if spec.kind != "bool":
+        symbol, phrase = text.split(" · ", 1)
+        assert symbol == spec.symbol and spec.help.startswith(phrase) and len(phrase) >= 3
+
+
 def test_labels_name_what_differs_from_the_defaults():
     specs = OPTIMIZERS["adam"].params
     defaults = {s.name: s.default for s in specs}
     assert describe("Adam", specs, defaults) == "Adam"
     assert describe("Adam", specs, {**defaults, "lr": 0.1}) == "Adam (α=0.1)"
-    many = {**defaults, "lr": 0.1, "beta1": 0.5, "beta2": 0.9, "amsgrad": True}
-    assert describe("Adam", specs, many) == "Adam (α=0.1, β₁=0.5, β₂=0.9, …)"
+    many = {**defaults, "lr": 0.1, "beta1": 0.5, "beta2": 0.9, "eps": 1e-6, "amsgrad": True}
+    assert describe("Adam", specs, many) == "Adam (α=0.1, β₁=0.5, β₂=0.9, ε=1e-06, AMSGrad)"
+    assert describe("Adam", specs, {**defaults, "bias_correction": False}) == "Adam (bias correction off)"
     assert unique(["Adam", "SGD", "Adam", "Adam"]) == ["Adam", "SGD", "Adam #2", "Adam #3"]
 
 

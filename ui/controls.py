@@ -4,6 +4,7 @@ a decay rate in [0, 1), a linear range, a switch, a choice), never from a parame
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -77,15 +78,12 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def label(spec: ParamSpec, limit: int = 36) -> str:
-    """Widget label: symbol and the first phrase of the help, cut at a word, e.g.
-    ``α · Learning rate``."""
+def label(spec: ParamSpec) -> str:
+    """Widget label: symbol and the help's first phrase, whole (the sidebar wraps it; the
+    rest of the help is in the control's tooltip), e.g. ``α · Learning rate``."""
     if spec.kind == "bool":
         return spec.symbol
-    words = spec.help.split(":")[0].split("(")[0].strip()
-    if len(words) > limit:
-        words = words[:limit].rsplit(" ", 1)[0] + "…"
-    return f"{spec.symbol} · {words}"
+    return f"{spec.symbol} · {re.split(r'[:;(]', spec.help, maxsplit=1)[0].strip()}"
 
 
 def _prepare(state: MutableMapping, key: str, default: Any, options: list | None = None,

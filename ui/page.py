@@ -11,7 +11,7 @@ import streamlit as st
 from . import compute, keys
 from .errors import guarded
 from .labels import md
-from .layout import page_style
+from .layout import SIDEBAR_WIDTH, STORY, page_style
 from .link import open_link, write_link
 from .presets import checked, presets
 from .sidebar import load_preset, sidebar
@@ -27,10 +27,11 @@ LAST_GOOD = "last_good_surface"  # the last surface that could be drawn: (surfac
 def _page() -> None:
     open_link()
     # Once per run, with the same value while the mode stays: Streamlit folds or unfolds the
-    # sidebar only when the value changes, so a lecturer may still open it while presenting.
+    # sidebar only when the value changes (verified in Chromium, tests/test_browser_ui.py), so
+    # a lecturer may still open it while presenting. A width means "shown, this wide".
     presenting = bool(st.session_state.get(keys.PRESENTATION))
     st.set_page_config(page_title="optiviz", page_icon="📉", layout="wide",
-                       initial_sidebar_state="collapsed" if presenting else "expanded")
+                       initial_sidebar_state="collapsed" if presenting else SIDEBAR_WIDTH)
     page_style(presenting)
     keep_values(st.session_state)
     settings = sidebar()
@@ -82,7 +83,7 @@ def _story(settings) -> None:
         return
     entry = presets()[preset]
     if same_view(checked(preset), from_settings(settings)):
-        st.info(f"**{entry['title']}.** {entry['story']}")
+        st.container(key=STORY).info(f"**{entry['title']}.** {entry['story']}")
         return
     note, back = st.columns([5, 1], vertical_alignment="center")
     note.caption(f"Preset “{entry['title']}” was loaded and has been changed since: its story "

@@ -15,6 +15,7 @@ from .click import rerun_page_if_asked, start_from_click
 from .compute import grid, run_drawn
 from .errors import guarded
 from .labels import md
+from .layout import STAGE
 from .link import remember_mode
 from .prebuilt import Prebuilt
 from .settings import Settings
@@ -75,15 +76,16 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
     st.session_state.setdefault(keys.VIEW_MODE, keys.MODE_LABELS["2d"])
     view = st.segmented_control("View", tuple(keys.MODE_LABELS.values()), key=keys.VIEW_MODE,
                                 label_visibility="collapsed", required=True, on_change=remember_mode)
+    stage = st.container(key=STAGE)  # as tall as the window allows (ui.layout)
     if view == keys.MODE_LABELS["3d"]:
-        st.plotly_chart(Prebuilt(surface3d_spec(landscape, results, colors=colors, height=640,
-                                                grid=grid(settings.choice, SURFACE_RESOLUTION))),
-                        config=CHART_CONFIG)
+        stage.plotly_chart(Prebuilt(surface3d_spec(landscape, results, colors=colors, height=None,
+                                                   grid=grid(settings.choice, SURFACE_RESOLUTION))),
+                           config=CHART_CONFIG, height="stretch")
         return
-    fig = contour_spec(landscape, results, colors=colors, height=640, frames=FRAMES,
+    fig = contour_spec(landscape, results, colors=colors, height=None, frames=FRAMES,
                        click_grid=CLICK_GRID, grid=grid(settings.choice))
-    st.plotly_chart(Prebuilt(fig), key="contour", on_select=lambda: start_from_click("contour"),
-                    selection_mode="points", config=CHART_CONFIG)
+    stage.plotly_chart(Prebuilt(fig), key="contour", on_select=lambda: start_from_click("contour"),
+                       selection_mode="points", config=CHART_CONFIG, height="stretch")
     note, export = st.columns([3, 1], vertical_alignment="center")
     note.caption("▶ replays every path together; drag the step slider to scrub. "
                  "Click anywhere on the contour to start from there.")
