@@ -17,11 +17,11 @@ STORY = "story"  # key of the container of a preset's story
 _BASE = """
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 2rem; }
 [data-testid="stMain"] h1 { font-size: 1.6rem; padding: 0 0 0.2rem 0; }
-.st-key-story [data-testid="stAlertContainer"] { max-height: 18vh; overflow-y: auto; padding: 0.5rem 0.9rem; }
+.st-key-story [data-testid="stAlertContainer"] { max-height: 14vh; overflow-y: auto; padding: 0.5rem 0.9rem; }
 .st-key-story p { font-size: 0.92rem; line-height: 1.4; }
 div:has(> .st-key-stage) { height: clamp(420px, calc(100vh - 170px), 760px); }
 [data-testid="stMain"]:has(.st-key-story) div:has(> .st-key-stage) {
-    height: clamp(420px, calc(82vh - 175px), 760px); }
+    height: clamp(450px, calc(86vh - 175px), 760px); }
 """
 _PRESENTING = """
 [data-testid="stHeader"] { background: transparent; }
