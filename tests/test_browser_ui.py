@@ -27,7 +27,7 @@ __all__ = ["browser", "server"]  # the fixtures, imported for this module's test
 
 SIZES = [(1280, 720), (1920, 1080)]
 PRESET = "rastrigin-noise"  # the longest story
-MIN_SHARE = 0.6  # of the window's height the chart fills in presentation mode
+MIN_SHARE = 0.68  # of the window's height the chart fills in presentation mode
 
 # Boxes (x, y, width, height) of what a viewer must see.
 _GEOMETRY_JS = """() => {
