@@ -65,10 +65,11 @@ def test_linear_steps_are_round():
 @pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda s: s.name)
 def test_a_control_label_is_a_whole_phrase_of_its_help(spec):
     text = label(spec)
-    assert "…" not in text
+    assert "…" not in text and text.count("(") == text.count(")")
     if spec.kind != "bool":
         symbol, phrase = text.split(" · ", 1)
-        assert symbol == spec.symbol and spec.help.startswith(phrase) and len(phrase) >= 3
+        assert symbol == spec.symbol and len(phrase) >= 3 and all(w in spec.help for w in phrase.split())
+    assert label(OPTIMIZERS["rmsprop"].params[1]) == "β · Smoothing of the squared-gradient average"
 
 
 def test_labels_name_what_differs_from_the_defaults():

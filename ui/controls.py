@@ -79,11 +79,13 @@ def format_value(value: Any) -> str:
 
 
 def label(spec: ParamSpec) -> str:
-    """Widget label: symbol and the help's first phrase, whole (the sidebar wraps it; the
-    rest of the help is in the control's tooltip), e.g. ``α · Learning rate``."""
+    """Widget label: symbol and the help's first phrase, whole and without its asides in
+    parentheses (the sidebar wraps it; the whole help is in the control's tooltip), e.g.
+    ``α · Learning rate``, ``β₂ · Decay of the second-moment average``."""
     if spec.kind == "bool":
         return spec.symbol
-    return f"{spec.symbol} · {re.split(r'[:;(]', spec.help, maxsplit=1)[0].strip()}"
+    phrase = re.split(r"[:;]", re.sub(r"\s*\([^()]*\)", "", spec.help), maxsplit=1)[0].strip()
+    return f"{spec.symbol} · {phrase}"
 
 
 def _prepare(state: MutableMapping, key: str, default: Any, options: list | None = None,
