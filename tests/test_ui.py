@@ -7,6 +7,7 @@ import pytest
 from landscapes import LANDSCAPES
 from optim_core import OPTIMIZERS, SCHEDULES
 from optim_core.params import ParamSpec
+from ui import keys
 from ui.controls import format_value, is_decay, label, linear_step, nearest, option_values
 from ui.labels import describe, unique
 from ui.state import MAX_SLOTS, add_slot, duplicate_slot, remove_slot, reset_slot
@@ -116,3 +117,18 @@ def test_slots_are_capped():
 ])
 def test_values_are_shown_exactly(value, text):
     assert format_value(value) == text
+
+
+def test_kept_keys_are_those_of_controls_that_are_not_always_drawn():
+    kept = [keys.surface_param("ravine", "kappa"), keys.schedule_param("step", "gamma"),
+            keys.slot_param(12, "lookahead(adam)", "lr"), keys.auto(keys.slot_param(3, "adafactor", "eps1")),
+            keys.FORMULA, keys.SEED, *keys.BOUNDS]
+    assert all(keys.KEPT.match(k) for k in kept)
+    drawn = [keys.STEPS, keys.NOISE, keys.SURFACE, keys.PRESET, keys.PRESENTATION, keys.LEVELS,
+             keys.VIEW_MODE, *keys.START, "formula_x", "seedling"]
+    assert not any(keys.KEPT.match(k) for k in drawn)
+
+
+def test_a_link_mode_and_the_switch_label_map_both_ways():
+    assert all(keys.mode_of(label) == mode for mode, label in keys.MODE_LABELS.items())
+    assert keys.mode_of(None) == "2d"
