@@ -164,3 +164,18 @@ def test_a_reload_keeps_the_preset_story_and_the_3d_switch_updates_the_address(o
     page.reload()
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
                            ".some(g => (g.data || []).some(t => t.type === 'surface'))")
+
+
+@pytest.mark.parametrize("presentation", [True, False], ids=["presentation", "page"])
+def test_a_typed_formula_under_the_title_still_leaves_play_in_view_at_1280x720(open_view, tmp_path,
+                                                                              presentation):
+    view = {"version": 2, "surface": "custom", "formula": "x^2 + 3*sin(2*y)", "bounds": [[-3, 3], [-3, 3]],
+            "optimizers": [{"name": "adam", "params": {"lr": 0.1}}], "presentation": presentation}
+    page = open_view(view, 1280, 720)
+    shot = _shots(tmp_path) / f"formula-{'presentation' if presentation else 'page'}-1280x720.png"
+    page.screenshot(path=str(shot))
+    g = page.evaluate(_GEOMETRY_JS)
+    assert page.locator(".st-key-formula_title .katex").count() == 1, f"no formula in LaTeX ({shot})"
+    assert _inside(g["chart"], 1280, 720), f"chart {g['chart']} not all in the window ({shot})"
+    assert g["controls"] and all(_inside(c, 1280, 720) for c in g["controls"]), \
+        f"▶ / step slider out of view: {g['controls']} ({shot})"

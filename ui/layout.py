@@ -11,6 +11,7 @@ import streamlit as st
 SIDEBAR_WIDTH = 360  # px: labels and choices fit (Streamlit's default is 300)
 STAGE = "stage"  # key of the container the contour (or 3D surface) is drawn in, height "stretch"
 STORY = "story"  # key of the container of a preset's story
+FORMULA = "formula_title"  # key of the container of a typed formula's LaTeX under the title
 
 # Heights: the page's header strip and title, the story box (at most STORY_MAX of the window),
 # the 2D/3D switch. The stage gets the rest, within [STAGE_MIN, STAGE_MAX].
@@ -22,6 +23,9 @@ _BASE = """
 div:has(> .st-key-stage) { height: clamp(420px, calc(100vh - 170px), 760px); }
 [data-testid="stMain"]:has(.st-key-story) div:has(> .st-key-stage) {
     height: clamp(450px, calc(86vh - 175px), 760px); }
+[data-testid="stMain"]:has(.st-key-formula_title) div:has(> .st-key-stage) {
+    height: clamp(450px, calc(100vh - 235px), 760px); }
+.st-key-formula_title .katex { font-size: 1.3em; }
 """
 _PRESENTING = """
 [data-testid="stHeader"] { background: transparent; }
@@ -31,6 +35,7 @@ _PRESENTING = """
 .st-key-story p { font-size: clamp(1rem, 1.9vh, 1.6rem); }
 div:has(> .st-key-stage) { height: calc(100vh - 125px); }
 [data-testid="stMain"]:has(.st-key-story) div:has(> .st-key-stage) { height: calc(84vh - 110px); }
+[data-testid="stMain"]:has(.st-key-formula_title) div:has(> .st-key-stage) { height: calc(100vh - 190px); }
 """
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 from . import compute, keys
 from .errors import guarded
 from .labels import md
-from .layout import SIDEBAR_WIDTH, STORY, page_style
+from .layout import FORMULA, SIDEBAR_WIDTH, STORY, page_style
 from .link import open_link, write_link
 from .presets import checked, presets
 from .sidebar import load_preset, sidebar
@@ -72,7 +72,7 @@ def _title(landscape, typed: bool) -> None:
     """The surface's name; a typed formula as mathematics (its text is in the sidebar)."""
     st.title(f"{md(landscape.title)}: optimizer paths")
     if typed:
-        st.latex(f"f(x, y) = {landscape.formula_latex}")
+        st.container(key=FORMULA).latex(f"f(x, y) = {landscape.formula_latex}")
 
 
 def _story(settings) -> None:
