@@ -336,3 +336,12 @@ def test_a_start_outside_the_box_is_noted():
     at.number_input(key="start_x").set_value(500.0).run()
     _no_failure(at)
     assert any("lies outside the drawn box" in c.value for c in at.caption)
+
+
+def test_a_legend_names_every_changed_setting_epsilon_included():
+    at = _app()
+    for param, value in (("lr", 0.2), ("beta1", 0.8), ("beta2", 0.99), ("eps", 1e-6)):
+        at.select_slider(key=f"opt2.adam.{param}").set_value(value).run()
+    at.toggle(key="opt2.adam.amsgrad").set_value(True).run()
+    _no_failure(at)
+    assert "Adam (α=0.2, β₁=0.8, β₂=0.99, ε=1e-06, AMSGrad)" in _paths(at)
