@@ -40,7 +40,9 @@ _GEOMETRY_JS = """() => {
         chart: box(gd),
         plot: gd && gd._fullLayout.xaxis ? (r => (x, y) => [r.x + x._offset, r.y + y._offset, x._length,
             y._length])(gd.getBoundingClientRect())(gd._fullLayout.xaxis, gd._fullLayout.yaxis) : null,
-        controls: [...(gd ? gd.querySelectorAll('.updatemenu-button, .slider-container') : [])].map(box),
+        // ▶ and the step slider: Plotly's own, or a replay bar drawn beside the plot (.ovz-bar)
+        controls: [...document.querySelectorAll('.updatemenu-button, .slider-container, .ovz-bar')]
+            .map(box),
         story: box(document.querySelector('.st-key-story [data-testid="stAlertContainer"]')),
     };
 }"""
