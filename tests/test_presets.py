@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from landscapes import get_landscape
 from optim_core import make_optimizer, run_many
-from ui.config import check
 from ui.presets import PRESETS_FILE, presets
+from ui.viewformat import check
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 IDS = list(presets())

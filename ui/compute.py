@@ -12,7 +12,7 @@ from landscapes import Landscape
 from optim_core import RunResult, make_optimizer, run
 from viz import surface_grid
 
-from .sidebar import Drawn, Settings
+from .settings import Drawn, Settings
 from .surface import SurfaceChoice
 
 GRID_RESOLUTION = 150
