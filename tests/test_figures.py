@@ -50,7 +50,7 @@ def test_frames_grow_every_path_to_its_row_and_end_on_the_figure_as_drawn():
                 steps = as_array(by_trace[index].customdata)[:, 0].astype(int)
                 np.testing.assert_allclose(x, res.path[steps, 0, 0], rtol=1e-6)
             head = as_array(by_trace[index + 2].x)  # the last-point marker moves with the path
-            np.testing.assert_allclose(head, [res.path[row, 0, 0]], rtol=1e-6)
+            np.testing.assert_allclose(head, res.path[row, 0, 0], rtol=1e-6)  # outline + line
     last = dict(zip(fig.frames[-1].traces, fig.frames[-1].data, strict=True))
     for index in lines:
         np.testing.assert_array_equal(as_array(last[index].x), as_array(fig.data[index].x))

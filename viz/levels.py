@@ -1,0 +1,100 @@
+"""Contour levels chosen from the values a surface takes on its box, so that the basin of every
+minimum, the valley floors and the walls all show as distinct bands.
+
+Scales (the ``scale`` option of the figure builders):
+
+- ``"auto"``: equal-area bands. The edges are quantiles of f over the box, so each of the
+  :data:`EQUAL_BANDS` bands covers the same share of the picture, whatever the spread of the
+  values (decades on Rosenbrock and Beale, a few units on a bowl); the lowest band is split
+  further at the 0.4 % and 1.5 % quantiles, so the neighbourhood of the minima is a band of
+  its own.
+- ``"linear"``: edges evenly spaced in f.
+- ``"log"``: edges evenly spaced in log₁₀(f − f_min), from the 0.4 % quantile of f − f_min
+  (so the basin is resolved, not lumped into one band) to the maximum.
+
+Edges are rounded to two significant digits of f − f_min (readable colour-bar labels) where
+that keeps them distinct."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SCALES = ("auto", "linear", "log")
+EQUAL_BANDS = 14
+BASIN_QUANTILES = (0.004, 0.015)
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Band edges ``edges[0] < … < edges[-1]`` in f; band k holds edges[k] ≤ f < edges[k+1]."""
+
+    edges: np.ndarray
+    scale: str
+
+    @property
+    def count(self) -> int:
+        return len(self.edges) - 1
+
+    def band(self, values) -> np.ndarray:
+        """The band index of each value, clipped to [0, count − 1]."""
+        k = np.searchsorted(self.edges, np.asarray(values, dtype=float), side="right") - 1
+        return np.clip(k, 0, self.count - 1)
+
+
+def choose_levels(values, scale: str = "auto", floor: float | None = None) -> Levels:
+    """Levels for the finite ``values`` of a surface on its box; ``floor`` is the known minimum
+    value f*, if any (the box's smallest value is used where it is lower or unknown)."""
+    if scale not in SCALES:
+        raise ValueError(f"Contour scale must be one of {', '.join(SCALES)}; got {scale!r}.")
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return Levels(np.array([0.0, 1.0]), scale)
+    low = float(v.min()) if floor is None else min(float(floor), float(v.min()))
+    high = float(v.max())
+    gap = v - low
+    top = high - low
+    if not top > 0:  # a flat surface: one band
+        return Levels(np.array([low, low + (abs(low) or 1.0)]), scale)
+    if scale == "linear":
+        g = np.linspace(0.0, top, EQUAL_BANDS + 1)
+    elif scale == "log":
+        start = float(np.quantile(gap, BASIN_QUANTILES[0])) or top * 1e-6
+        g = np.r_[0.0, np.geomspace(min(start, top / 2), top, EQUAL_BANDS)]
+    else:
+        shares = np.r_[0.0, BASIN_QUANTILES, np.linspace(0.0, 1.0, EQUAL_BANDS + 1)[1:]]
+        g = np.quantile(gap, shares)
+    g = _readable(g, top)
+    return Levels(low + g, scale)
+
+
+def _readable(g: np.ndarray, top: float) -> np.ndarray:
+    """Inner edges rounded to two significant digits where they stay distinct and increasing;
+    duplicates (a value that fills a whole quantile range) dropped; the ends kept exact."""
+    inner = g[1:-1]
+    with np.errstate(divide="ignore"):
+        digits = 1 - np.floor(np.log10(np.where(inner > 0, inner, 1.0)))
+    rounded = np.array([round(x, int(d)) for x, d in zip(inner, digits, strict=True)])
+    if np.all(np.diff(np.r_[0.0, rounded, top]) > 0):
+        inner = rounded
+    edges = np.r_[0.0, inner, top]
+    keep = np.r_[True, np.diff(edges) > 1e-12 * top]
+    keep[-1] = True
+    edges = edges[keep]
+    if edges[-2] >= edges[-1]:
+        edges = np.delete(edges, -2)
+    return edges
+
+
+def log_heights(values, levels: Levels) -> np.ndarray:
+    """log₁₀(f − f_min + δ), δ the first band's width: the 3D heights on a log scale."""
+    low, first = levels.edges[0], levels.edges[1] - levels.edges[0]
+    return np.log10(np.maximum(np.asarray(values, dtype=float) - low, 0.0) + first)
+
+
+def spans_decades(values, floor: float) -> bool:
+    """Whether f − floor is skewed over the box: its top percent more than 100 times the median."""
+    median, top = np.quantile(np.asarray(values, dtype=float) - floor, [0.5, 0.99])
+    return bool(top > 100 * median)
