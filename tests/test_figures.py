@@ -12,6 +12,7 @@ from landscapes import from_formula, get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, run, run_many
 from viz import CLICK_GRID_NAME, METRICS, contour_figure, metric_figure, summary_rows, surface3d_figure
 from viz.animation import MAX_POINTS, frame_rows
+from viz.figures import LEVELS_NAME
 from viz.latex import symbol_latex, value_latex, values_latex
 
 from .plotly_arrays import as_array
@@ -77,7 +78,7 @@ def test_click_grid_covers_the_bounds_invisibly_and_never_fades_the_paths():
     gx, gy = as_array(grid.x), as_array(grid.y)
     assert len(gx) == len(gy) == 625 and grid.marker.opacity == 0
     assert (gx.min(), gx.max(), gy.min(), gy.max()) == (x0, x1, y0, y1)
-    others = [t for t in fig.data if t.type == "scatter" and t.name != CLICK_GRID_NAME]
+    others = [t for t in fig.data if t.type == "scatter" and t.name not in (CLICK_GRID_NAME, LEVELS_NAME)]
     assert all(t.unselected.marker.opacity == 1 for t in others)
 
 
@@ -165,7 +166,7 @@ def test_a_path_that_blew_up_off_the_chart_is_marked_on_its_edge():
 
 def test_values_beyond_float32_keep_their_size_in_the_figure():
     land = dataclasses.replace(from_formula("x^100 + y^2"), log_contours=False)  # up to 5·10⁴⁷
-    z = as_array(contour_figure(land, resolution=30).data[0].z)
+    z = as_array(surface3d_figure(land, resolution=30, scale="linear").data[0].z)
     assert z.dtype == np.float64 and np.all(np.isfinite(z)) and z.max() == pytest.approx(3.0**100 + 9)
-    small = as_array(contour_figure(get_landscape("booth"), resolution=30).data[0].z)
+    small = as_array(surface3d_figure(get_landscape("booth"), resolution=30).data[0].z)
     assert small.dtype == np.float32  # ordinary ranges travel as float32

@@ -30,6 +30,7 @@ from .raster import PIXELS, band_colors, band_png, data_uri, finite_surface, pix
 from .series import compact_array, hover_rows, kept_rows, typed_array
 
 CLICK_GRID_NAME = "click to start here"
+LEVELS_NAME = "levels"  # the invisible trace that carries the colour bar
 FONT_SIZE = 12  # Plotly's default; presentation mode passes 18 or more
 FONT_SIZE_3D = 14
 _OPAQUE = {"marker": {"opacity": 1.0}}  # a click selects a point; nothing else may fade
@@ -163,8 +164,9 @@ def _colorbar(levels: Levels, x: float, y: float, font_size: int) -> dict:
     flat step, labelled with its edges (every other one past ten bands)."""
     every = 1 if levels.count <= 10 else 2
     ticks = np.arange(levels.count + 1)[::every]
+    hidden = {"marker": {"opacity": 0.0}}
     return {"type": "scatter", "x": [x], "y": [y], "mode": "markers", "showlegend": False,
-            "hoverinfo": "skip", "name": "levels",
+            "hoverinfo": "skip", "name": LEVELS_NAME, "selected": hidden, "unselected": hidden,
             "marker": {"size": 1, "opacity": 0.0, "color": [0.0], "cmin": 0, "cmax": levels.count,
                        "colorscale": band_colorscale(levels), "showscale": True,
                        "colorbar": {"title": {"text": "f(x, y)", "side": "right"},

@@ -80,7 +80,7 @@ def _readable(g: np.ndarray, top: float) -> np.ndarray:
     if np.all(np.diff(np.r_[0.0, rounded, top]) > 0):
         inner = rounded
     edges = np.r_[0.0, inner, top]
-    keep = np.r_[True, np.diff(edges) > 1e-12 * top]
+    keep = np.r_[True, np.diff(edges) > 1e-9 * np.abs(edges[1:])]
     keep[-1] = True
     edges = edges[keep]
     if edges[-2] >= edges[-1]:
