@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import itertools
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from landscapes import LANDSCAPES, from_formula, get_landscape
-from optim_core import make_optimizer, run
-from viz import contour_figure, loss_figure, surface3d_figure, surface_grid
+from optim_core import make_optimizer, run, run_many
+from viz import (
+    PALETTE,
+    PATH_COLORS,
+    contour_figure,
+    loss_figure,
+    metric_figure,
+    surface3d_figure,
+    surface_grid,
+    surface_levels,
+)
+from viz.colors import (
+    CVD,
+    delta_e2000,
+    hex_to_lab,
+    hex_to_rgb,
+    outline_for,
+    simulate,
+    srgb_to_lab,
+    surface_colors,
+)
+from viz.curves import log_axis
+from viz.figures import LEVELS_NAME
 
 from .plotly_arrays import as_array
 
@@ -78,3 +104,194 @@ def test_a_typed_surface_gets_log_heights_in_3d_only_when_its_values_are_skewed(
     assert z.max() > 47 and z.min() < 0  # 10⁴⁷ at the corners, the floor keeps its detail
     bowl = surface3d_figure(from_formula("x^2 + 3*y^2"), resolution=41)
     assert bowl.layout.scene.zaxis.title.text == "f(x, y)"
+
+
+# --- Visual clarity (issue 7): the surface picture, its levels, the colours, paths that overlap,
+# the 3D view and the curves' axes.
+
+TYPED_BEALE = "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2"
+
+
+def _bands(fig) -> np.ndarray:
+    """The band index of every pixel of the contour's surface picture (level lines count as
+    their band), rows from the top."""
+    uri = fig.layout.images[0].source
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    count = next(t for t in fig.data if t.name == LEVELS_NAME).marker.cmax
+    return np.asarray(image) % count
+
+
+def _pixel(land, bands, x, y) -> tuple[int, int]:
+    (x0, x1), (y0, y1) = land.bounds
+    h, w = bands.shape
+    return (min(int((y1 - y) / (y1 - y0) * h), h - 1), min(int((x - x0) / (x1 - x0) * w), w - 1))
+
+
+SURFACES = [pytest.param(get_landscape(n), id=n) for n in LANDSCAPES] + [
+    pytest.param(from_formula(TYPED_BEALE), id="typed-beale")]
+
+
+@pytest.mark.parametrize("land", SURFACES)
+def test_levels_show_every_surface_s_structure(land):
+    fig = contour_figure(land)
+    bands = _bands(fig)
+    shares = np.bincount(bands.ravel()) / bands.size
+    assert np.sum(shares >= 0.01) >= 10  # at least ten bands each fill ≥ 1 % of the picture
+    corners = [bands[0, 0], bands[0, -1], bands[-1, 0], bands[-1, -1]]
+    minima = land.minima or (((3.0, 0.5),) if land.name == "custom" else ())
+    for x, y in minima:  # the basin of each minimum is a band of its own, far from the corners'
+        at = bands[_pixel(land, bands, x, y)]
+        assert at <= 1 and min(corners) - at >= 5, (land.name, x, y, at, corners)
+
+
+def test_built_in_beale_resolves_its_basin_on_every_scale():
+    beale = get_landscape("beale")
+    for scale in ("auto", "log"):  # the old log levels bottomed out near f ≈ 180: one band held the basin
+        levels = surface_levels(beale, surface_grid(beale, 150)[2], scale)
+        assert levels.edges[1] < 5.0, (scale, levels.edges[:3])
+
+
+def test_scales_space_the_edges_as_named():
+    land = get_landscape("booth")
+    z = surface_grid(land, 100)[2]
+    linear = surface_levels(land, z, "linear").edges
+    np.testing.assert_allclose(np.diff(linear[1:-1]), 200.0)  # round steps between the ends
+    assert linear[0] == 0 and linear[-1] == z.max() and 10 <= len(linear) <= 20
+    log = surface_levels(land, z, "log").edges[1:]  # f − f* from the first edge up: a geometric series
+    np.testing.assert_allclose(np.diff(np.log10(log)), np.diff(np.log10(log)).mean(), atol=0.03)
+    auto = surface_levels(land, z, "auto").edges  # equal areas: the shares of the quantiles
+    shares = [np.mean(z < e) for e in auto[4:-1]]
+    np.testing.assert_allclose(np.diff(shares), 1 / 14, atol=0.015)  # edges rounded to 2 digits
+    with pytest.raises(ValueError, match="one of auto, linear, log"):
+        contour_figure(land, scale="logarithmic")
+
+
+def test_ciede2000_matches_the_published_test_pairs():
+    # Sharma, Wu & Dalal (2005), table 1: pairs 1, 7, 17 and 25
+    first = [[50, 2.6772, -79.7751], [50, 0, 0], [50, 2.5, 0], [60.2574, -34.0099, 36.2677]]
+    second = [[50, 0, -82.7485], [50, -1, 2], [73, 25, -18], [60.4626, -34.1751, 39.4387]]
+    np.testing.assert_allclose(delta_e2000(first, second), [2.0425, 2.3669, 27.1492, 1.2644], atol=1e-4)
+    np.testing.assert_allclose(hex_to_lab("#ff0000"), [53.2408, 80.0925, 67.2032], atol=1e-3)
+
+
+def _lab(colors) -> np.ndarray:
+    return srgb_to_lab(np.array([hex_to_rgb(c) for c in colors]))
+
+
+def test_path_colours_differ_from_each_other_for_every_kind_of_colour_vision():
+    # ΔE₀₀ ≈ 2 is a just-noticeable difference side by side; thin lines on a projector need far
+    # more: 20 with normal vision, 10 with full protanopia, deuteranopia or tritanopia.
+    pairs = list(itertools.combinations(range(len(PALETTE)), 2))
+    lab = _lab(PALETTE)
+    assert min(delta_e2000(lab[i], lab[j]) for i, j in pairs) > 20
+    for kind in CVD:
+        seen = srgb_to_lab(simulate(np.array([hex_to_rgb(c) for c in PALETTE]), kind))
+        assert min(delta_e2000(seen[i], seen[j]) for i, j in pairs) > 10, kind
+    assert len(PALETTE) == len({c.emoji for c in PATH_COLORS}) == 8
+
+
+def test_path_colours_stand_out_on_every_band_of_the_surface_map():
+    band = srgb_to_lab(surface_colors(256) / 255.0)
+    for color in PALETTE:  # viridis holds the old green and blue paths' own colours (ΔE₀₀ < 10)
+        assert delta_e2000(_lab([color]), band).min() > 20, color
+        outline = _lab([outline_for(color)])
+        assert delta_e2000(outline, _lab([color]))[0] > 30  # the outline shows around the path
+
+
+def test_paths_that_run_together_stay_visible():
+    land = get_landscape("rosenbrock")
+    results = run_many(land, ["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "amsgrad",
+                              "lion"], land.start, 50)
+    fig = contour_figure(land, results)
+    kinds = [("outline" if t.hoverinfo == "skip" and t.mode == "lines" else t.mode, i)
+             for i, t in enumerate(fig.data)]
+    outlines = [i for k, i in kinds if k == "outline"]
+    lines = [fig.data[i] for k, i in kinds if k == "lines+markers"]
+    first_line = min(i for k, i in kinds if k == "lines+markers")
+    assert len(outlines) == len(lines) == 8 and max(outlines) < first_line  # all beneath all paths
+    widths = [t.line.width for t in lines]
+    assert widths[0] > widths[1] > widths[2]  # nested: stripes where the first three coincide
+    assert len({t.line.dash for t in lines[3:]}) == 5 and lines[2].line.dash is None
+    for line, index in zip(lines, outlines, strict=True):
+        outline = fig.data[index]
+        assert outline.line.width == line.line.width + 3 and outline.line.dash == line.line.dash
+    minimum = next(i for i, t in enumerate(fig.data) if t.name == "minimum")
+    assert minimum == len(fig.data) - 1  # drawn above every path end
+
+
+def test_every_path_dependent_trace_is_registered_for_the_animation(monkeypatch):
+    import viz.figures as figures
+    seen = {}
+    def record(_layout, _results, moving, _frames):
+        return seen.setdefault("m", moving)
+
+    monkeypatch.setattr(figures, "animate", record)
+    land = get_landscape("ravine")
+    results = run_many(land, ["sgd", "adam"], land.start, 20)
+    spec = figures.contour_spec(land, results, frames=5)
+    moving = seen["m"]
+    for traces, res in zip(moving, results, strict=True):
+        ids = {i for i, _ in traces}
+        drawn = [i for i, t in enumerate(spec["data"]) if t.get("legendgroup") == res.label
+                 and t.get("mode") in ("lines", "lines+markers")]
+        assert set(drawn) <= ids  # path lines and their outlines
+        (marker,) = [i for i, j in traces if j < 0]  # the last-point dots
+        assert spec["data"][marker]["mode"] == "markers" and "symbol" not in spec["data"][marker]["marker"]
+
+
+def test_3d_view_stays_in_the_box_when_a_path_escapes():
+    land = get_landscape("quadratic")  # a = 1, c = 10: α = 0.25 makes y grow 1.5× a step
+    results = [run(land, make_optimizer("sgd", lr=lr), [land.start], 100) for lr in (0.05, 0.25)]
+    fig = surface3d_figure(land, results, resolution=40)
+    z0, z1 = fig.layout.scene.zaxis.range
+    assert z0 < 0 and 49.5 < z1 < 55  # the surface's own heights (max 49.5), not the escape's 10²⁰
+    (x0, x1), (y0, y1) = land.bounds
+    assert tuple(fig.layout.scene.xaxis.range) == (x0, x1) and tuple(fig.layout.scene.yaxis.range) == (y0, y1)
+    calm, escaped = fig.data[1:]
+    assert len(calm.x) == 101
+    ys = results[1].path[:, 0, 1]
+    first_out = int(np.argmax(np.abs(ys) > y1))  # cut where it leaves the box: every step before
+    assert len(escaped.y) == first_out and np.all(np.abs(escaped.y) <= y1)
+    assert np.all(as_array(escaped.z) <= z1)
+
+
+def test_3d_view_uses_the_contour_s_colours_and_readable_text():
+    land = get_landscape("himmelblau")
+    flat = contour_figure(land)
+    fig = surface3d_figure(land, resolution=40)
+    bar = next(t for t in flat.data if t.name == LEVELS_NAME)
+    assert [list(c) for c in fig.data[0].colorscale] == [list(c) for c in bar.marker.colorscale]
+    scene = fig.layout.scene
+    for axis in (scene.xaxis, scene.yaxis, scene.zaxis):
+        assert axis.tickfont.size >= 14 and axis.title.font.size >= 14
+    big = surface3d_figure(land, resolution=40, font_size=18).layout.scene
+    assert big.zaxis.tickfont.size == 18 and big.zaxis.title.font.size >= 18
+    camera = scene.camera  # upright, from the front, raised: the z title reads top to bottom
+    assert camera.eye.y < 0 and camera.eye.z > 0 and camera.up.z == 1
+
+
+@pytest.mark.parametrize("builder", ["contour", "metric"])
+def test_chart_text_size_is_an_option(builder):
+    land = get_landscape("booth")
+    results = [run(land, "adam", [land.start], 20)]
+    fig = contour_figure(land, results, font_size=20) if builder == "contour" else \
+        metric_figure(results, "loss", land, font_size=20)
+    assert fig.layout.font.size == 20
+
+
+def test_a_loss_that_reaches_1e_84_does_not_squash_the_axis():
+    land = get_landscape("quadratic", a=1.0, c=1.0)
+    res = run(land, make_optimizer("sgd", lr=0.9), [[2.0, 0.0]], 100)  # f = 2·0.01ᵗ: 10⁻¹⁹⁹ at t = 100
+    assert res.loss[-1, 0] < 1e-84
+    axis = loss_figure([res]).layout.yaxis
+    low, high = axis.range
+    assert high == pytest.approx(np.log10(2.0), abs=0.8) and high - low <= 17.5  # 16 decades and a margin
+    assert len(axis.tickvals) >= 5
+
+
+@pytest.mark.parametrize("values", [(0.5, 0.9), (3.0, 3.5), (2.0, 2.0001), (0.3, 20.0), (1e-3, 1e5)])
+def test_log_axes_carry_at_least_three_labelled_ticks(values):
+    axis = log_axis(np.array(values))
+    low, high = axis["range"]
+    inside = [v for v in axis["tickvals"] if low <= np.log10(v) <= high]
+    assert len(inside) >= 3 and len(set(axis["ticktext"])) == len(axis["ticktext"])

@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .figures import FONT_SIZE, colors_for, number_labels
+from .levels import round_step
 from .series import distance_to_minimum, kept_rows
 
 
@@ -100,16 +101,10 @@ def log_axis(values: np.ndarray) -> dict:
         ticks = np.array([d * p for p in decades for d in (1, 2, 5)])
         ticks = ticks[(ticks >= 10**low) & (ticks <= 10**high)]
         if len(ticks) < 3:  # less than a 1-2-5 step: evenly spaced round numbers
-            step = _round_step((10**high - 10**low) / 6)
+            step = round_step((10**high - 10**low) / 6)
             ticks = step * np.arange(np.ceil(10**low / step), np.floor(10**high / step) + 1)
     return {"range": [low, high], "tickmode": "array", "tickvals": ticks.tolist(),
             "ticktext": number_labels(ticks, digits=1)}
-
-
-def _round_step(size: float) -> float:
-    """The smallest of 1, 2, 5 × 10ⁿ that is at least ``size``."""
-    power = 10.0 ** np.floor(np.log10(size))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= size)
 
 
 def loss_figure(results: Sequence, **options) -> go.Figure:

@@ -8,7 +8,8 @@ Scales (the ``scale`` option of the figure builders):
   values (decades on Rosenbrock and Beale, a few units on a bowl); the lowest band is split
   further at the 0.4 % and 1.5 % quantiles, so the neighbourhood of the minima is a band of
   its own.
-- ``"linear"``: edges evenly spaced in f.
+- ``"linear"``: edges at the multiples of a round step (1, 2, 2.5 or 5 × 10ⁿ) that gives
+  about :data:`EQUAL_BANDS` bands.
 - ``"log"``: edges evenly spaced in log₁₀(f − f_min), from the 0.4 % quantile of f − f_min
   (so the basin is resolved, not lumped into one band) to the maximum.
 
@@ -59,7 +60,9 @@ def choose_levels(values, scale: str = "auto", floor: float | None = None) -> Le
     if not top > 0:  # a flat surface: one band
         return Levels(np.array([low, low + (abs(low) or 1.0)]), scale)
     if scale == "linear":
-        g = np.linspace(0.0, top, EQUAL_BANDS + 1)
+        step = round_step(top / EQUAL_BANDS)
+        inner = step * np.arange(np.floor(low / step) + 1, np.ceil(high / step))
+        return Levels(np.r_[low, inner[(inner > low) & (inner < high)], high], scale)
     elif scale == "log":
         start = float(np.quantile(gap, BASIN_QUANTILES[0])) or top * 1e-6
         g = np.r_[0.0, np.geomspace(min(start, top / 2), top, EQUAL_BANDS)]
@@ -68,6 +71,12 @@ def choose_levels(values, scale: str = "auto", floor: float | None = None) -> Le
         g = np.quantile(gap, shares)
     g = _readable(g, top)
     return Levels(low + g, scale)
+
+
+def round_step(size: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10ⁿ that is at least ``size`` > 0."""
+    power = 10.0 ** np.floor(np.log10(size))
+    return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= size))
 
 
 def _readable(g: np.ndarray, top: float) -> np.ndarray:
