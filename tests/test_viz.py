@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import itertools
+import os
 
 import numpy as np
 import pytest
@@ -36,6 +37,9 @@ from viz.curves import log_axis
 from viz.figures import LEVELS_NAME
 
 from .plotly_arrays import as_array
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def _numbers(fig):
@@ -295,3 +299,63 @@ def test_log_axes_carry_at_least_three_labelled_ticks(values):
     low, high = axis["range"]
     inside = [v for v in axis["tickvals"] if low <= np.log10(v) <= high]
     assert len(inside) >= 3 and len(set(axis["ticktext"])) == len(axis["ticktext"])
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium through Playwright; skips where either is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+# Where a data point lands on the page: Plotly's own axis mapping (CSS pixels).
+_AXES_JS = """() => {
+    const gd = document.querySelector('.js-plotly-plot'), l = gd._fullLayout;
+    const box = gd.querySelector('.main-svg').getBoundingClientRect();
+    return [box.left + l.xaxis._offset, l.xaxis._length, l.xaxis.range,
+            box.top + l.yaxis._offset, l.yaxis._length, l.yaxis.range];
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("name", "size"), [("beale", (1280, 720)), ("himmelblau", (1920, 1080))])
+def test_the_surface_picture_lines_up_with_the_axes_on_screen(chromium, tmp_path, name, size):
+    land = get_landscape(name)
+    fig = contour_figure(land, height=size[1] - 40)
+    page = chromium.new_page(viewport={"width": size[0], "height": size[1]})
+    html = tmp_path / f"{name}.html"
+    html.write_text(fig.to_html(include_plotlyjs=True))
+    page.goto(html.as_uri())
+    page.wait_for_selector(".js-plotly-plot .imagelayer image", state="attached")
+    shot = tmp_path / f"{name}_{size[0]}.png"
+    page.screenshot(path=str(shot))
+    x_off, x_len, (x0, x1), y_off, y_len, (y0, y1) = page.evaluate(_AXES_JS)
+    screen = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    # Random points of the box, away from the minima's stars: each pixel must show the band of f
+    # there (or its level line), as computed here from the formula; an image shifted or
+    # flipped by a few pixels fails at the band edges, which are everywhere.
+    rng = np.random.default_rng(0)
+    points = rng.uniform([x0, y0], [x1, y1], size=(400, 2))
+    nearest = np.min([np.hypot(*(points - np.array(m)).T) for m in land.minima], axis=0)
+    points = points[nearest > 0.05 * (x1 - x0)]
+    levels = surface_levels(land, surface_grid(land, 150)[2])
+    colors = surface_colors(levels.count).astype(int)
+    expected = colors[levels.band(land.f(points))]
+    px = np.round(x_off + (points[:, 0] - x0) / (x1 - x0) * x_len).astype(int)
+    py = np.round(y_off + (y1 - points[:, 1]) / (y1 - y0) * y_len).astype(int)
+    seen = screen[py, px]
+    # a band's own colour, or darker (its level line, anti-aliased)
+    match = np.all(np.abs(seen - expected) <= 6, axis=1) | (
+        (np.abs(seen - expected).max(axis=1) <= 40) & np.all(seen <= expected + 3, axis=1))
+    assert match.mean() >= 0.97, f"{shot}: {match.mean():.2f} of the pixels show their band"
+    # the minimum's star sits in the lowest bands: the pixels just around the star are light
+    for mx, my in land.minima:
+        cx = round(x_off + (mx - x0) / (x1 - x0) * x_len)
+        cy = round(y_off + (y1 - my) / (y1 - y0) * y_len)
+        ring = screen[cy - 16:cy + 17:32, cx - 16:cx + 17:32].reshape(-1, 3)
+        assert np.all(ring.min(axis=1) >= colors[2].min() - 6), (shot, ring)
