@@ -74,6 +74,14 @@ def band_colorscale(levels: Levels) -> list:
     return scale
 
 
+def smooth_colorscale(levels: Levels) -> list:
+    """The bands' colours as a continuous Plotly colour scale over [0, count], each band's colour
+    at its middle (the 3D mesh interpolates colours across a cell; steps would stripe it)."""
+    n = levels.count
+    colors = [rgb_hex(rgb) for rgb in band_colors(levels)]
+    return [[0.0, colors[0]], *[[(k + 0.5) / n, c] for k, c in enumerate(colors)], [1.0, colors[-1]]]
+
+
 def surface_image(landscape, levels: Levels, pixels: int = PIXELS) -> str:
     """The bands of the landscape on its box, as a PNG data URI (see :mod:`viz.raster`); the
     last :data:`_IMAGES_KEPT` are kept, so a slider move redraws the paths, not the surface."""
@@ -295,7 +303,8 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
     The scene is the landscape's box: z spans the surface's heights (log ones where
     :func:`heights3d` says so), and a path that leaves the box is cut where it leaves (the
     rest would stretch the axes to where it escaped). ``grid`` reuses a precomputed
-    :func:`surface_grid`; ``font_size`` sets every chart text (tick labels; titles 2 px larger)."""
+    :func:`surface_grid`; ``font_size`` sets every chart text (axis titles drawn at about the
+    same size)."""
     colors = colors_for(results, colors)
     xs, ys, z = grid if grid is not None else surface_grid(landscape, resolution)
     levels = surface_levels(landscape, z, scale)
@@ -309,8 +318,8 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
     (x0, x1), (y0, y1) = landscape.bounds
     box = np.array([[x0, x1], [y0, y1], [low - 0.02 * span, high + lift + 0.02 * span]])
     data = [{"type": "surface", "x": xs, "y": ys, "z": compact_array(shown),
-             "surfacecolor": typed_array(levels.band(z), "u1"), "cmin": 0, "cmax": levels.count,
-             "colorscale": band_colorscale(levels), "opacity": 0.9, "showscale": False,
+             "surfacecolor": compact_array(levels.position(z)), "cmin": 0, "cmax": levels.count,
+             "colorscale": smooth_colorscale(levels), "opacity": 0.9, "showscale": False,
              "hoverinfo": "skip"}]
     for i, (res, color) in enumerate(zip(results, colors, strict=True)):
         for j in range(res.path.shape[1]):
@@ -327,18 +336,20 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
                 "marker": {"size": 3, "color": color},
                 "hovertemplate": _HOVER, "customdata": hover_rows(res, rows, j),
             })
-    title = {"font": {"size": font_size + 2}}
-    axis = {"tickfont": {"size": font_size}, "showspikes": False}
+    def axis(text: str, bounds) -> dict:
+        # gl3d draws axis titles smaller than tick labels of the same nominal size
+        return {"title": {"text": text, "font": {"size": round(1.6 * font_size)}}, "range": list(bounds),
+                "tickfont": {"size": font_size}, "showspikes": False}
+
     layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 30, "b": 0}, "font": {"size": font_size},
               "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
-              "scene": {"xaxis": {**axis, "range": [x0, x1], "title": {**title, "text": "x"}},
-                        "yaxis": {**axis, "range": [y0, y1], "title": {**title, "text": "y"}},
-                        "zaxis": {**axis, "range": box[2].tolist(), "title": {**title, "text": label}},
-                        "domain": {"x": [0, 1], "y": [0, 1]}, "aspectmode": "manual",
-                        "aspectratio": _aspect(landscape.bounds),
-                        # from the front (−y), raised: the z title reads left to right
-                        "camera": {"eye": {"x": 0.35, "y": -1.45, "z": 0.95},
-                                   "center": {"x": 0, "y": 0, "z": -0.12}, "up": {"x": 0, "y": 0, "z": 1}}}}
+              "scene": {"xaxis": axis("x", (x0, x1)), "yaxis": axis("y", (y0, y1)),
+                        "zaxis": axis(label, box[2]), "domain": {"x": [0, 1], "y": [0, 1]},
+                        "aspectmode": "manual", "aspectratio": _aspect(landscape.bounds),
+                        # from the front left, raised: the valley in view, x to the right, y to
+                        # the left, and the z title upright (reading down its axis)
+                        "camera": {"eye": {"x": -1.3, "y": -1.3, "z": 0.9},
+                                   "center": {"x": 0, "y": 0, "z": -0.1}, "up": {"x": 0, "y": 0, "z": 1}}}}
     return {"data": data, "layout": layout}
 
 

@@ -43,6 +43,11 @@ class Levels:
         k = np.searchsorted(self.edges, np.asarray(values, dtype=float), side="right") - 1
         return np.clip(k, 0, self.count - 1)
 
+    def position(self, values) -> np.ndarray:
+        """Where each value lies on the band scale [0, count]: band k plus the fraction of the
+        band below it (linear between its edges)."""
+        return np.interp(np.asarray(values, dtype=float), self.edges, np.arange(self.count + 1))
+
 
 def choose_levels(values, scale: str = "auto", floor: float | None = None) -> Levels:
     """Levels for the finite ``values`` of a surface on its box; ``floor`` is the known minimum
