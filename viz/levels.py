@@ -13,8 +13,9 @@ Scales (the ``scale`` option of the figure builders):
 - ``"log"``: edges evenly spaced in log₁₀(f − f_min), from the 0.4 % quantile of f − f_min
   (so the basin is resolved, not lumped into one band) to the maximum.
 
-Edges are rounded to two significant digits of f − f_min (readable colour-bar labels) where
-that keeps them distinct."""
+Edges are rounded to two significant digits of f − f_min (readable colour-bar labels), and
+edges closer than 2 % in f − f_min are merged: equal-area bands would otherwise draw a plateau
+(f within 10⁻⁴ of 1 over half the box) as a deep bowl."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import numpy as np
 SCALES = ("auto", "linear", "log")
 EQUAL_BANDS = 14
 BASIN_QUANTILES = (0.004, 0.015)
+MIN_RATIO = 1.02  # neighbouring edges in f − f_min differ by at least 2 %
 
 
 @dataclass(frozen=True)
@@ -85,21 +87,23 @@ def round_step(size: float) -> float:
 
 
 def _readable(g: np.ndarray, top: float) -> np.ndarray:
-    """Inner edges rounded to two significant digits where they stay distinct and increasing;
-    duplicates (a value that fills a whole quantile range) dropped; the ends kept exact."""
+    """Edges in f − f_min: the inner ones rounded to two significant digits where they stay
+    increasing, then thinned so that each is at least :data:`MIN_RATIO` times the one below
+    (quantiles closer than that mark a region where f barely changes, a plateau: one band,
+    so that it looks flat); the ends kept exact."""
     inner = g[1:-1]
     with np.errstate(divide="ignore"):
         digits = 1 - np.floor(np.log10(np.where(inner > 0, inner, 1.0)))
     rounded = np.array([round(x, int(d)) for x, d in zip(inner, digits, strict=True)])
     if np.all(np.diff(np.r_[0.0, rounded, top]) > 0):
         inner = rounded
-    edges = np.r_[0.0, inner, top]
-    keep = np.r_[True, np.diff(edges) > 1e-9 * np.abs(edges[1:])]
-    keep[-1] = True
-    edges = edges[keep]
-    if edges[-2] >= edges[-1]:
-        edges = np.delete(edges, -2)
-    return edges
+    kept = [0.0]
+    for edge in inner:
+        if edge > 0 and edge >= MIN_RATIO * kept[-1]:
+            kept.append(float(edge))
+    while len(kept) > 1 and top < MIN_RATIO * kept[-1]:
+        kept.pop()
+    return np.array([*kept, top])
 
 
 def log_heights(values, levels: Levels) -> np.ndarray:
