@@ -339,22 +339,22 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
     def axis(text: str, bounds) -> dict:
         # gl3d draws axis titles smaller than tick labels of the same nominal size
         return {"title": {"text": text, "font": {"size": round(1.6 * font_size)}}, "range": list(bounds),
-                "tickfont": {"size": font_size}, "showspikes": False}
+                "tickfont": {"size": font_size}, "showspikes": False, "nticks": 6}
 
     layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 30, "b": 0}, "font": {"size": font_size},
               "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"},
               "scene": {"xaxis": axis("x", (x0, x1)), "yaxis": axis("y", (y0, y1)),
                         "zaxis": axis(label, box[2]), "domain": {"x": [0, 1], "y": [0, 1]},
                         "aspectmode": "manual", "aspectratio": _aspect(landscape.bounds),
-                        # from the front left, raised: the valley in view, x to the right, y to
-                        # the left, and the z title upright (reading down its axis)
-                        "camera": {"eye": {"x": -1.3, "y": -1.3, "z": 0.9},
+                        # from the front, raised: valleys in view (Rosenbrock's too), x along
+                        # the bottom, the z title upright (reading down its axis)
+                        "camera": {"eye": {"x": 0.25, "y": -1.6, "z": 1.2},
                                    "center": {"x": 0, "y": 0, "z": -0.1}, "up": {"x": 0, "y": 0, "z": 1}}}}
     return {"data": data, "layout": layout}
 
 
 def _aspect(bounds) -> dict:
-    """The box's x : y proportions, the longer side 1, z 0.65."""
+    """The box's x : y proportions, the longer side 1, z 0.75."""
     (x0, x1), (y0, y1) = bounds
     longer = max(x1 - x0, y1 - y0)
-    return {"x": (x1 - x0) / longer, "y": (y1 - y0) / longer, "z": 0.65}
+    return {"x": (x1 - x0) / longer, "y": (y1 - y0) / longer, "z": 0.75}
