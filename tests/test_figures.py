@@ -39,7 +39,10 @@ def test_frames_grow_every_path_to_its_row_and_end_on_the_figure_as_drawn():
     fig = contour_figure(land, results, frames=40)
     rows = frame_rows(501, 40)
     assert rows[0] == 0 and rows[-1] == 500 and len(fig.frames) == len(rows)
-    lines = [i for i, t in enumerate(fig.data) if getattr(t, "mode", None) == "lines+markers"]
+    line_of = {t.name: i for i, t in enumerate(fig.data) if getattr(t, "mode", None) == "lines+markers"}
+    lines = [line_of[res.label] for res in results]
+    end_of = {t.legendgroup: i for i, t in enumerate(fig.data)  # the last-point dots
+              if getattr(t, "mode", None) == "markers" and t.legendgroup and t.marker.symbol is None}
     for frame, row in zip(fig.frames, rows, strict=True):
         assert frame.name == str(row)
         by_trace = dict(zip(frame.traces, frame.data, strict=True))
@@ -50,7 +53,7 @@ def test_frames_grow_every_path_to_its_row_and_end_on_the_figure_as_drawn():
             if by_trace[index].customdata is not None:  # hover data follows thinned points
                 steps = as_array(by_trace[index].customdata)[:, 0].astype(int)
                 np.testing.assert_allclose(x, res.path[steps, 0, 0], rtol=1e-6)
-            head = as_array(by_trace[index + 2].x)  # the last-point marker moves with the path
+            head = as_array(by_trace[end_of[res.label]].x)  # the last-point marker moves with the path
             np.testing.assert_allclose(head, res.path[row, 0, 0], rtol=1e-6)  # outline + line
     last = dict(zip(fig.frames[-1].traces, fig.frames[-1].data, strict=True))
     for index in lines:

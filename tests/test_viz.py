@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import itertools
 import os
@@ -231,6 +232,16 @@ def test_paths_that_run_together_stay_visible():
     assert minimum == len(fig.data) - 1  # drawn above every path end
 
 
+def test_a_path_that_stays_in_a_small_region_lies_above_one_that_passes_through():
+    ras, (small, wide) = _views()["rastrigin"]  # α = 0.002 stays in its first basin; α = 0.01 roams
+    fig = contour_figure(ras, [small, wide])
+    layer = {t.name: (i, t.line.width) for i, t in enumerate(fig.data) if t.mode == "lines+markers"}
+    (i_small, w_small), (i_wide, w_wide) = layer[small.label], layer[wide.label]
+    assert i_small > i_wide and w_small < w_wide  # drawn later, thinner: the wide one shows around it
+    ends = [i for i, t in enumerate(fig.data) if t.mode == "markers" and t.legendgroup and t.marker.symbol is None]
+    assert min(ends) > max(i for i, _ in layer.values())  # every end dot above every path
+
+
 def test_every_path_dependent_trace_is_registered_for_the_animation(monkeypatch):
     import viz.figures as figures
     seen = {}
@@ -369,3 +380,34 @@ def test_the_surface_picture_lines_up_with_the_axes_on_screen(chromium, tmp_path
         cy = round(y_off + (y1 - my) / (y1 - y0) * y_len)
         ring = screen[cy - 16:cy + 17:32, cx - 16:cx + 17:32].reshape(-1, 3)
         assert np.all(ring.min(axis=1) >= colors[2].min() - 6), (shot, ring)
+
+
+def _views():
+    """The default page's paths, and the Rastrigin preset's two SGD paths that start together."""
+    ros = get_landscape("rosenbrock")
+    default = run_many(ros, ["momentum", "rmsprop", make_optimizer("adam", lr=0.1)], ros.start, 500)
+    ras = get_landscape("rastrigin")
+    noisy = [dataclasses.replace(run(ras, make_optimizer("sgd", lr=lr), [[3.2, 2.3]], 300, noise=10.0,
+                                     seed=0, schedule={"name": "cosine"}), label=f"SGD (α={lr})")
+             for lr in (0.002, 0.01)]
+    return {"default": (ros, default), "rastrigin": (ras, noisy)}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_every_path_s_colour_shows_on_screen(chromium, tmp_path, size):
+    for name, (land, results) in _views().items():
+        fig = contour_figure(land, results, height=size[1] - 40, font_size=18 if size[0] > 1600 else 12)
+        page = chromium.new_page(viewport={"width": size[0], "height": size[1]})
+        html = tmp_path / f"{name}.html"
+        html.write_text(fig.to_html(include_plotlyjs=True))
+        page.goto(html.as_uri())
+        page.wait_for_selector(".js-plotly-plot .imagelayer image", state="attached")
+        shot = tmp_path / f"paths_{name}_{size[0]}.png"
+        page.screenshot(path=str(shot))
+        x_off, x_len, _, y_off, y_len, _ = page.evaluate(_AXES_JS)
+        plot = np.asarray(Image.open(shot).convert("RGB")).astype(int)[
+            int(y_off):int(y_off + y_len), int(x_off):int(x_off + x_len)]
+        for color in PALETTE[:len(results)]:
+            near = np.abs(plot - np.round(hex_to_rgb(color) * 255)).max(axis=-1) <= 20
+            assert near.sum() >= 150, f"{shot}: {color} shows on {near.sum()} pixels"

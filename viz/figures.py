@@ -6,8 +6,9 @@ f is undefined) shows as NaN in the hover text only.
 The 2D surface is a picture (:mod:`viz.raster`) under the axes, with a colour bar beside it:
 animation frames never touch it. Its bands come from :mod:`viz.levels`, its colours and the
 paths' from :mod:`viz.colors`. Paths that run together stay visible: each has an outline in a
-layer beneath all paths, the first three have nested widths (stripes where they coincide), the
-others dashes; minima stars are drawn above every path end.
+layer beneath all paths; paths that cover less of the box lie above those that cover more; the
+three lowest have nested widths (stripes where they coincide), the others dashes; every start
+and end marker lies above every path, and the minima's stars above them.
 
 Each figure is first a plain dict (``*_spec``), which the app hands to the browser as it is
 (Plotly's per-property validation and deep copies of an animated figure cost more than the
@@ -138,10 +139,7 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
                      "name": CLICK_GRID_NAME, "showlegend": False, "hoverinfo": "none",
                      "marker": {"size": 8, "opacity": 0.0}, "selected": hidden,
                      "unselected": hidden})
-    styles = [_line_style(i, color) for i, color in enumerate(colors)]
-    outlines = [_outline_traces(data, res, style) for res, style in zip(results, styles, strict=True)]
-    moving = [outline + _path_traces(data, res, style, landscape.bounds)
-              for res, style, outline in zip(results, styles, outlines, strict=True)]
+    moving = _path_traces(data, results, colors, landscape.bounds)
     if landscape.minima:  # after the paths: a path's end never hides a star
         mx, my = np.array(landscape.minima).T
         data.append({"type": "scatter", "x": mx, "y": my, "mode": "markers", "name": "minimum",
@@ -206,12 +204,45 @@ def _number(value: float, digits: int) -> str:
 
 
 def _line_style(i: int, color: str) -> dict:
-    """The line of the i-th result: nested widths for the first three (wide to thin), dashes
-    from the fourth on (the paths beneath show through their gaps)."""
+    """The line of the result in layer i (see :func:`stacking`): nested widths for the three
+    lowest (wide to thin), dashes from the fourth on (the paths beneath show through the gaps)."""
     style = {"color": color, "width": _WIDTHS[i] if i < len(_WIDTHS) else _WIDTHS[-1]}
     if i >= len(_WIDTHS):
         style["dash"] = _DASHES[(i - len(_WIDTHS)) % len(_DASHES)]
     return style
+
+
+def stacking(results: Sequence, bounds) -> list[int]:
+    """The layer of each result, 0 at the bottom: paths that cover more of the box lie beneath
+    (and are drawn wider) those that cover less, so a path that stays in a small region is
+    never buried under one that passes through it; ties keep the results' order. A result's
+    cover is the diagonal of its drawn points' bounding box, relative to the box's."""
+    (x0, x1), (y0, y1) = bounds
+    cover = []
+    for res in results:
+        points = np.concatenate([res.path[:kept_rows(res, j), j] for j in range(res.path.shape[1])])
+        points = np.clip(points, [x0, y0], [x1, y1])
+        cover.append(float(np.hypot(*(np.ptp(points, axis=0) / [x1 - x0, y1 - y0]))))
+    order = sorted(range(len(results)), key=lambda i: (-round(cover[i], 3), i))
+    return [order.index(i) for i in range(len(results))]
+
+
+def _path_traces(data: list, results: Sequence, colors: Sequence[str], bounds) -> list[list[tuple[int, int]]]:
+    """Append every result's traces to ``data`` in layers: all outlines, then all path lines
+    (by :func:`stacking`), then all start, end and divergence markers (no path hides another's
+    end). Return, per result, the traces an animation moves: (trace index, trajectory) of each
+    outline and path line, then (trace index, −1) of its last-point markers."""
+    layers = stacking(results, bounds)
+    styles = [_line_style(layer, color) for layer, color in zip(layers, colors, strict=True)]
+    order = np.argsort(layers, kind="stable")
+    moving = [[] for _ in results]
+    for i in order:
+        moving[i] += _outline_traces(data, results[i], styles[i])
+    for i in order:
+        moving[i] += _line_traces(data, results[i], styles[i])
+    for i in order:
+        moving[i] += _marker_traces(data, results[i], styles[i]["color"], bounds)
+    return moving
 
 
 def _outline_traces(data: list, res, style: dict) -> list[tuple[int, int]]:
@@ -229,11 +260,9 @@ def _outline_traces(data: list, res, style: dict) -> list[tuple[int, int]]:
     return moving
 
 
-def _path_traces(data: list, res, style: dict, bounds) -> list[tuple[int, int]]:
-    """Append one result's traces to ``data``; return (trace index, trajectory) of each path
-    line, then (trace index, −1) of the last-point markers: the traces an animation moves."""
+def _line_traces(data: list, res, style: dict) -> list[tuple[int, int]]:
+    """Append one result's path lines; return (trace index, trajectory) of each."""
     moving = []
-    color, ring = style["color"], outline_for(style["color"])
     for j in range(res.path.shape[1]):
         keep = kept_rows(res, j)
         moving.append((len(data), j))
@@ -242,17 +271,24 @@ def _path_traces(data: list, res, style: dict, bounds) -> list[tuple[int, int]]:
             "y": compact_array(res.path[:keep, j, 1]),
             "mode": "lines+markers", "name": res.label, "legendgroup": res.label,
             "showlegend": j == 0, "line": style,
-            "marker": {"size": min(style["width"], 4.0), "color": color},
+            "marker": {"size": min(style["width"], 4.0), "color": style["color"]},
             "unselected": _OPAQUE, "hovertemplate": _HOVER,
             "customdata": hover_rows(res, slice(keep), j),
         })
+    return moving
+
+
+def _marker_traces(data: list, res, color: str, bounds) -> list[tuple[int, int]]:
+    """Append one result's start circles, last-point dots and divergence marks; return
+    [(trace index, −1)] of the last-point dots."""
+    ring = outline_for(color)
     marker = {"type": "scatter", "mode": "markers", "showlegend": False, "hoverinfo": "skip",
               "legendgroup": res.label, "unselected": _OPAQUE}
     starts = res.path[0]
     data.append({**marker, "x": starts[:, 0], "y": starts[:, 1],
                  "marker": {"symbol": "circle-open", "size": 15, "color": color, "line": {"width": 3}}})
     ends = np.array([res.path[kept_rows(res, j) - 1, j] for j in range(res.path.shape[1])])
-    moving.append((len(data), -1))
+    moving = [(len(data), -1)]
     data.append({**marker, "x": ends[:, 0], "y": ends[:, 1],
                  "marker": {"size": 11, "color": color, "line": {"color": ring, "width": 2}}})
     diverged = np.flatnonzero(res.diverged_at >= 0)
