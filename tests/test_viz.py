@@ -238,7 +238,8 @@ def test_a_path_that_stays_in_a_small_region_lies_above_one_that_passes_through(
     layer = {t.name: (i, t.line.width) for i, t in enumerate(fig.data) if t.mode == "lines+markers"}
     (i_small, w_small), (i_wide, w_wide) = layer[small.label], layer[wide.label]
     assert i_small > i_wide and w_small < w_wide  # drawn later, thinner: the wide one shows around it
-    ends = [i for i, t in enumerate(fig.data) if t.mode == "markers" and t.legendgroup and t.marker.symbol is None]
+    ends = [i for i, t in enumerate(fig.data)
+            if t.mode == "markers" and t.legendgroup and t.marker.symbol is None]
     assert min(ends) > max(i for i, _ in layer.values())  # every end dot above every path
 
 
