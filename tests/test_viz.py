@@ -241,6 +241,8 @@ def test_a_path_that_stays_in_a_small_region_lies_above_one_that_passes_through(
     ends = [i for i, t in enumerate(fig.data)
             if t.mode == "markers" and t.legendgroup and t.marker.symbol is None]
     assert min(ends) > max(i for i, _ in layer.values())  # every end dot above every path
+    ranks = {t.name: t.legendrank for t in fig.data if t.mode == "lines+markers"}
+    assert ranks[small.label] < ranks[wide.label]  # the legend keeps the results' order
 
 
 def test_every_path_dependent_trace_is_registered_for_the_animation(monkeypatch):

@@ -239,7 +239,7 @@ def _path_traces(data: list, results: Sequence, colors: Sequence[str], bounds) -
     for i in order:
         moving[i] += _outline_traces(data, results[i], styles[i])
     for i in order:
-        moving[i] += _line_traces(data, results[i], styles[i])
+        moving[i] += _line_traces(data, results[i], styles[i], rank=i + 1)
     for i in order:
         moving[i] += _marker_traces(data, results[i], styles[i]["color"], bounds)
     return moving
@@ -260,8 +260,9 @@ def _outline_traces(data: list, res, style: dict) -> list[tuple[int, int]]:
     return moving
 
 
-def _line_traces(data: list, res, style: dict) -> list[tuple[int, int]]:
-    """Append one result's path lines; return (trace index, trajectory) of each."""
+def _line_traces(data: list, res, style: dict, rank: int) -> list[tuple[int, int]]:
+    """Append one result's path lines, listed ``rank``-th in the legend (the results' order,
+    whatever the layers); return (trace index, trajectory) of each."""
     moving = []
     for j in range(res.path.shape[1]):
         keep = kept_rows(res, j)
@@ -270,7 +271,7 @@ def _line_traces(data: list, res, style: dict) -> list[tuple[int, int]]:
             "type": "scatter", "x": compact_array(res.path[:keep, j, 0]),
             "y": compact_array(res.path[:keep, j, 1]),
             "mode": "lines+markers", "name": res.label, "legendgroup": res.label,
-            "showlegend": j == 0, "line": style,
+            "showlegend": j == 0, "legendrank": rank, "line": style,
             "marker": {"size": min(style["width"], 4.0), "color": style["color"]},
             "unselected": _OPAQUE, "hovertemplate": _HOVER,
             "customdata": hover_rows(res, slice(keep), j),
