@@ -37,9 +37,11 @@ def _contour(at: AppTest) -> dict:
 
 
 def _paths(at: AppTest) -> dict[str, np.ndarray]:
-    """Name → (n, 2) drawn points of every path line on the contour."""
+    """Name → (n, 2) drawn points of every path line on the contour, in legend order (the
+    traces are layered by how much of the box each path covers)."""
+    lines = [t for t in _contour(at)["data"] if t.get("mode") == "lines+markers"]
     return {t["name"]: np.stack([as_array(t["x"]), as_array(t["y"])], axis=-1)
-            for t in _contour(at)["data"] if t.get("mode") == "lines+markers"}
+            for t in sorted(lines, key=lambda t: t.get("legendrank", 1000))}
 
 
 def test_default_page_draws_three_optimizers_with_every_view():

@@ -57,8 +57,10 @@ _CONTOUR_JS = """() => {
     };
     const paths = [];
     gd.data.forEach((t, i) => {
-        if (t.mode === 'lines+markers') paths.push({name: t.name, x: decoded(i, 'x'), y: decoded(i, 'y')});
+        if (t.mode === 'lines+markers') paths.push({name: t.name, x: decoded(i, 'x'), y: decoded(i, 'y'),
+                                                    rank: t.legendrank ?? 1000});
     });
+    paths.sort((a, b) => a.rank - b.rank);  // legend order (the traces are layered by cover)
     return {
         paths,
         frames: ((gd._transitionData || {})._frames || []).length,
