@@ -38,13 +38,15 @@ def _math(latex) -> str:
 
 def _contour(at: AppTest) -> dict:
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return next(s for s in specs if s["data"][0]["type"] == "contour")
+    return next(s for s in specs if s["layout"].get("images"))  # the contour: its surface is a picture
 
 
 def _paths(at: AppTest) -> dict[str, np.ndarray]:
-    """Name → (n, 2) drawn points of every path line on the contour."""
+    """Name → (n, 2) drawn points of every path line on the contour, in legend order (the
+    traces are layered by how much of the box each path covers)."""
+    lines = [t for t in _contour(at)["data"] if t.get("mode") == "lines+markers"]
     return {t["name"]: np.stack([as_array(t["x"]), as_array(t["y"])], axis=-1)
-            for t in _contour(at)["data"] if t.get("mode") == "lines+markers"}
+            for t in sorted(lines, key=lambda t: t.get("legendrank", 1000))}
 
 
 def test_default_page_draws_three_optimizers_with_every_view():
