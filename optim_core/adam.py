@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import coupled_decay, lerp, maximum, weight_decay, where
+from .ops import coupled_decay, is_scalar, lerp, maximum, weight_decay, where
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -206,15 +206,20 @@ w_t &\leftarrow w_{t-1} - \frac{\alpha}{1-\beta_1^t}\, \frac{m_t}{u_t}
 
 
 def adopt_step(g, s, p, hp, t, xp):
-    r"""ADOPT (Taniguchi et al., 2024) as pytorch_optimizer.ADOPT: step 1 only sets
-    :math:`v_1 = g_1^2`; then normalise by the *previous* :math:`v`, clip to
-    :math:`\pm t^{1/4}`, average, step, and update :math:`v`."""
-    lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
-    g, p = weight_decay(g, p, hp)
+    r"""ADOPT (Taniguchi et al., 2024, Algorithm 1) as the authors' ``adopt.ADOPT``: the first
+    call only sets :math:`v_0 = g_0^2` (no step, no decay); then normalise by the *previous*
+    :math:`v`, clip to :math:`\pm (t-1)^{1/4}` (1 on the first real update), average, step,
+    and update :math:`v`."""
+    lr, b1, b2, wd = hp["lr"], hp["beta1"], hp["beta2"], hp["weight_decay"]
+    decoupled = hp["decoupled_weight_decay"]
+    if not decoupled:
+        g = coupled_decay(g, p, wd)
     if t == 1:
         return p, Moments(s.m, s.v + g * g)
+    if decoupled and not (is_scalar(wd) and wd == 0):
+        p = p + (-lr * wd) * p  # the authors' order (``param.add_(param, alpha=-lr*wd)``)
     normed = g / maximum(xp.sqrt(s.v), hp["eps"], xp)
-    clip = t**0.25
+    clip = (t - 1) ** 0.25
     normed = xp.clip(normed, min=-clip, max=clip)
     m = lerp(s.m, normed, 1 - b1, xp)
     v = s.v * b2 + (1 - b2) * g * g
@@ -227,12 +232,14 @@ ADOPT = OptimizerSpec(
             c.decoupled()),
     init=zero_moments, step=adopt_step,
     latex=r"""\begin{aligned}
-v_1 &= g_1^2 \ \text{(no step at } t = 1\text{)}\\
+v_0 &= g_0^2 \ \text{(the first call takes no step; } t \text{ counts the real updates)}\\
 m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\,
 \mathrm{clip}\!\left(\frac{g_t}{\max(\sqrt{v_{t-1}}, \varepsilon)},\ \pm t^{1/4}\right)\\
-w_t &\leftarrow w_{t-1} - \alpha m_t, \qquad
+w_t &\leftarrow w_{t-1}(1 - \alpha\lambda\ \text{if decoupled}) - \alpha m_t, \qquad
 v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2
 \end{aligned}""",
-    reference="pytorch_optimizer.ADOPT (Taniguchi et al., 2024)",
-    description="Normalises by the previous second moment, which makes it converge for any β₂.",
+    reference="adopt.ADOPT, the authors' package torch-adopt (Taniguchi et al., 2024, "
+              "Algorithm 1)",
+    description="Normalises by the previous second moment, which makes it converge for any β₂. "
+                "The first call only measures g² (the path starts moving at step 2).",
 )

@@ -40,7 +40,7 @@ def draw_cases(name: str, base: str | None, salt: int = 0) -> list[dict]:
     rng = np.random.default_rng(zlib.crc32(case_id(name, base).encode()) + salt)
     cases = []
     for land, params, starts in CASES:
-        for _ in range(50):
+        for _ in range(200):
             hps = [sample_hyperparams(spec, rng) for _ in range(ROWS)]
             for hp in hps[1:]:
                 for k, v in hps[0].items():  # switches and "automatic" (None) are shared

@@ -99,10 +99,10 @@ def _torch_optimizer(name: str, hp: dict, params, base: str | None = None):
         return o.Adafactor(params, lr=hp["lr"], beta2_decay=hp["beta2_decay"],
                            eps=(hp.get("eps1"), hp["eps2"]), d=hp["d"], weight_decay=wd)
     if name == "adopt":
-        from pytorch_optimizer import ADOPT
+        from adopt import ADOPT  # the authors' package, torch-adopt
 
         return ADOPT(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
-                     weight_decouple=hp["decoupled_weight_decay"])
+                     decouple=hp["decoupled_weight_decay"])
     if name == "lion":
         from pytorch_optimizer import Lion
 
@@ -130,6 +130,34 @@ def _hand_path(name: str, hp: dict, landscape, start, steps: int) -> np.ndarray:
             w = w - hp["lr"] * m / (np.sqrt(v_used) + hp["eps"])
         out.append(w.copy())
     return np.array(out)
+
+
+def adopt_by_hand(hp: dict, landscape, start, steps: int) -> np.ndarray:
+    """ADOPT, Algorithm 1 of Taniguchi et al. (2024), written from the paper: v_0 = g_0^2 from
+    the start's gradient (no move), then for k = 1, 2, ...: clip g / max(sqrt(v), eps) to
+    +-k^(1/4), average it into m, move by -lr m, update v. L2 decay goes into every gradient
+    (g_0 too); decoupled decay shrinks w before each move, never at the first call."""
+    w = np.array(start, dtype=np.float64)
+    out = [w.copy()]
+    lr, b1, b2, wd, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["weight_decay"], hp["eps"]
+    decoupled = hp["decoupled_weight_decay"]
+    g = landscape.grad(w) + (0.0 if decoupled else wd * w)
+    v, m = g * g, np.zeros(2)
+    out.append(w.copy())
+    for k in range(1, steps):
+        g = landscape.grad(w) + (0.0 if decoupled else wd * w)
+        if decoupled:
+            w = w - lr * wd * w
+        m = b1 * m + (1 - b1) * np.clip(g / np.maximum(np.sqrt(v), eps), -k**0.25, k**0.25)
+        w = w - lr * m
+        v = b2 * v + (1 - b2) * g * g
+        out.append(w.copy())
+    return np.array(out)
+
+
+# The package each live reference needs beyond torch (the parity tests skip without it).
+REFERENCE_PACKAGES = {"adopt": "adopt", "lion": "pytorch_optimizer",
+                      "lookahead": "pytorch_optimizer"}
 
 
 def uses_hand_reference(name: str, hp: dict) -> bool:
