@@ -75,10 +75,8 @@ def _closure_loop(cls, hp, surface, start, steps):
     ("Lamb", {"lr": 0.05, "weight_decay": 0.01}),
 ], ids=["lbfgs", "lbfgs-strong-wolfe", "lamb"])
 def test_coordinate_mixing_optimizers_run_one_trajectory_at_a_time(cls, hp):
-    if cls == "Lamb":
-        cls = pytest.importorskip("pytorch_optimizer").Lamb
-    else:
-        cls = getattr(torch.optim, cls)
+    package = pytest.importorskip("pytorch_optimizer") if cls == "Lamb" else torch.optim
+    cls = getattr(package, cls)
     surface = get_landscape("rosenbrock")
     starts = np.array([[-1.5, 2.5], [1.8, 2.0], [0.3, -0.4]])
     traced = trace(cls, surface, starts, 40, **hp)
