@@ -7,6 +7,8 @@ which stores the same trajectories so that a machine without torch still checks 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 # Landscapes, starts and steps for the parity checks (several surfaces, 200+ steps).
@@ -26,6 +28,9 @@ _TEST_RANGES = {
     "dampening": (0.0, 0.5), "weight_decay": (0.0, 0.5), "rho": (0.5, 0.99),
     "momentum_decay": (0.0, 0.01), "beta2_decay": (-1.0, -0.5), "d": (1.0, 3.0),
     "initial_accumulator_value": (0.0, 1.0), "lr_decay": (0.0, 0.1), "alpha": (0.1, 0.9),
+    "eta_minus": (0.2, 0.8), "eta_plus": (1.05, 1.5), "step_min": (0.0, 1e-3),
+    "step_max": (0.05, 1.0), "lambd": (0.0, 0.5), "power": (0.5, 1.0), "t0": (0.0, 150.0),
+    "tolerance_grad": (0.0, 1e-3), "tolerance_change": (0.0, 1e-3),
 }
 
 
@@ -38,7 +43,7 @@ def sample_hyperparams(spec, rng: np.random.Generator) -> dict:
         elif p.kind == "int":
             hp[p.name] = int(rng.integers(1, 11))
         elif p.kind == "choice":
-            continue
+            hp[p.name] = str(rng.choice(p.choices))
         elif p.name == "lr":
             hp["lr"] = float(p.default * 10 ** rng.uniform(-1.0, 0.7))
         elif p.name.startswith("eps"):  # large enough for its placement in the rule to show
@@ -50,7 +55,7 @@ def sample_hyperparams(spec, rng: np.random.Generator) -> dict:
             hp[p.name] = float(p.default * 10 ** rng.uniform(-1, 1))
         else:
             hp[p.name] = float(rng.uniform(p.low, p.high))
-    if hp.get("nesterov"):  # torch requires dampening 0 and momentum > 0 with Nesterov
+    if hp.get("nesterov") and "dampening" in hp:  # torch.optim.SGD: no dampening, μ > 0
         hp["dampening"] = 0.0
         hp["momentum"] = max(hp.get("momentum", 0.9), 0.1)
     return hp
@@ -98,6 +103,20 @@ def _torch_optimizer(name: str, hp: dict, params, base: str | None = None):
     if name == "adafactor":
         return o.Adafactor(params, lr=hp["lr"], beta2_decay=hp["beta2_decay"],
                            eps=(hp.get("eps1"), hp["eps2"]), d=hp["d"], weight_decay=wd)
+    if name == "rprop":
+        return o.Rprop(params, lr=hp["lr"], etas=(hp["eta_minus"], hp["eta_plus"]),
+                       step_sizes=(hp["step_min"], hp["step_max"]))
+    if name == "asgd":
+        return o.ASGD(params, lr=hp["lr"], lambd=hp["lambd"], alpha=hp["power"], t0=hp["t0"],
+                      weight_decay=wd)
+    if name == "muon":
+        return o.Muon(params, lr=hp["lr"], momentum=hp["momentum"], nesterov=hp["nesterov"],
+                      ns_steps=hp["ns_steps"], eps=hp["eps"], adjust_lr_fn=hp["adjust_lr_fn"],
+                      weight_decay=wd)
+    if name == "lbfgs":
+        return o.LBFGS(params, lr=hp["lr"], max_iter=1, history_size=hp["history_size"],
+                       tolerance_grad=hp["tolerance_grad"],
+                       tolerance_change=hp["tolerance_change"])
     if name == "adopt":
         from adopt import ADOPT  # the authors' package, torch-adopt
 
@@ -175,15 +194,44 @@ def reference_path(name: str, hp: dict, landscape, start, steps: int,
     # in the default dtype, float32 unless changed.
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
+    shape = MATRIX_SHAPED.get(name, (2,))
     try:
-        p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-        opt = _torch_optimizer(name, hp, [p], base=base)
-        out = [p.detach().clone()]
-        for _ in range(steps):
-            with torch.no_grad():
-                p.grad = landscape.grad(p.detach()).clone()
-            opt.step()
-            out.append(p.detach().clone())
+        with _newton_schulz_in_float64(name):
+            p = torch.tensor(start, dtype=torch.float64).reshape(shape).requires_grad_(True)
+            opt = _torch_optimizer(name, hp, [p], base=base)
+            out = [p.detach().clone()]
+            def closure():  # LBFGS evaluates through it; the others ignore it
+                with torch.no_grad():
+                    f, p.grad = landscape.value_and_grad(p.detach())
+                return f.sum()
+
+            for _ in range(steps):
+                with torch.no_grad():
+                    p.grad = landscape.grad(p.detach()).clone()
+                opt.step(closure) if name == "lbfgs" else opt.step()
+                out.append(p.detach().clone())
     finally:
         torch.set_default_dtype(previous)
-    return torch.stack(out).numpy()
+    return torch.stack(out).reshape(steps + 1, 2).numpy()
+
+
+# Optimizers that take matrices only get the point as a 1×2 matrix.
+MATRIX_SHAPED = {"muon": (1, 2)}
+
+
+@contextmanager
+def _newton_schulz_in_float64(name: str):
+    """torch.optim.Muon rounds its Newton–Schulz iteration to bfloat16 (``grad.bfloat16()``);
+    for a float64 comparison the cast is made a copy while the reference runs, leaving the
+    rest of torch's algorithm as it is."""
+    if name != "muon":
+        yield
+        return
+    import torch
+
+    cast = torch.Tensor.bfloat16
+    torch.Tensor.bfloat16 = lambda self, *args, **kwargs: self.clone()
+    try:
+        yield
+    finally:
+        torch.Tensor.bfloat16 = cast

@@ -105,3 +105,16 @@ def test_adopt_follows_its_paper_by_hand():
         np.testing.assert_array_equal(path[1], path[0])  # no move, no decay at the first call
         np.testing.assert_allclose(path, adopt_by_hand(hp, land, [-1.0, 1.0], 5),
                                    rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("tolerance", [1e-3, 1e-9])
+def test_lbfgs_stops_where_torch_stops(tolerance):
+    """The random draws rarely converge within 200 steps; here L-BFGS does, and must stop at
+    the same point as torch once ‖g‖∞ ≤ tolerance_grad (or g·d stops being a descent)."""
+    pytest.importorskip("torch")
+    land = get_landscape("himmelblau")
+    hp = {"lr": 0.5, "history_size": 5, "tolerance_grad": tolerance, "tolerance_change": 1e-9}
+    path = run(land, build("lbfgs", None, **hp), [2.0, 1.0], 60).path[:, 0]
+    np.testing.assert_allclose(path, reference_path("lbfgs", hp, land, [2.0, 1.0], 60),
+                               rtol=RTOL, atol=1e-14)
+    np.testing.assert_array_equal(path[-10:], np.broadcast_to(path[-1], (10, 2)))
