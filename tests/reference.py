@@ -30,7 +30,9 @@ _TEST_RANGES = {
     "initial_accumulator_value": (0.0, 1.0), "lr_decay": (0.0, 0.1), "alpha": (0.1, 0.9),
     "eta_minus": (0.2, 0.8), "eta_plus": (1.05, 1.5), "step_min": (0.0, 1e-3),
     "step_max": (0.05, 1.0), "lambd": (0.0, 0.5), "power": (0.5, 1.0), "t0": (0.0, 150.0),
-    "tolerance_grad": (0.0, 1e-3), "tolerance_change": (0.0, 1e-3),
+    "tolerance_grad": (0.0, 1e-3), "tolerance_change": (0.0, 1e-3), "beta3": (0.5, 0.9999),
+    "mix": (0.0, 10.0), "t_warmup": (10.0, 300.0), "d_coef": (0.1, 2.0),
+    "growth_rate": (1.01, 2.0), "r": (0.0, 2.0), "weight_lr_power": (0.0, 4.0),
 }
 
 
@@ -48,6 +50,8 @@ def sample_hyperparams(spec, rng: np.random.Generator) -> dict:
             hp["lr"] = float(p.default * 10 ** rng.uniform(-1.0, 0.7))
         elif p.name.startswith("eps"):  # large enough for its placement in the rule to show
             hp[p.name] = None if p.optional and rng.integers(2) else float(10 ** rng.uniform(-6, -1))
+        elif p.optional and rng.integers(2):
+            hp[p.name] = None
         elif p.name in _TEST_RANGES:
             lo, hi = _TEST_RANGES[p.name]
             hp[p.name] = float(rng.uniform(lo, hi))
@@ -117,6 +121,46 @@ def _torch_optimizer(name: str, hp: dict, params, base: str | None = None):
         return o.LBFGS(params, lr=hp["lr"], max_iter=1, history_size=hp["history_size"],
                        tolerance_grad=hp["tolerance_grad"],
                        tolerance_change=hp["tolerance_change"])
+    if name in ("adabelief", "laprop", "signum", "lamb", "adan", "ademamix"):
+        import pytorch_optimizer as po
+
+        if name == "adabelief":
+            return po.AdaBelief(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                                weight_decouple=hp["decoupled_weight_decay"], foreach=False)
+        if name == "laprop":
+            return po.LaProp(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                             foreach=False)
+        if name == "adan":
+            return po.Adan(params, lr=hp["lr"], betas=(*betas, hp["beta3"]), eps=hp["eps"],
+                           weight_decay=wd, weight_decouple=hp["decoupled_weight_decay"],
+                           foreach=False)
+        if name == "ademamix":
+            return po.AdEMAMix(params, lr=hp["lr"], betas=(*betas, hp["beta3"]), eps=hp["eps"],
+                               weight_decay=wd, weight_decouple=hp["decoupled_weight_decay"],
+                               alpha=hp["mix"], t_alpha_beta3=hp["t_warmup"], foreach=False)
+        if name == "lamb":
+            return po.Lamb(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                           weight_decouple=hp["decoupled_weight_decay"], foreach=False)
+        return po.SignSGD(params, lr=hp["lr"], momentum=hp["momentum"], weight_decay=wd,
+                          weight_decouple=hp["decoupled_weight_decay"], foreach=False)
+    if name == "prodigy":
+        from prodigyopt import Prodigy  # the authors' package
+
+        return Prodigy(params, lr=hp["lr"], betas=betas, beta3=hp["beta3"], eps=hp["eps"],
+                       weight_decay=wd, decouple=hp["decoupled_weight_decay"],
+                       use_bias_correction=hp["bias_correction"], d0=hp["d0"],
+                       d_coef=hp["d_coef"], growth_rate=hp["growth_rate"] or float("inf"))
+    if name in ("sgd_schedule_free", "adamw_schedule_free"):
+        import schedulefree  # the authors' package
+
+        common = {"lr": hp["lr"], "weight_decay": wd, "warmup_steps": hp["warmup_steps"],
+                  "r": hp["r"], "weight_lr_power": hp["weight_lr_power"], "foreach": False}
+        if name == "sgd_schedule_free":
+            opt = schedulefree.SGDScheduleFree(params, momentum=hp["momentum"], **common)
+        else:
+            opt = schedulefree.AdamWScheduleFree(params, betas=betas, eps=hp["eps"], **common)
+        opt.train()
+        return opt
     if name == "adopt":
         from adopt import ADOPT  # the authors' package, torch-adopt
 
@@ -176,7 +220,12 @@ def adopt_by_hand(hp: dict, landscape, start, steps: int) -> np.ndarray:
 
 # The package each live reference needs beyond torch (the parity tests skip without it).
 REFERENCE_PACKAGES = {"adopt": "adopt", "lion": "pytorch_optimizer",
-                      "lookahead": "pytorch_optimizer"}
+                      "lookahead": "pytorch_optimizer", "adabelief": "pytorch_optimizer",
+                      "laprop": "pytorch_optimizer", "signum": "pytorch_optimizer",
+                      "lamb": "pytorch_optimizer",
+                      "adan": "pytorch_optimizer", "ademamix": "pytorch_optimizer",
+                      "prodigy": "prodigyopt", "sgd_schedule_free": "schedulefree",
+                      "adamw_schedule_free": "schedulefree"}
 
 
 def uses_hand_reference(name: str, hp: dict) -> bool:

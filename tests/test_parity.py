@@ -118,3 +118,29 @@ def test_lbfgs_stops_where_torch_stops(tolerance):
     np.testing.assert_allclose(path, reference_path("lbfgs", hp, land, [2.0, 1.0], 60),
                                rtol=RTOL, atol=1e-14)
     np.testing.assert_array_equal(path[-10:], np.broadcast_to(path[-1], (10, 2)))
+
+
+@pytest.mark.parametrize("name", ["sgd_schedule_free", "adamw_schedule_free"])
+def test_schedule_free_average_is_the_packages_eval(name):
+    """The spec's drawn point x equals the authors' optimizer's parameter after ``eval()``."""
+    torch = pytest.importorskip("torch")
+    schedulefree = pytest.importorskip("schedulefree")
+    from optim_core import OPTIMIZERS
+
+    land, spec = get_landscape("himmelblau"), OPTIMIZERS[name]
+    hp = {**build(name, None).settings, "lr": 0.02, "weight_decay": 0.05, "warmup_steps": 5}
+    p = np.array([[2.0, 1.0]])
+    state = spec.init(p, hp, np)
+    ref = torch.tensor([2.0, 1.0], dtype=torch.float64, requires_grad=True)
+    beta = {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"]} if "beta1" in hp else \
+        {"momentum": hp["momentum"]}
+    cls = schedulefree.AdamWScheduleFree if "beta1" in hp else schedulefree.SGDScheduleFree
+    opt = cls([ref], lr=0.02, weight_decay=0.05, warmup_steps=5, foreach=False, **beta)
+    for t in range(1, 41):
+        p, state = spec.step(land.grad(p), state, p, hp, t, np)
+        opt.train()
+        ref.grad = land.grad(ref.detach()).clone()
+        opt.step()
+        opt.eval()
+        np.testing.assert_allclose(spec.drawn(p, state, hp, np)[0], ref.detach().numpy(),
+                                   rtol=1e-12, atol=1e-12)

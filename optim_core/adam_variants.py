@@ -1,0 +1,211 @@
+"""Adam relatives that change what is averaged, as pytorch_optimizer has them: AdaBelief (the
+gradient's deviation from its mean), LaProp (momentum of the normalised gradient), Adan
+(Nesterov momentum from gradient differences) and AdEMAMix (a second, slow momentum)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+from . import common as c
+from .adam import Moments, zero_moments
+from .ops import decoupled_decay, lerp, minimum, weight_decay
+from .params import ParamSpec
+from .registry import OptimizerSpec
+
+
+def adabelief_step(g, s, p, hp, t, xp):
+    r"""AdaBelief (Zhuang et al., 2020), pytorch_optimizer.AdaBelief without rectification:
+    :math:`s_t = \beta_2 s_{t-1} + (1-\beta_2)(g_t - m_t)^2 + \varepsilon`,
+    :math:`w \leftarrow w - \frac{\alpha}{1-\beta_1^t}\,
+    m_t / (\sqrt{s_t}/\sqrt{1-\beta_2^t} + \varepsilon)`."""
+    lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
+    g, p = weight_decay(g, p, hp)
+    m = lerp(s.m, g, 1 - b1, xp)
+    residual = g - m
+    var = s.v * b2 + (1 - b2) * residual * residual + eps
+    denom = xp.sqrt(var) / (1 - b2**t) ** 0.5 + eps
+    return p + (-(lr / (1 - b1**t)) * m) / denom, Moments(m, var)
+
+
+ADABELIEF = OptimizerSpec(
+    name="adabelief", title="AdaBelief",
+    params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-16), c.weight_decay(),
+            c.decoupled(True)),
+    init=zero_moments, step=adabelief_step,
+    latex=r"""\begin{aligned}
+m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
+s_t \leftarrow \beta_2 s_{t-1} + (1-\beta_2)\,(g_t - m_t)^2 + \varepsilon\\
+w_t &\leftarrow w_{t-1} - \frac{\alpha}{1-\beta_1^t}\,
+\frac{m_t}{\sqrt{s_t / (1-\beta_2^t)} + \varepsilon}
+\end{aligned}""",
+    reference="pytorch_optimizer.AdaBelief (Zhuang et al., 2020)",
+    description="Adam that divides by how far the gradient strays from its average (its "
+                "'belief'), not by its size: big steps where the gradient is predictable.",
+)
+
+
+class LaPropState(NamedTuple):
+    m: Any
+    v: Any
+    lr_avg: Any  # (N, 1) running average of α, for the bias correction under a schedule
+
+
+def laprop_init(p, hp, xp) -> LaPropState:
+    z = xp.zeros_like(p)
+    return LaPropState(z, z, xp.zeros_like(p[:, :1]))
+
+
+def laprop_step(g, s, p, hp, t, xp):
+    r"""LaProp (Ziyin et al., 2020), pytorch_optimizer.LaProp: normalise first, then average:
+    :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1)\alpha\, g_t / \hat d_t`,
+    :math:`\hat d_t = (\sqrt{v_t + 10^{-15}} + \varepsilon)/\sqrt{1-\beta_2^t}`; the step
+    :math:`m_t / \bar\alpha_t` undoes the bias of the α-weighted average
+    :math:`\bar\alpha_t = \beta_1\bar\alpha_{t-1} + (1-\beta_1)\alpha` (= α(1-β₁ᵗ) for a fixed α);
+    decoupled decay after the step."""
+    lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
+    v = s.v * b2 + (1 - b2) * g * g
+    lr_avg = s.lr_avg * b1 + (1 - b1) * lr
+    denom = (xp.sqrt(v + 1e-15) + hp["eps"]) / (1 - b2**t) ** 0.5
+    m = s.m * b1 + ((1 - b1) * lr * g) / denom
+    p = p + (-(1 / (lr_avg / lr))) * m
+    return decoupled_decay(p, lr, hp["weight_decay"]), LaPropState(m, v, lr_avg)
+
+
+LAPROP = OptimizerSpec(
+    name="laprop", title="LaProp",
+    params=(c.lr(1e-2, 4e-4), c.beta1(), c.beta2(), c.eps(1e-15), c.weight_decay()),
+    init=laprop_init, step=laprop_step,
+    latex=r"""\begin{aligned}
+v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \qquad
+m_t \leftarrow \beta_1 m_{t-1} + (1-\beta_1)\,
+\frac{\alpha\, g_t \sqrt{1-\beta_2^t}}{\sqrt{v_t} + \varepsilon}\\
+w_t &\leftarrow \left(w_{t-1} - \frac{m_t}{1-\beta_1^t}\right)(1 - \alpha\lambda)
+\end{aligned}""",
+    reference="pytorch_optimizer.LaProp (Ziyin et al., 2020)",
+    description="Adam with the order swapped: normalise each gradient by the RMS first, then "
+                "take momentum, so β₁ and β₂ no longer interact.",
+)
+
+
+class AdanState(NamedTuple):
+    m: Any
+    n: Any  # average of gradient differences
+    v: Any
+    prev_g: Any
+
+
+def adan_init(p, hp, xp) -> AdanState:
+    z = xp.zeros_like(p)
+    return AdanState(z, z, z, z)
+
+
+def adan_step(g, s, p, hp, t, xp):
+    r"""Adan (Xie et al., 2022) as pytorch_optimizer.Adan: with :math:`\Delta_t = g_t - g_{t-1}`
+    (0 at t = 1), :math:`m` averages g, :math:`n` averages Δ, :math:`v` averages
+    :math:`(g_t + eta_2\Delta_t)^2`; two bias-corrected steps share one denominator;
+    weight decay is decoupled, or the paper's proximal :math:`w / (1 + lpha\lambda)`."""
+    lr, b1, b2, b3, wd = hp["lr"], hp["beta1"], hp["beta2"], hp["beta3"], hp["weight_decay"]
+    diff = 0.0 * g if t == 1 else g - s.prev_g
+    m = lerp(s.m, g, 1 - b1, xp)
+    n = lerp(s.n, diff, 1 - b2, xp)
+    z = diff * b2 + g
+    v = s.v * b3 + (1 - b3) * z * z
+    denom = xp.sqrt(v) / (1 - b3**t) ** 0.5 + hp["eps"]
+    decoupled = hp["decoupled_weight_decay"]
+    if decoupled:
+        p = decoupled_decay(p, lr, wd)
+    p = p + (-lr / (1 - b1**t) * m) / denom
+    p = p + (-lr * b2 / (1 - b2**t) * n) / denom
+    if not decoupled:
+        p = p / (1 + lr * wd)
+    return p, AdanState(m, n, v, g)
+
+
+ADAN = OptimizerSpec(
+    name="adan", title="Adan",
+    params=(c.lr(1e-2, 1e-3), c.beta1(0.98),
+            ParamSpec("beta2", "β₂", 0.92, 0.0, 1.0, high_open=True,
+                      help="Decay of the average of gradient differences"),
+            ParamSpec("beta3", "β₃", 0.99, 0.0, 1.0, high_open=True,
+                      help="Decay of the second moment of g + β₂Δg"),
+            c.eps(1e-8), c.weight_decay(), c.decoupled(False)),
+    init=adan_init, step=adan_step,
+    latex=r"""egin{aligned}
+\Delta_t &= g_t - g_{t-1}\ (\Delta_1 = 0), \quad
+m_t \leftarrow eta_1 m_{t-1} + (1-eta_1) g_t, \quad
+n_t \leftarrow eta_2 n_{t-1} + (1-eta_2) \Delta_t\
+v_t &\leftarrow eta_3 v_{t-1} + (1-eta_3)(g_t + eta_2 \Delta_t)^2, \quad
+d_t = \sqrt{v_t / (1-eta_3^t)} + arepsilon\
+w_t &\leftarrow \left(w_{t-1} - rac{lpha}{1-eta_1^t}rac{m_t}{d_t}
+- rac{lphaeta_2}{1-eta_2^t}rac{n_t}{d_t}ight) \Big/ (1 + lpha\lambda)
+\end{aligned}""",
+    reference="pytorch_optimizer.Adan (Xie et al., 2022)",
+    description="Nesterov momentum without the look-ahead gradient: the change between "
+                "consecutive gradients stands in for it.",
+)
+
+
+class AdEMAMixState(NamedTuple):
+    m: Any
+    v: Any
+    m_slow: Any
+
+
+def ademamix_init(p, hp, xp) -> AdEMAMixState:
+    z = xp.zeros_like(p)
+    return AdEMAMixState(z, z, z)
+
+
+def _ademamix_warmup(hp, t, xp):
+    """(α_t, β₃,t): α ramps linearly and β₃ in the log-half-life scale over ``t_warmup`` steps."""
+    alpha, b1, b3, horizon = hp["mix"], hp["beta1"], hp["beta3"], hp["t_warmup"]
+    if horizon is None:
+        return alpha, b3
+    frac = t / horizon
+    log = math.log if isinstance(b1, float) else xp.log
+    exp = math.exp if isinstance(b1, float) and isinstance(frac, float) else xp.exp
+    log_b1, log_b3 = log(b1), log(b3)
+    beta3_t = exp(log_b1 * log_b3 / ((1.0 - frac) * log_b3 + frac * log_b1))
+    return minimum(t * alpha / horizon, alpha, xp), minimum(beta3_t, b3, xp)
+
+
+def ademamix_step(g, s, p, hp, t, xp):
+    r"""AdEMAMix (Pagliardini et al., 2024) as pytorch_optimizer.AdEMAMix:
+    :math:`w \leftarrow w - lpha\,(\hat m_t + lpha_{mix} m^{slow}_t) / (\sqrt{\hat v_t} +
+    arepsilon)` with a slow EMA :math:`m^{slow}` (β₃, not bias-corrected)."""
+    lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
+    mix, b3 = _ademamix_warmup(hp, t, xp)
+    g, p = weight_decay(g, p, hp)
+    m = lerp(s.m, g, 1 - b1, xp)
+    v = s.v * b2 + (1 - b2) * g * g
+    m_slow = lerp(s.m_slow, g, 1 - b3, xp)
+    denom = xp.sqrt(v) / (1 - b2**t) ** 0.5 + hp["eps"]
+    update = m / (1 - b1**t) + mix * m_slow
+    return p + (-lr * update) / denom, AdEMAMixState(m, v, m_slow)
+
+
+ADEMAMIX = OptimizerSpec(
+    name="ademamix", title="AdEMAMix",
+    params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(),
+            ParamSpec("beta3", "β₃", 0.9999, 0.0, 1.0, high_open=True,
+                      help="Decay of the slow momentum (a very long memory)"),
+            ParamSpec("mix", "α_mix", 5.0, 0.0, 100.0,
+                      help="Weight of the slow momentum in the step (the paper's and "
+                           "pytorch_optimizer's alpha)"),
+            ParamSpec("t_warmup", "T", None, 1.0, 1e6, log=True, optional=True,
+                      help="Steps over which α_mix and β₃ warm up (pytorch_optimizer's "
+                           "t_alpha_beta3); None: no warm-up"),
+            c.eps(1e-8), c.weight_decay(), c.decoupled(False)),
+    init=ademamix_init, step=ademamix_step,
+    latex=r"""egin{aligned}
+m_t &\leftarrow eta_1 m_{t-1} + (1-eta_1) g_t, \quad
+v_t \leftarrow eta_2 v_{t-1} + (1-eta_2) g_t^2, \quad
+m^{slow}_t \leftarrow eta_3 m^{slow}_{t-1} + (1-eta_3) g_t\
+w_t &\leftarrow w_{t-1} - lpha\,
+rac{m_t / (1-eta_1^t) + lpha_{mix}\, m^{slow}_t}{\sqrt{v_t / (1-eta_2^t)} + arepsilon}
+\end{aligned}""",
+    reference="pytorch_optimizer.AdEMAMix (Pagliardini, Ablin & Grangier, 2024)",
+    description="Adam plus a second, much slower momentum weighted by α_mix: old gradients "
+                "keep pushing long after the fast momentum has forgotten them.",
+)
