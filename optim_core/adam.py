@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import coupled_decay, is_scalar, lerp, maximum, weight_decay, where
+from .ops import cautious, coupled_decay, is_scalar, lerp, maximum, weight_decay, where
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -30,11 +30,12 @@ def adam_step(g, s, p, hp, t, xp):
     v = s.v * b2 + (1 - b2) * g * g
     v_max = xp.maximum(s.v_max, v) if hp["amsgrad"] else s.v_max
     v_used = v_max if hp["amsgrad"] else v
+    m_used = cautious(m, g, xp) if hp["cautious"] else m
     if not hp["bias_correction"]:
-        return p - lr * m / (xp.sqrt(v_used) + eps), AdamState(m, v, v_max)
+        return p - lr * m_used / (xp.sqrt(v_used) + eps), AdamState(m, v, v_max)
     step_size = lr / (1 - b1**t)
     denom = xp.sqrt(v_used) / (1 - b2**t) ** 0.5 + eps
-    return p + (-step_size * m) / denom, AdamState(m, v, v_max)
+    return p + (-step_size * m_used) / denom, AdamState(m, v, v_max)
 
 
 _ADAM_PARAMS = (c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-8))
@@ -51,12 +52,14 @@ w_t &\leftarrow %s - \alpha\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
 
 ADAM = OptimizerSpec(
     name="adam", title="Adam",
-    params=(*_ADAM_PARAMS, c.weight_decay(), _AMSGRAD, _BIAS),
+    params=(*_ADAM_PARAMS, c.weight_decay(), _AMSGRAD, _BIAS, c.cautious()),
     init=adam_init, step=adam_step, fixed={"decoupled_weight_decay": False},
     latex=(_ADAM_LATEX % ("v_t", "w_{t-1}")).replace(
         r"\end{aligned}",
         r"\\[2pt] &\text{AMSGrad: } \max_{s \le t} v_s \text{ replaces } v_t \text{ in } \hat v_t"
-        r"\\ &\text{no bias correction: } \hat m_t = m_t,\ \hat v_t = v_t" "\n" r"\end{aligned}"),
+        r"\\ &\text{no bias correction: } \hat m_t = m_t,\ \hat v_t = v_t"
+        r"\\ &\text{cautious: } \hat m_t \leftarrow \hat m_t \odot \phi \cdot 2/(\textstyle\sum\phi + 1),"
+        r"\ \phi = [\hat m_t g_t > 0]" "\n" r"\end{aligned}"),
     reference="torch.optim.Adam (Kingma & Ba, 2015, Algorithm 1); "
               "bias_correction=False worked by hand",
     description="Momentum plus per-coordinate RMS scaling, with bias-corrected moments.",
@@ -64,7 +67,7 @@ ADAM = OptimizerSpec(
 
 ADAMW = OptimizerSpec(
     name="adamw", title="AdamW",
-    params=(*_ADAM_PARAMS, c.weight_decay(1e-2), _AMSGRAD),
+    params=(*_ADAM_PARAMS, c.weight_decay(1e-2), _AMSGRAD, c.cautious()),
     init=adam_init, step=adam_step,
     fixed={"decoupled_weight_decay": True, "bias_correction": True},
     latex=_ADAM_LATEX % ("v_t", r"w_{t-1}(1 - \alpha\lambda)"),
@@ -76,7 +79,8 @@ AMSGRAD = OptimizerSpec(
     name="amsgrad", title="AMSGrad",
     params=(*_ADAM_PARAMS, c.weight_decay()),
     init=adam_init, step=adam_step,
-    fixed={"decoupled_weight_decay": False, "amsgrad": True, "bias_correction": True},
+    fixed={"decoupled_weight_decay": False, "amsgrad": True, "bias_correction": True,
+           "cautious": False},
     latex=_ADAM_LATEX % (r"\max_{s \le t} v_s", "w_{t-1}"),
     reference="torch.optim.Adam(amsgrad=True) (Reddi, Kale & Kumar, 2018)",
     description="Adam that never lets its second-moment estimate shrink.",

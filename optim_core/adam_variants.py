@@ -1,6 +1,7 @@
 """Adam relatives that change what is averaged, as pytorch_optimizer has them: AdaBelief (the
 gradient's deviation from its mean), LaProp (momentum of the normalised gradient), Adan
-(Nesterov momentum from gradient differences) and AdEMAMix (a second, slow momentum)."""
+(Nesterov momentum from gradient differences), AdEMAMix (a second, slow momentum) and MARS
+(variance-reduced gradients)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, NamedTuple
 
 from . import common as c
 from .adam import Moments, zero_moments
-from .ops import decoupled_decay, lerp, minimum, weight_decay
+from .ops import cautious, decoupled_decay, lerp, minimum, row_norm, weight_decay
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -68,13 +69,14 @@ def laprop_step(g, s, p, hp, t, xp):
     lr_avg = s.lr_avg * b1 + (1 - b1) * lr
     denom = (xp.sqrt(v + 1e-15) + hp["eps"]) / (1 - b2**t) ** 0.5
     m = s.m * b1 + ((1 - b1) * lr * g) / denom
-    p = p + (-(1 / (lr_avg / lr))) * m
+    p = p + (-(1 / (lr_avg / lr))) * (cautious(m, g, xp) if hp["cautious"] else m)
     return decoupled_decay(p, lr, hp["weight_decay"]), LaPropState(m, v, lr_avg)
 
 
 LAPROP = OptimizerSpec(
     name="laprop", title="LaProp",
-    params=(c.lr(1e-2, 4e-4), c.beta1(), c.beta2(), c.eps(1e-15), c.weight_decay()),
+    params=(c.lr(1e-2, 4e-4), c.beta1(), c.beta2(), c.eps(1e-15), c.weight_decay(),
+            c.cautious()),
     init=laprop_init, step=laprop_step,
     latex=r"""\begin{aligned}
 v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \qquad
@@ -138,7 +140,8 @@ n_t \leftarrow eta_2 n_{t-1} + (1-eta_2) \Delta_t\
 v_t &\leftarrow eta_3 v_{t-1} + (1-eta_3)(g_t + eta_2 \Delta_t)^2, \quad
 d_t = \sqrt{v_t / (1-eta_3^t)} + arepsilon\
 w_t &\leftarrow \left(w_{t-1} - rac{lpha}{1-eta_1^t}rac{m_t}{d_t}
-- rac{lphaeta_2}{1-eta_2^t}rac{n_t}{d_t}ight) \Big/ (1 + lpha\lambda)
+- rac{lphaeta_2}{1-eta_2^t}rac{n_t}{d_t}
+ight) \Big/ (1 + lpha\lambda)
 \end{aligned}""",
     reference="pytorch_optimizer.Adan (Xie et al., 2022)",
     description="Nesterov momentum without the look-ahead gradient: the change between "
@@ -181,7 +184,7 @@ def ademamix_step(g, s, p, hp, t, xp):
     v = s.v * b2 + (1 - b2) * g * g
     m_slow = lerp(s.m_slow, g, 1 - b3, xp)
     denom = xp.sqrt(v) / (1 - b2**t) ** 0.5 + hp["eps"]
-    update = m / (1 - b1**t) + mix * m_slow
+    update = (cautious(m, g, xp) if hp["cautious"] else m) / (1 - b1**t) + mix * m_slow
     return p + (-lr * update) / denom, AdEMAMixState(m, v, m_slow)
 
 
@@ -196,7 +199,7 @@ ADEMAMIX = OptimizerSpec(
             ParamSpec("t_warmup", "T", None, 1.0, 1e6, log=True, optional=True,
                       help="Steps over which α_mix and β₃ warm up (pytorch_optimizer's "
                            "t_alpha_beta3); None: no warm-up"),
-            c.eps(1e-8), c.weight_decay(), c.decoupled(False)),
+            c.eps(1e-8), c.weight_decay(), c.decoupled(False), c.cautious()),
     init=ademamix_init, step=ademamix_step,
     latex=r"""egin{aligned}
 m_t &\leftarrow eta_1 m_{t-1} + (1-eta_1) g_t, \quad
@@ -208,4 +211,57 @@ w_t &\leftarrow w_{t-1} - lpha\,
     reference="pytorch_optimizer.AdEMAMix (Pagliardini, Ablin & Grangier, 2024)",
     description="Adam plus a second, much slower momentum weighted by α_mix: old gradients "
                 "keep pushing long after the fast momentum has forgotten them.",
+)
+
+
+class MARSState(NamedTuple):
+    m: Any
+    v: Any
+    prev_g: Any
+
+
+def mars_init(p, hp, xp) -> MARSState:
+    z = xp.zeros_like(p)
+    return MARSState(z, z, z)
+
+
+def mars_step(g, s, p, hp, t, xp):
+    r"""MARS-AdamW (Yuan et al., 2024) as pytorch_optimizer.MARS(mars_type="adamw",
+    optimize_1d=True): the corrected gradient
+    :math:`c_t = g_t + \gammarac{eta_1}{1-eta_1}(g_t - g_{t-1})` (:math:`g_0 = 0`),
+    scaled to norm ≤ 1, feeds Adam's moments;
+    :math:`w \leftarrow w(1-lpha\lambda) - lpha\, m_t (1-eta_1^t)^{-1} /
+    ((\sqrt{v_t + 10^{-15}} + arepsilon)/\sqrt{1-eta_2^t})`."""
+    lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
+    c_t = (g - s.prev_g) * (hp["gamma"] * (b1 / (1 - b1))) + g
+    norm = row_norm(c_t, xp)
+    c_t = xp.where(norm > 1.0, c_t / norm, c_t)
+    m = lerp(s.m, c_t, 1 - b1, xp)
+    v = s.v * b2 + (1 - b2) * c_t * c_t
+    denom = (xp.sqrt(v + 1e-15) + hp["eps"]) / (1 - b2**t) ** 0.5 * (1 - b1**t)
+    update = (cautious(m, g, xp) if hp["cautious"] else m) / denom
+    p = decoupled_decay(p, lr, hp["weight_decay"])
+    return p + (-lr) * update, MARSState(m, v, g)
+
+
+MARS = OptimizerSpec(
+    name="mars", title="MARS",
+    params=(c.lr(1e-2, 3e-3), c.beta1(0.95), c.beta2(0.99),
+            ParamSpec("gamma", "γ", 0.025, 0.0, 1.0,
+                      help="Weight of the gradient correction g_t − g_{t−1} "
+                           "(variance reduction)"),
+            c.eps(1e-8), c.weight_decay(), c.cautious()),
+    init=mars_init, step=mars_step,
+    latex=r"""egin{aligned}
+c_t &= g_t + \gamma 	frac{eta_1}{1-eta_1}(g_t - g_{t-1}), \qquad
+c_t \leftarrow c_t / \max(1, \|c_t\|)\
+m_t &\leftarrow eta_1 m_{t-1} + (1-eta_1) c_t, \qquad
+v_t \leftarrow eta_2 v_{t-1} + (1-eta_2) c_t^2\
+w_t &\leftarrow w_{t-1}(1-lpha\lambda) - lpha\,
+rac{m_t / (1-eta_1^t)}{\sqrt{v_t / (1-eta_2^t)} + arepsilon}
+\end{aligned}""",
+    reference="pytorch_optimizer.MARS(mars_type='adamw', optimize_1d=True) "
+              "(Yuan et al., 2024)",
+    description="AdamW fed with a variance-reduced gradient: the last gradient change, "
+                "scaled by γ, corrects each gradient; the result is clipped to norm 1.",
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .adam import ADAM, ADAMAX, ADAMW, ADOPT, AMSGRAD, NADAM, RADAM
-from .adam_variants import ADABELIEF, ADAN, ADEMAMIX, LAPROP
+from .adam_variants import ADABELIEF, ADAN, ADEMAMIX, LAPROP, MARS
 from .adaptive import ADADELTA, ADAFACTOR, ADAGRAD, RMSPROP
 from .lamb import LAMB
 from .lbfgs import LBFGS
@@ -19,7 +19,7 @@ from .signum import SIGNUM
 
 for _spec in (SGD, MOMENTUM, NESTEROV, ASGD, RMSPROP, ADAGRAD, ADADELTA, RPROP, ADAM, ADAMW,
               AMSGRAD, NADAM, RADAM, ADAMAX, ADAFACTOR, ADOPT, ADABELIEF, LAPROP, ADAN,
-              ADEMAMIX, PRODIGY, SGD_SCHEDULE_FREE, ADAMW_SCHEDULE_FREE, LAMB, LION, SIGNUM, MUON,
+              ADEMAMIX, MARS, PRODIGY, SGD_SCHEDULE_FREE, ADAMW_SCHEDULE_FREE, LAMB, LION, SIGNUM, MUON,
               LBFGS):
     register(_spec)
 register(lookahead_spec())  # last: its `base` menu lists everything above

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import lerp, weight_decay
+from .ops import cautious, lerp, weight_decay
 from .registry import OptimizerSpec
 
 
@@ -23,6 +23,8 @@ def lion_step(g, s, p, hp, t, xp):
     lr = hp["lr"]
     g, p = weight_decay(g, p, hp)
     update = xp.sign(lerp(s.m, g, 1 - hp["beta1"], xp))
+    if hp["cautious"]:
+        update = cautious(update, g, xp)
     m = lerp(s.m, g, 1 - hp["beta2"], xp)
     return p - lr * update, LionState(m)
 
@@ -30,7 +32,7 @@ def lion_step(g, s, p, hp, t, xp):
 LION = OptimizerSpec(
     name="lion", title="Lion",
     params=(c.lr(1e-2, 1e-4), c.beta1(0.9), c.beta2(0.99), c.weight_decay(),
-            c.decoupled(True)),
+            c.decoupled(True), c.cautious()),
     init=lion_init, step=lion_step,
     latex=r"""\begin{aligned}
 u_t &= \operatorname{sign}\!\left(\beta_1 m_{t-1} + (1-\beta_1)\, g_t\right)\\

@@ -52,6 +52,8 @@ def draw_cases(name: str, base: str | None, salt: int = 0) -> list[dict]:
             for hp in hps:
                 if base and "bias_correction" in hp:  # torch's Adam always corrects the bias
                     hp["bias_correction"] = True
+                if base and "cautious" in hp:  # and has no cautious mask
+                    hp["cautious"] = False
             case = {"landscape": land, "params": params, "starts": starts, "hps": hps}
             if well_conditioned(name, base, case):
                 break

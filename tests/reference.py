@@ -31,7 +31,7 @@ _TEST_RANGES = {
     "eta_minus": (0.2, 0.8), "eta_plus": (1.05, 1.5), "step_min": (0.0, 1e-3),
     "step_max": (0.05, 1.0), "lambd": (0.0, 0.5), "power": (0.5, 1.0), "t0": (0.0, 150.0),
     "tolerance_grad": (0.0, 1e-3), "tolerance_change": (0.0, 1e-3), "beta3": (0.5, 0.9999),
-    "mix": (0.0, 10.0), "t_warmup": (10.0, 300.0), "d_coef": (0.1, 2.0),
+    "mix": (0.0, 10.0), "t_warmup": (10.0, 300.0), "d_coef": (0.1, 2.0), "gamma": (0.0, 0.5),
     "growth_rate": (1.01, 2.0), "r": (0.0, 2.0), "weight_lr_power": (0.0, 4.0),
 }
 
@@ -121,7 +121,7 @@ def _torch_optimizer(name: str, hp: dict, params, base: str | None = None):
         return o.LBFGS(params, lr=hp["lr"], max_iter=1, history_size=hp["history_size"],
                        tolerance_grad=hp["tolerance_grad"],
                        tolerance_change=hp["tolerance_change"])
-    if name in ("adabelief", "laprop", "signum", "lamb", "adan", "ademamix"):
+    if name in ("adabelief", "laprop", "signum", "lamb", "adan", "ademamix", "mars"):
         import pytorch_optimizer as po
 
         if name == "adabelief":
@@ -129,7 +129,7 @@ def _torch_optimizer(name: str, hp: dict, params, base: str | None = None):
                                 weight_decouple=hp["decoupled_weight_decay"], foreach=False)
         if name == "laprop":
             return po.LaProp(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
-                             foreach=False)
+                             foreach=False, cautious=hp["cautious"])
         if name == "adan":
             return po.Adan(params, lr=hp["lr"], betas=(*betas, hp["beta3"]), eps=hp["eps"],
                            weight_decay=wd, weight_decouple=hp["decoupled_weight_decay"],
@@ -137,7 +137,12 @@ def _torch_optimizer(name: str, hp: dict, params, base: str | None = None):
         if name == "ademamix":
             return po.AdEMAMix(params, lr=hp["lr"], betas=(*betas, hp["beta3"]), eps=hp["eps"],
                                weight_decay=wd, weight_decouple=hp["decoupled_weight_decay"],
-                               alpha=hp["mix"], t_alpha_beta3=hp["t_warmup"], foreach=False)
+                               alpha=hp["mix"], t_alpha_beta3=hp["t_warmup"], foreach=False,
+                               cautious=hp["cautious"])
+        if name == "mars":
+            return po.MARS(params, lr=hp["lr"], betas=betas, gamma=hp["gamma"], eps=hp["eps"],
+                           mars_type="adamw", optimize_1d=True, weight_decay=wd,
+                           cautious=hp["cautious"], foreach=False)
         if name == "lamb":
             return po.Lamb(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
                            weight_decouple=hp["decoupled_weight_decay"], foreach=False)
@@ -170,7 +175,7 @@ def _torch_optimizer(name: str, hp: dict, params, base: str | None = None):
         from pytorch_optimizer import Lion
 
         return Lion(params, lr=hp["lr"], betas=betas, weight_decay=wd,
-                    weight_decouple=hp["decoupled_weight_decay"])
+                    weight_decouple=hp["decoupled_weight_decay"], cautious=hp["cautious"])
     raise KeyError(name)
 
 
@@ -224,17 +229,50 @@ REFERENCE_PACKAGES = {"adopt": "adopt", "lion": "pytorch_optimizer",
                       "laprop": "pytorch_optimizer", "signum": "pytorch_optimizer",
                       "lamb": "pytorch_optimizer",
                       "adan": "pytorch_optimizer", "ademamix": "pytorch_optimizer",
-                      "prodigy": "prodigyopt", "sgd_schedule_free": "schedulefree",
+                      "prodigy": "prodigyopt", "mars": "pytorch_optimizer",
+                      "sgd_schedule_free": "schedulefree",
                       "adamw_schedule_free": "schedulefree"}
 
 
+def cautious_adam_by_hand(name: str, hp: dict, landscape, start, steps: int) -> np.ndarray:
+    """Cautious Adam / AdamW (Liang et al., 2024, with pytorch_optimizer's rescaling): Adam's
+    update m̂ / (sqrt(v̂) + eps) kept only where it agrees in sign with g, times
+    2 / (kept + 1)."""
+    w = np.array(start, dtype=np.float64)
+    m, v, v_max = np.zeros(2), np.zeros(2), np.zeros(2)
+    lr, b1, b2, wd = hp["lr"], hp["beta1"], hp["beta2"], hp["weight_decay"]
+    out = [w.copy()]
+    for t in range(1, steps + 1):
+        g = landscape.grad(w)
+        if name == "adamw":
+            w = w * (1 - lr * wd)
+        else:
+            g = g + wd * w
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        v_max = np.maximum(v_max, v)
+        v_used = v_max if hp["amsgrad"] else v
+        m_hat = m / (1 - b1**t)
+        if name == "adam" and not hp["bias_correction"]:
+            m_hat, v_hat = m, v_used
+        else:
+            v_hat = v_used / (1 - b2**t)
+        kept = (m_hat * g > 0).astype(float)
+        w = w - lr * m_hat * kept * (2 / (kept.sum() + 1)) / (np.sqrt(v_hat) + hp["eps"])
+        out.append(w.copy())
+    return np.array(out)
+
+
 def uses_hand_reference(name: str, hp: dict) -> bool:
-    return name == "momentum" or (name == "adam" and not hp.get("bias_correction", True))
+    return (name == "momentum" or (name in ("adam", "adamw") and hp.get("cautious", False))
+            or (name == "adam" and not hp.get("bias_correction", True)))
 
 
 def reference_path(name: str, hp: dict, landscape, start, steps: int,
                    base: str | None = None) -> np.ndarray:
     """(steps + 1, 2) positions from the reference implementation of ``name``."""
+    if name in ("adam", "adamw") and hp.get("cautious", False):
+        return cautious_adam_by_hand(name, hp, landscape, start, steps)
     if uses_hand_reference(name, hp):
         return _hand_path(name, hp, landscape, start, steps)
     import torch
