@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import cautious, coupled_decay, is_scalar, lerp, maximum, weight_decay, where
+from .moments import debias, ema, ema_sq
+from .ops import cautious, coupled_decay, is_scalar, maximum, weight_decay, where
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -26,15 +27,15 @@ def adam_step(g, s, p, hp, t, xp):
     :math:`\hat m/(\sqrt{\hat v}+\varepsilon)` with ε added after the bias correction."""
     lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
     g, p = weight_decay(g, p, hp)
-    m = lerp(s.m, g, 1 - b1, xp)
-    v = s.v * b2 + (1 - b2) * g * g
+    m = ema(s.m, g, b1, xp)
+    v = ema_sq(s.v, g, b2)
     v_max = xp.maximum(s.v_max, v) if hp["amsgrad"] else s.v_max
     v_used = v_max if hp["amsgrad"] else v
     m_used = cautious(m, g, xp) if hp["cautious"] else m
     if not hp["bias_correction"]:
         return p - lr * m_used / (xp.sqrt(v_used) + eps), AdamState(m, v, v_max)
-    step_size = lr / (1 - b1**t)
-    denom = xp.sqrt(v_used) / (1 - b2**t) ** 0.5 + eps
+    step_size = lr / debias(b1, t)
+    denom = xp.sqrt(v_used) / debias(b2, t) ** 0.5 + eps
     return p + (-step_size * m_used) / denom, AdamState(m, v, v_max)
 
 
@@ -105,9 +106,9 @@ def nadam_step(g, s, p, hp, t, xp):
     mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
     mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
     mu_product = s.mu_product * mu
-    m = lerp(s.m, g, 1 - b1, xp)
-    v = s.v * b2 + (1 - b2) * g * g
-    denom = xp.sqrt(v / (1 - b2**t)) + hp["eps"]
+    m = ema(s.m, g, b1, xp)
+    v = ema_sq(s.v, g, b2)
+    denom = xp.sqrt(v / debias(b2, t)) + hp["eps"]
     p = p + ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g) / denom
     p = p + ((-lr * mu_next / (1.0 - mu_product * mu_next)) * m) / denom
     return p, NAdamState(m, v, mu_product)
@@ -138,10 +139,10 @@ def radam_step(g, s, p, hp, t, xp):
     (:math:`\rho_t > 5`), else take an SGD-with-momentum step."""
     lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
     g, p = weight_decay(g, p, hp)
-    m = lerp(s.m, g, 1 - b1, xp)
-    v = s.v * b2 + (1 - b2) * g * g
-    bc2 = 1 - b2**t
-    m_hat = m / (1 - b1**t)
+    m = ema(s.m, g, b1, xp)
+    v = ema_sq(s.v, g, b2)
+    bc2 = debias(b2, t)
+    m_hat = m / debias(b1, t)
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * (b2**t) / bc2
     rectified = rho_t > 5.0
@@ -190,9 +191,9 @@ def adamax_step(g, s, p, hp, t, xp):
     :math:`w \leftarrow w - \frac{\alpha}{1-\beta_1^t} \frac{m}{u}` (torch.optim.Adamax)."""
     lr, b1 = hp["lr"], hp["beta1"]
     g = coupled_decay(g, p, hp["weight_decay"])
-    m = lerp(s.m, g, 1 - b1, xp)
+    m = ema(s.m, g, b1, xp)
     u = maximum(s.v * hp["beta2"], xp.abs(g) + hp["eps"], xp)
-    return p + (-(lr / (1 - b1**t)) * m) / u, Moments(m, u)
+    return p + (-(lr / debias(b1, t)) * m) / u, Moments(m, u)
 
 
 ADAMAX = OptimizerSpec(
@@ -225,8 +226,8 @@ def adopt_step(g, s, p, hp, t, xp):
     normed = g / maximum(xp.sqrt(s.v), hp["eps"], xp)
     clip = (t - 1) ** 0.25
     normed = xp.clip(normed, min=-clip, max=clip)
-    m = lerp(s.m, normed, 1 - b1, xp)
-    v = s.v * b2 + (1 - b2) * g * g
+    m = ema(s.m, normed, b1, xp)
+    v = ema_sq(s.v, g, b2)
     return p - lr * m, Moments(m, v)
 
 

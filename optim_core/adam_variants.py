@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 
 from . import common as c
 from .adam import Moments, zero_moments
-from .ops import cautious, decoupled_decay, lerp, minimum, row_norm, weight_decay
+from .moments import debias, ema, ema_sq
+from .ops import cautious, decoupled_decay, minimum, row_norm, weight_decay
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -22,11 +23,11 @@ def adabelief_step(g, s, p, hp, t, xp):
     m_t / (\sqrt{s_t}/\sqrt{1-\beta_2^t} + \varepsilon)`."""
     lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
     g, p = weight_decay(g, p, hp)
-    m = lerp(s.m, g, 1 - b1, xp)
+    m = ema(s.m, g, b1, xp)
     residual = g - m
     var = s.v * b2 + (1 - b2) * residual * residual + eps
-    denom = xp.sqrt(var) / (1 - b2**t) ** 0.5 + eps
-    return p + (-(lr / (1 - b1**t)) * m) / denom, Moments(m, var)
+    denom = xp.sqrt(var) / debias(b2, t) ** 0.5 + eps
+    return p + (-(lr / debias(b1, t)) * m) / denom, Moments(m, var)
 
 
 ADABELIEF = OptimizerSpec(
@@ -65,9 +66,9 @@ def laprop_step(g, s, p, hp, t, xp):
     :math:`\bar\alpha_t = \beta_1\bar\alpha_{t-1} + (1-\beta_1)\alpha` (= α(1-β₁ᵗ) for a fixed α);
     decoupled decay after the step."""
     lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
-    v = s.v * b2 + (1 - b2) * g * g
+    v = ema_sq(s.v, g, b2)
     lr_avg = s.lr_avg * b1 + (1 - b1) * lr
-    denom = (xp.sqrt(v + 1e-15) + hp["eps"]) / (1 - b2**t) ** 0.5
+    denom = (xp.sqrt(v + 1e-15) + hp["eps"]) / debias(b2, t) ** 0.5
     m = s.m * b1 + ((1 - b1) * lr * g) / denom
     p = p + (-(1 / (lr_avg / lr))) * (cautious(m, g, xp) if hp["cautious"] else m)
     return decoupled_decay(p, lr, hp["weight_decay"]), LaPropState(m, v, lr_avg)
@@ -109,16 +110,16 @@ def adan_step(g, s, p, hp, t, xp):
     weight decay is decoupled, or the paper's proximal :math:`w / (1 + lpha\lambda)`."""
     lr, b1, b2, b3, wd = hp["lr"], hp["beta1"], hp["beta2"], hp["beta3"], hp["weight_decay"]
     diff = 0.0 * g if t == 1 else g - s.prev_g
-    m = lerp(s.m, g, 1 - b1, xp)
-    n = lerp(s.n, diff, 1 - b2, xp)
+    m = ema(s.m, g, b1, xp)
+    n = ema(s.n, diff, b2, xp)
     z = diff * b2 + g
     v = s.v * b3 + (1 - b3) * z * z
-    denom = xp.sqrt(v) / (1 - b3**t) ** 0.5 + hp["eps"]
+    denom = xp.sqrt(v) / debias(b3, t) ** 0.5 + hp["eps"]
     decoupled = hp["decoupled_weight_decay"]
     if decoupled:
         p = decoupled_decay(p, lr, wd)
-    p = p + (-lr / (1 - b1**t) * m) / denom
-    p = p + (-lr * b2 / (1 - b2**t) * n) / denom
+    p = p + (-lr / debias(b1, t) * m) / denom
+    p = p + (-lr * b2 / debias(b2, t) * n) / denom
     if not decoupled:
         p = p / (1 + lr * wd)
     return p, AdanState(m, n, v, g)
@@ -180,11 +181,11 @@ def ademamix_step(g, s, p, hp, t, xp):
     lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
     mix, b3 = _ademamix_warmup(hp, t, xp)
     g, p = weight_decay(g, p, hp)
-    m = lerp(s.m, g, 1 - b1, xp)
-    v = s.v * b2 + (1 - b2) * g * g
-    m_slow = lerp(s.m_slow, g, 1 - b3, xp)
-    denom = xp.sqrt(v) / (1 - b2**t) ** 0.5 + hp["eps"]
-    update = (cautious(m, g, xp) if hp["cautious"] else m) / (1 - b1**t) + mix * m_slow
+    m = ema(s.m, g, b1, xp)
+    v = ema_sq(s.v, g, b2)
+    m_slow = ema(s.m_slow, g, b3, xp)
+    denom = xp.sqrt(v) / debias(b2, t) ** 0.5 + hp["eps"]
+    update = (cautious(m, g, xp) if hp["cautious"] else m) / debias(b1, t) + mix * m_slow
     return p + (-lr * update) / denom, AdEMAMixState(m, v, m_slow)
 
 
@@ -236,9 +237,9 @@ def mars_step(g, s, p, hp, t, xp):
     c_t = (g - s.prev_g) * (hp["gamma"] * (b1 / (1 - b1))) + g
     norm = row_norm(c_t, xp)
     c_t = xp.where(norm > 1.0, c_t / norm, c_t)
-    m = lerp(s.m, c_t, 1 - b1, xp)
+    m = ema(s.m, c_t, b1, xp)
     v = s.v * b2 + (1 - b2) * c_t * c_t
-    denom = (xp.sqrt(v + 1e-15) + hp["eps"]) / (1 - b2**t) ** 0.5 * (1 - b1**t)
+    denom = (xp.sqrt(v + 1e-15) + hp["eps"]) / debias(b2, t) ** 0.5 * debias(b1, t)
     update = (cautious(m, g, xp) if hp["cautious"] else m) / denom
     p = decoupled_decay(p, lr, hp["weight_decay"])
     return p + (-lr) * update, MARSState(m, v, g)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from . import common as c
 from .adam import Moments, zero_moments
+from .moments import debias, ema_sq
 from .ops import decoupled_decay, minimum, row_norm, where
 from .registry import OptimizerSpec
 
@@ -17,7 +18,7 @@ def lamb_step(g, s, p, hp, t, xp):
     :math:`w \leftarrow w - \frac{\alpha}{1-\beta_1^t}\, r\, u` (no bias correction of v)."""
     lr, b1, b2, wd = hp["lr"], hp["beta1"], hp["beta2"], hp["weight_decay"]
     m = s.m * b1 + (1 - b1) * g
-    v = s.v * b2 + (1 - b2) * g * g
+    v = ema_sq(s.v, g, b2)
     if hp["decoupled_weight_decay"]:
         p = decoupled_decay(p, lr, wd)
         update = m / (xp.sqrt(v) + hp["eps"])
@@ -27,7 +28,7 @@ def lamb_step(g, s, p, hp, t, xp):
     u_norm = row_norm(update, xp)
     trust = where((w_norm == 0) | (u_norm == 0), xp.ones_like(w_norm),
                   w_norm / (u_norm + hp["eps"]), xp)
-    return p + (-(lr / (1 - b1**t)) * trust) * update, Moments(m, v)
+    return p + (-(lr / debias(b1, t)) * trust) * update, Moments(m, v)
 
 
 LAMB = OptimizerSpec(

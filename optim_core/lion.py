@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import cautious, lerp, weight_decay
+from .moments import ema
+from .ops import cautious, weight_decay
 from .registry import OptimizerSpec
 
 
@@ -22,10 +23,10 @@ def lion_step(g, s, p, hp, t, xp):
     :math:`m \leftarrow \beta_2 m + (1-\beta_2) g`, :math:`w \leftarrow w(1-\alpha\lambda) - \alpha u`."""
     lr = hp["lr"]
     g, p = weight_decay(g, p, hp)
-    update = xp.sign(lerp(s.m, g, 1 - hp["beta1"], xp))
+    update = xp.sign(ema(s.m, g, hp["beta1"], xp))
     if hp["cautious"]:
         update = cautious(update, g, xp)
-    m = lerp(s.m, g, 1 - hp["beta2"], xp)
+    m = ema(s.m, g, hp["beta2"], xp)
     return p - lr * update, LionState(m)
 
 

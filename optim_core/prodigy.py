@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
+from .moments import debias
 from .ops import coupled_decay, maximum, minimum, where
 from .params import ParamSpec
 from .registry import OptimizerSpec
@@ -47,7 +48,7 @@ def prodigy_step(g, st, p, hp, t, xp):
     b3 = hp["beta3"] if hp["beta3"] is not None else b2**0.5
     decoupled = hp["decoupled_weight_decay"]
     d = st.d
-    scale = (1 - b2**t) ** 0.5 / (1 - b1**t) if hp["bias_correction"] else 1
+    scale = debias(b2, t) ** 0.5 / debias(b1, t) if hp["bias_correction"] else 1
     dlr = d * lr * scale
     if not decoupled:
         g = coupled_decay(g, p, wd)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
+from .moments import debias, ema_sq
 from .ops import coupled_decay, lerp, maximum
 from .params import ParamSpec
 from .registry import OptimizerSpec
@@ -62,8 +63,8 @@ def adamw_schedule_free_step(g, s, p, hp, t, xp):
     :math:`g / (\sqrt{v_t / (1-\beta_2^t)} + \varepsilon) + \lambda y`."""
     lr, ckp1, lr_max, weight_sum = _average_weight(s, hp, t, xp)
     b2 = hp["beta2"]
-    v = s.v * b2 + (1 - b2) * g * g
-    u = coupled_decay(g / (xp.sqrt(v / (1 - b2**t)) + hp["eps"]), p, hp["weight_decay"])
+    v = ema_sq(s.v, g, b2)
+    u = coupled_decay(g / (xp.sqrt(v / debias(b2, t)) + hp["eps"]), p, hp["weight_decay"])
     y, z = _schedule_free_step(u, p, s, hp, hp["beta1"], lr, ckp1, xp)
     return y, ScheduleFreeState(z, v, lr_max, weight_sum)
 

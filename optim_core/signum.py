@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from . import common as c
 from .lion import LionState, lion_init
-from .ops import lerp, weight_decay
+from .moments import ema
+from .ops import weight_decay
 from .registry import OptimizerSpec
 
 
@@ -12,7 +13,7 @@ def signum_step(g, s, p, hp, t, xp):
     r""":math:`m \leftarrow \beta m + (1-\beta) g`,
     :math:`w \leftarrow w(1-\alpha\lambda) - \alpha\,\mathrm{sign}(m)` (β = 0: signSGD)."""
     g, p = weight_decay(g, p, hp)
-    m = lerp(s.m, g, 1 - hp["momentum"], xp)
+    m = ema(s.m, g, hp["momentum"], xp)
     return p + (-hp["lr"]) * xp.sign(m), LionState(m)
 
 
