@@ -152,3 +152,16 @@ def test_the_probe_alone_tells_mixing_from_element_wise_rules():
                                   (torch.optim.Adafactor, {"lr": 0.05}, False)]:
         sim = _Simulation(_factory(cls, hp), surface, torch.float64, (2,), 1e6)
         assert _agree_on_probe(sim, starts, surface) is element_wise, cls.__name__
+
+
+def test_traced_one_iteration_lbfgs_equals_the_builtin_lbfgs():
+    """torch.optim.LBFGS(max_iter=1) traced (one optimizer per trajectory) and the vectorized
+    built-in agree step for step: the two-loop recursion and its masks hold per trajectory."""
+    surface = get_landscape("himmelblau")
+    starts = [[2.0, 1.0], [-4.0, -4.0], [0.5, 3.0]]
+    hp = {"lr": 0.3, "history_size": 4, "tolerance_grad": 1e-7, "tolerance_change": 1e-9}
+    traced = trace(torch.optim.LBFGS, surface, starts, 150, max_iter=1, **hp)
+    builtin = run(surface, make_optimizer("lbfgs", **hp), starts, 150)
+    assert traced.settings["layout"] == "per trajectory"
+    _same_result(traced, builtin)
+    np.testing.assert_array_equal(traced.settings["evaluations"][-1], [151, 151, 151])
