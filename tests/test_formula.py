@@ -442,3 +442,19 @@ def test_syntax_errors_point_at_the_typed_column(text, where):
     with pytest.raises(FormulaError, match="not valid") as info:
         parse_formula(text)
     assert where in str(info.value), info.value
+
+
+# --------------------------------------------------------------------------- work per step
+
+
+def test_the_program_counts_array_operations_per_step():
+    # f = x·y + sin x: x·y, sin x, + ; ∂f/∂x = y + cos x: cos x, + ; ∂f/∂y = x: none
+    assert from_formula("x*y + sin(x)").operations == 5
+    assert from_formula("x + y").operations == 1  # the gradient (1, 1) is constant: no work
+
+
+def test_work_per_step_is_capped_by_the_program_size_not_the_text():
+    product = "*".join(f"(x+{i})" for i in range(1, 21))  # 119 characters, 230 operations
+    with pytest.raises(FormulaError, match="230 array operations per step; at most 200"):
+        from_formula(product)
+    assert from_formula("*".join(f"(x+{i})" for i in range(1, 19))).operations <= 200
