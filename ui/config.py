@@ -97,7 +97,8 @@ def _optimizer(entry) -> dict:
     name, spec = entry["name"], OPTIMIZERS[entry["name"]]
     params = entry.get("params") or {}
     if not isinstance(params, dict):
-        raise ValueError(f"optimizer '{name}': 'params' must be a mapping of names to values; got {params!r:.40}.")
+        raise ValueError(f"optimizer '{name}': 'params' must be a mapping of names to values; "
+                         f"got {params!r:.40}.")
     choices = _values({k: v for k, v in params.items() if k in choice_names(spec)}, spec.params,
                       f"optimizer '{name}'")
     concrete = concrete_spec(name, choices)
