@@ -60,13 +60,15 @@ def _build_in_child(conn, build: Callable[[], Landscape], time_limit: float) -> 
         conn.close()
 
 
-def build_bounded(build: Callable[[], Landscape], time_limit: float = TIME_LIMIT) -> Landscape:
-    """``build()`` run in a worker process, which is killed after ``time_limit`` seconds.
+def build_bounded(build: Callable[[], Landscape], time_limit: float | None = None) -> Landscape:
+    """``build()`` run in a worker process, which is killed after ``time_limit`` seconds
+    (:data:`TIME_LIMIT` unless given).
 
     ``build`` runs in a forked copy of this process; its result must pickle. Raises
     :class:`FormulaError` with a message for the user when the build fails, runs out of time
     or memory, or no worker is free in time.
     """
+    time_limit = TIME_LIMIT if time_limit is None else time_limit
     if not _turns.acquire(timeout=time_limit):
         raise FormulaError("The server is busy building other formulas; try again in a moment.")
     try:

@@ -12,6 +12,7 @@ tampered link gets one message saying what is wrong and the current view stays."
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import zlib
@@ -19,6 +20,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from landscapes import LANDSCAPES, from_formula
+from landscapes.worker import build_bounded
 from optim_core import OPTIMIZERS, SCHEDULES, make_schedule
 from optim_core.params import validate_params
 
@@ -178,7 +180,8 @@ def _surface(config: dict):
                              f"±{START_LIMIT:g}.")
         if config.get("surface_params"):
             raise ValueError("A typed surface takes no 'surface_params'.")
-        landscape = from_formula(formula, bounds=bounds)
+        # a link is untrusted text: its formula is worked out in a worker with a time limit
+        landscape = build_bounded(functools.partial(from_formula, formula, bounds=bounds))
         return surface, landscape, {"formula": formula, "bounds": [list(b) for b in landscape.bounds]}
     if not isinstance(surface, str) or surface not in LANDSCAPES:
         raise ValueError(f"Unknown surface {surface!r:.40}. Available: {', '.join(LANDSCAPES)}, "
