@@ -15,10 +15,11 @@ from .formula import FormulaError, X, Y, parse_formula
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
-# Array operations one evaluation of a typed surface's value and gradient may take. A step
-# costs about 1 µs per operation on this machine's NumPy, so the page's most work (8 paths of
-# 2000 steps) stays within about 3 s; a longer program is refused with this figure.
-MAX_OPERATIONS = 200
+# Array operations one evaluation of a typed surface's value and gradient may take. The
+# page's most work is 8 paths of 2000 steps, run in the server process: at this cap it costs
+# about 1.6 times that of a 6-operation formula (bench/bench_cap.py); the built-in surfaces
+# take at most 60.
+MAX_OPERATIONS = 120
 
 
 @dataclass(frozen=True)

@@ -454,7 +454,7 @@ def test_the_program_counts_array_operations_per_step():
 
 
 def test_work_per_step_is_capped_by_the_program_size_not_the_text():
-    product = "*".join(f"(x+{i})" for i in range(1, 21))  # 119 characters, 230 operations
-    with pytest.raises(FormulaError, match="230 array operations per step; at most 200"):
+    product = "*".join(f"(x+{i})" for i in range(1, 16))  # 89 characters, 141 operations
+    with pytest.raises(FormulaError, match="141 array operations per step; at most 120"):
         from_formula(product)
-    assert from_formula("*".join(f"(x+{i})" for i in range(1, 19))).operations <= 200
+    assert from_formula("*".join(f"(x+{i})" for i in range(1, 15))).operations == 119
