@@ -37,6 +37,10 @@ MAX_WORKERS = 4
 TOO_LARGE = "The formula is too large to work with: make it shorter or simpler."
 
 _turns = threading.BoundedSemaphore(MAX_WORKERS)
+
+
+class WorkersBusy(FormulaError):
+    """No worker was free within the time limit: a passing state, worth another try."""
 _FORK = multiprocessing.get_context("fork")
 
 
@@ -70,7 +74,7 @@ def build_bounded(build: Callable[[], Landscape], time_limit: float | None = Non
     """
     time_limit = TIME_LIMIT if time_limit is None else time_limit
     if not _turns.acquire(timeout=time_limit):
-        raise FormulaError("The server is busy building other formulas; try again in a moment.")
+        raise WorkersBusy("The server is busy building other formulas; try again in a moment.")
     try:
         receive, send = _FORK.Pipe(duplex=False)
         child = _FORK.Process(target=_build_in_child, args=(send, build, time_limit), daemon=True)

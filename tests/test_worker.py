@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from landscapes import FormulaError, Landscape, from_formula
-from landscapes.worker import build_bounded
+from landscapes import FormulaError, Landscape, from_formula, worker
+from landscapes.worker import WorkersBusy, build_bounded
 
 
 def _endless(pid_file: str) -> Landscape:
@@ -66,7 +66,7 @@ def test_other_builds_are_served_while_one_runs_endlessly(tmp_path):
 
     def slow():
         try:
-            build_bounded(functools.partial(_endless, str(tmp_path / "pid")), time_limit=2.0)
+            build_bounded(functools.partial(_endless, str(tmp_path / "pid")), time_limit=6.0)
         except FormulaError as exc:
             errors.append(exc)
 
@@ -75,7 +75,7 @@ def test_other_builds_are_served_while_one_runs_endlessly(tmp_path):
     try:
         while not (tmp_path / "pid").exists():
             time.sleep(0.01)
-        land = build_bounded(functools.partial(from_formula, "x**2 + y**2"), time_limit=2.0)
+        land = build_bounded(functools.partial(from_formula, "x**2 + y**2"), time_limit=6.0)
         assert thread.is_alive()  # answered while the endless one still runs
         assert float(land.f(np.array([1.0, 2.0]))) == 5.0
     finally:
@@ -93,3 +93,13 @@ def test_an_internal_error_is_logged_not_shown(caplog):
         build_bounded(_broken)
     assert "KeyError" not in str(info.value) and "logged" in str(info.value)
     assert "KeyError" in caplog.text
+
+
+def test_when_every_worker_is_busy_the_build_is_refused_as_busy(monkeypatch):
+    monkeypatch.setattr(worker, "_turns", threading.BoundedSemaphore(1))
+    worker._turns.acquire()  # the only worker is taken
+    try:
+        with pytest.raises(WorkersBusy, match="busy"):
+            build_bounded(functools.partial(from_formula, "x"), time_limit=0.2)
+    finally:
+        worker._turns.release()
