@@ -77,3 +77,16 @@ def test_two_browser_sessions_are_served_through_the_proxy(browser, proxy):  # n
     assert len(upgrades) >= 2, log  # one websocket per session, through nginx
     upstreams = (run_dir / "upstreams.conf").read_text().split()
     assert len([u for u in upstreams if u.startswith("127.0.0.1:")]) == PROCESSES
+
+
+def test_ten_students_for_thirty_seconds_through_the_proxy_without_an_error(proxy):
+    """The short load test (bench/load.py): 10 websocket sessions rerunning the page with a
+    think time, through nginx, for 30 s; any error (a dropped connection, an exception on
+    the page, a rerun that never finishes) fails it."""
+    listen, _ = proxy
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), "--url", f"http://{listen}",
+                          "--sessions", "10", "--seconds", "30", "--think", "2"],
+                         capture_output=True, text=True, timeout=180, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "0 errors" in out.stdout, out.stdout
