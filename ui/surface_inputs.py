@@ -78,13 +78,6 @@ def _suggested_start(state) -> tuple[float, float]:
     return SurfaceChoice(state["surface"], bounds=_bounds(state)).start
 
 
-def start_from_click(chart_key: str) -> None:
-    """on_select callback of the contour: the clicked position becomes the start. The chart
-    sits in a fragment, which alone would rerun; the flag asks it for a whole-page rerun."""
-    if apply_click(st.session_state, st.session_state[chart_key]["selection"]):
-        st.session_state[RERUN_PAGE] = True
-
-
 def apply_click(state, selection) -> bool:
     """Set the start to the first clicked point of a Plotly selection (kept in range and
     rounded to 3 decimals, as the number boxes show it); an empty selection changes nothing.

@@ -1,26 +1,27 @@
-"""The main view: paths on the contour (animated in the browser) or the 3D surface, the per-step
+"""The main view: paths on the contour or the 3D surface (replayed in the browser), the per-step
 curves, the summary table, and the update rules with the values in use."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from landscapes import LANDSCAPES
 from optim_core import SCHEDULES
 from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec, values_latex
+from viz.html_export import html_document
 
+from .chart import path_chart
 from .compute import grid, run_drawn
 from .errors import guarded
 from .labels import md
 from .prebuilt import Prebuilt
 from .sidebar import Settings
 from .state import emoji
-from .surface_inputs import RERUN_PAGE, start_from_click
+from .surface_inputs import RERUN_PAGE, apply_click
 
-FRAMES = 50
+CHART_KEY = "paths"
+CHART_HEIGHT = 640
 SURFACE_RESOLUTION = 120  # the 3D mesh
-CLICK_GRID = 50
 TOLERANCES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.5)
 CHART_CONFIG = {"displaylogo": False, "scrollZoom": False}
 
@@ -67,30 +68,39 @@ def main_view(settings: Settings, landscape) -> None:
 @st.fragment
 @guarded
 def _paths_panel(settings: Settings, landscape, results, colors) -> None:
-    """2D or 3D; switching between them reruns only this panel. A click on the contour
-    moves the start, which changes every path: then the whole page reruns."""
+    """2D or 3D, replayed step by step in the browser; switching between them reruns only this
+    panel. A click on the contour moves the start, which changes every path: then the whole
+    page reruns."""
     if st.session_state.pop(RERUN_PAGE, False):
         st.rerun(scope="app")
     st.session_state.setdefault("view", "2D contour")
     view = st.segmented_control("View", ("2D contour", "3D surface"), key="view",
                                 label_visibility="collapsed", required=True)
+    presentation = bool(getattr(settings, "presentation", False))
     if view == "3D surface":
-        st.plotly_chart(Prebuilt(surface3d_spec(landscape, results, colors=colors, height=640,
-                                                grid=grid(settings.choice, SURFACE_RESOLUTION))),
-                        config=CHART_CONFIG)
-        return
-    fig = contour_spec(landscape, results, colors=colors, height=640, frames=FRAMES,
-                       click_grid=CLICK_GRID, grid=grid(settings.choice))
-    st.plotly_chart(Prebuilt(fig), key="contour", on_select=lambda: start_from_click("contour"),
-                    selection_mode="points", config=CHART_CONFIG)
+        fig = surface3d_spec(landscape, results, colors=colors, height=CHART_HEIGHT, animated=True,
+                             grid=grid(settings.choice, SURFACE_RESOLUTION))
+        path_chart(fig, key=CHART_KEY, presentation=presentation)
+        hint = "▶ replays every path step by step (space, ← →); drag to turn the surface."
+    else:
+        fig = contour_spec(landscape, results, colors=colors, height=CHART_HEIGHT, animated=True,
+                           grid=grid(settings.choice))
+        path_chart(fig, key=CHART_KEY, presentation=presentation, on_click=start_at)
+        hint = ("▶ replays every path step by step (space, ← →); ◀ 1 and 1 ▶ step, the slider "
+                "scrubs. Click anywhere on the contour to start from there.")
     note, export = st.columns([3, 1], vertical_alignment="center")
-    note.caption("▶ replays every path together; drag the step slider to scrub. "
-                 "Click anywhere on the contour to start from there.")
+    note.caption(hint)
     export.download_button(
         "⬇ HTML for slides", key="export", on_click="ignore", mime="text/html",
         file_name=f"optiviz-{settings.surface}.html",
-        data=lambda: go.Figure(fig).to_html(include_plotlyjs=True, auto_play=False),
-        help="This chart with its animation as one offline HTML file (no server needed).")
+        data=lambda: html_document(fig, title=f"optiviz: {landscape.title}", presentation=presentation),
+        help="This chart with its step-by-step replay as one offline HTML file (no server needed).")
+
+
+def start_at(x: float, y: float) -> None:
+    """A click on the contour: start every path there (the whole page reruns)."""
+    if apply_click(st.session_state, {"points": [{"x": x, "y": y}]}):
+        st.session_state[RERUN_PAGE] = True
 
 
 @st.fragment

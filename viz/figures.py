@@ -1,5 +1,5 @@
-"""Figures of a landscape and the paths run on it: the 2D contour (animated in the browser with
-Plotly frames) and the 3D surface. No Streamlit here: notebooks, exports and the app share
+"""Figures of a landscape and the paths run on it: the 2D contour (replayed step by step in the
+browser, ``viz.animation``) and the 3D surface. No Streamlit here: notebooks, exports and the app share
 these builders. Every drawn position and level is finite; a loss that is not (a start where
 f is undefined) shows as NaN in the hover text only.
 
@@ -55,14 +55,15 @@ def contour_figure(landscape, results: Sequence = (), **options) -> go.Figure:
 
 
 def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
-                 resolution: int = 150, height: int = 600, frames: int = 0,
+                 resolution: int = 150, height: int = 600, animated: bool = False,
                  click_grid: int = 0, grid=None) -> dict:
     """Contour of the landscape (log levels where it asks for them), its minima, and every
     trajectory of every result: a line with markers, the start circled, the last point as a
     dot, a diverged end as an × with its step.
 
-    ``frames > 0`` adds play / pause and a step scrubber that replay all paths together in the
-    browser. ``click_grid > 0`` lays an invisible ``click_grid``² grid of points over the
+    ``animated`` marks the moving traces for the browser's step-by-step replay
+    (:func:`viz.animation.animate`).
+    ``click_grid > 0`` lays an invisible ``click_grid``² grid of points over the
     surface so that a click anywhere reports a position (the app's click-to-start).
     ``grid`` reuses a precomputed :func:`surface_grid`.
     """
@@ -99,8 +100,8 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
         "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
     }
     spec = {"data": data, "layout": layout}
-    if frames > 0 and results:
-        spec["frames"] = animate(layout, results, moving, frames)
+    if animated and results:
+        animate(layout, results, moving)
     return spec
 
 
@@ -158,9 +159,11 @@ def surface3d_figure(landscape, results: Sequence = (), **options) -> go.Figure:
 
 
 def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
-                   resolution: int = 120, height: int = 600, grid=None) -> dict:
+                   resolution: int = 120, height: int = 600, animated: bool = False,
+                   grid=None) -> dict:
     """The surface in 3D (same log scale as the contour where it asks for one) with every path
-    lifted onto it. ``grid`` reuses a precomputed :func:`surface_grid`."""
+    lifted onto it. ``grid`` reuses a precomputed :func:`surface_grid`; ``animated`` as in
+    :func:`contour_spec`."""
     colors = colors_for(results, colors)
     xs, ys, z = grid if grid is not None else surface_grid(landscape, resolution)
     shown, label = display_values(landscape, z, z)
@@ -169,7 +172,9 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
     # Lifted above the surface: the mesh between grid points cuts across a narrow valley
     # floor, and would hide a path that runs exactly along it.
     lift = 0.03 * float(np.ptp(shown) or 1.0)
+    moving = []
     for res, color in zip(results, colors, strict=True):
+        moving.append([(len(data) + j, j) for j in range(res.path.shape[1])])
         for j in range(res.path.shape[1]):
             keep = kept_rows(res, j)
             path, loss = res.path[:keep, j], res.loss[:keep, j]
@@ -188,4 +193,6 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
                         "zaxis": {"title": {"text": label}},
                         "aspectratio": {"x": 1, "y": 1, "z": 0.6},
                         "camera": {"eye": {"x": 0.3, "y": -2.0, "z": 2.0}}}}  # from the front, high
+    if animated and results:
+        animate(layout, results, moving)
     return {"data": data, "layout": layout}
