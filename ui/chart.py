@@ -125,6 +125,14 @@ def split_figure(spec: dict) -> tuple[dict, dict]:
     return surface, {"data": spec["data"][first:], "layout": layout}
 
 
+def join_figure(surface: dict, rest: dict) -> dict:
+    """The figure :func:`split_figure` split (as the browser joins it)."""
+    layout = dict(rest["layout"])
+    if "images" in surface:
+        layout["images"] = surface["images"]
+    return {"data": [*surface["data"], *rest["data"]], "layout": layout}
+
+
 def path_chart(spec: dict, *, key: str, presentation: bool = False,
                on_click: Callable[[float, float], None] | None = None) -> None:
     """Draw ``spec`` (a ``viz`` figure, animated or not). ``on_click(x, y)`` is called (as a

@@ -16,6 +16,8 @@
 
   const SPEEDS = [0.25, 0.5, 1, 2, 4];
   const SECONDS_AT_1X = 8; // the whole run at 1×
+  const WIPED = new Set(["contour", "heatmap", "histogram2dcontour", "histogram2d"]);
+  const THREE_D = new Set(["surface", "scatter3d", "mesh3d", "cone", "isosurface", "volume"]);
   const TYPES = {f4: Float32Array, f8: Float64Array, i4: Int32Array, u4: Uint32Array,
                  i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array};
   const CSS = `
@@ -124,21 +126,30 @@
       label.textContent = `step ${steps[st.k]} / ${steps[steps.length - 1]}`;
       scrub.value = String(st.k);
       root.dataset.row = String(st.k);
+      root.dataset.mode = st.fast ? "animate" : "restyle";
       root.dataset.step = String(steps[st.k]);
     }
 
     function drawn(kind) {
       const at = performance.now();
       root.dataset.drawnAt = String(at);
-      root.dispatchEvent(new CustomEvent("ovz-drawn", {detail: {kind, at, row: st.k}}));
+      root.dispatchEvent(new CustomEvent("ovz-drawn", {bubbles: true, detail: {kind, at, row: st.k}}));
     }
 
-    /* Show row k: restyle the moving traces only. */
+    /* Show row k: only the moving traces change. Plotly's scatter-only animation (no redraw)
+     * is the fast way, but it wipes contour and heatmap traces (plotly.js #4491), so a figure
+     * with one (or a 3D scene) is restyled instead. */
     function show(k) {
       st.k = Math.max(0, Math.min(st.rows - 1, k));
       showLabel();
       const [update, indices] = moved();
-      return Promise.resolve(window.Plotly.restyle(plot, update, indices)).then(() => drawn("step"));
+      const done = st.fast
+        ? window.Plotly.animate(plot, {data: indices.map((_, i) => ({x: update.x[i], y: update.y[i]})),
+                                       traces: indices},
+                                {frame: {duration: 0, redraw: false}, transition: {duration: 0},
+                                 mode: "immediate"})
+        : window.Plotly.restyle(plot, update, indices);
+      return Promise.resolve(done).then(() => drawn("step"));
     }
 
     function setPlaying(on) {
@@ -226,6 +237,7 @@
                           z: t.z === undefined ? undefined : Float64Array.from(values(t.z))};
       }));
       st.rows = st.meta.steps.length;
+      st.fast = st.fig.data.every((t) => !WIPED.has(t.type) && !THREE_D.has(t.type));
       st.k = atEnd ? st.rows - 1 : Math.min(st.k, st.rows - 1);
       scrub.max = String(st.rows - 1);
       bar.style.display = st.meta.moving.length ? "" : "none";
