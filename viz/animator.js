@@ -164,8 +164,7 @@
       st.last = performance.now();
       const tick = (now) => {
         if (!st.playing) return;
-        const rate = Math.max(st.rows - 1, 1) / SECONDS_AT_1X * st.speed; // rows per second
-        st.pos += (now - st.last) / 1000 * rate;
+        st.pos += (now - st.last) / 1000 * Number(root.dataset.rate); // rows per second
         st.last = now;
         const k = Math.min(Math.floor(st.pos), st.rows - 1);
         const next = k !== st.k ? show(k) : Promise.resolve();
@@ -181,10 +180,13 @@
     back.addEventListener("click", () => stepBy(-1));
     fwd.addEventListener("click", () => stepBy(1));
     scrub.addEventListener("input", () => { setPlaying(false); show(Number(scrub.value)); });
-    speed.addEventListener("change", () => {
-      st.speed = Number(speed.value);
-      root.dataset.speed = speed.value;
-    });
+    function setSpeed(s) {
+      st.speed = s;
+      speed.value = String(s);
+      root.dataset.speed = String(s);
+      root.dataset.rate = String(Math.max(st.rows - 1, 1) / SECONDS_AT_1X * s);
+    }
+    speed.addEventListener("change", () => setSpeed(Number(speed.value)));
     root.addEventListener("keydown", (e) => {
       if (e.target !== root && e.target !== plot && !plot.contains(e.target)) return;
       if (e.key === " ") { setPlaying(!st.playing); e.preventDefault(); }
@@ -212,6 +214,10 @@
       ["xaxis", "yaxis"].forEach((a) => {  // tick labels and titles make their own room
         if (layout[a]) out[a] = Object.assign({automargin: true}, layout[a]);
       });
+      // The legend goes under the chart: over it, a long legend wraps under the modebar.
+      out.legend = Object.assign({}, layout.legend, {orientation: "h", x: 0, xanchor: "left",
+                                                     y: 0, yref: "container", yanchor: "bottom"});
+      out.margin = Object.assign({}, layout.margin, {t: 30});
       if (options.presentation) {
         const big = window.innerWidth >= 1600;
         out.height = Math.max(420, window.innerHeight - (big ? 170 : 150));
@@ -240,6 +246,7 @@
       st.fast = st.fig.data.every((t) => !WIPED.has(t.type) && !THREE_D.has(t.type));
       st.k = atEnd ? st.rows - 1 : Math.min(st.k, st.rows - 1);
       scrub.max = String(st.rows - 1);
+      setSpeed(st.speed);
       bar.style.display = st.meta.moving.length ? "" : "none";
       root.classList.toggle("ovz-big", Boolean(options.presentation) && window.innerWidth >= 1600);
       showLabel();
@@ -250,7 +257,7 @@
     }
 
     const controller = {
-      update, show, play: () => setPlaying(true), pause: () => setPlaying(false),
+      update, show, setSpeed, play: () => setPlaying(true), pause: () => setPlaying(false),
       get row() { return st.k; }, get rows() { return st.rows; },
       setOptions(o) { options = Object.assign(options, o); },
       destroy() { setPlaying(false); window.Plotly.purge(plot); root.replaceChildren(); },
