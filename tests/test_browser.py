@@ -132,14 +132,15 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def start_server(log_path: Path) -> Server:
-    """`streamlit run app.py` on a free port, once it answers its health check."""
+def start_server(log_path: Path, *options: str) -> Server:
+    """`streamlit run app.py` on a free port (with extra command-line ``options``), once it
+    answers its health check."""
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false",
            # no "File change. Rerun?" prompt (in the screenshot) when a source file is edited
-           "--server.fileWatcherType", "none"]
+           "--server.fileWatcherType", "none", *options]
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -598,3 +599,29 @@ def test_the_html_for_slides_replays_over_the_surface(session: Session, server: 
         assert before > 0.5 and during >= KEPT_SHARE * before and after >= KEPT_SHARE * before, \
             f"coloured share: {before:.2f} before ▶, {during:.2f} during, {after:.2f} after"
         assert not [line for line in session.console if "pageerror" in line], session.console
+
+
+def _luminance(css: str) -> float:
+    """WCAG relative luminance of an ``rgb(r, g, b)`` colour."""
+    channels = [int(c) / 255 for c in css[css.index("(") + 1:css.index(")")].split(",")[:3]]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_the_step_label_is_readable_in_dark_mode(browser, tmp_path: Path, shots: Path):
+    server = start_server(tmp_path / "server.log", "--theme.base", "dark")
+    context, s = _open(browser, server)
+    try:
+        with _explain_failure(server, s.console):
+            s.page.goto(server.url)
+            s.page.wait_for_function(_DRAWN_JS)
+            wait_idle(s.page)
+            text, back = s.page.evaluate("""() => [
+                getComputedStyle(document.querySelector('.ovz-label')).color,
+                getComputedStyle(document.body).backgroundColor]""")
+            s.page.screenshot(path=str(shots / "dark.png"))
+            light, dark = sorted((_luminance(text), _luminance(back)), reverse=True)
+            assert (light + 0.05) / (dark + 0.05) >= 4.5, f"step label {text} on {back}"  # WCAG AA
+    finally:
+        context.close()
+        stop_server(server)
