@@ -31,8 +31,9 @@ window.OptivizChart.mount(document.getElementById("chart"), {figure}, {options})
 
 
 def script_json(value) -> str:
-    """JSON (NumPy arrays as typed arrays) safe inside a <script> element: no "</" closes it."""
-    return to_json_plotly(value).replace("</", "<\\/")
+    """JSON of ``value`` (NumPy arrays as typed arrays) that is safe inside a <script> element:
+    Plotly's encoder writes "<", "/" and ">" in strings as \\u escapes, so no text can end it."""
+    return to_json_plotly(value)
 
 
 def html_document(spec: dict, title: str = "optiviz", presentation: bool = False) -> str:
