@@ -16,6 +16,9 @@
 
   const SPEEDS = [0.25, 0.5, 1, 2, 4];
   const SECONDS_AT_1X = 8; // the whole run at 1×
+  // Step markers drawn per path at most (Plotly spreads them along it): every marker is an
+  // SVG node, and 3 × 500 of them took 3/4 of a redraw. The line itself keeps every step.
+  const MAX_MARKERS = 120;
   const WIPED = new Set(["contour", "heatmap", "histogram2dcontour", "histogram2d"]);
   const THREE_D = new Set(["surface", "scatter3d", "mesh3d", "cone", "isosurface", "volume"]);
   const TYPES = {f4: Float32Array, f8: Float64Array, i4: Int32Array, u4: Uint32Array,
@@ -239,6 +242,9 @@
       st.meta.moving.forEach((group) => group.forEach(([index, j]) => {
         if (j < 0) return;
         const t = st.fig.data[index];
+        if (t.type === "scatter" && t.marker && t.marker.maxdisplayed === undefined) {  // line: every step
+          st.fig.data[index] = Object.assign({}, t, {marker: Object.assign({maxdisplayed: MAX_MARKERS}, t.marker)});
+        }
         st.full[index] = {x: Float64Array.from(values(t.x)), y: Float64Array.from(values(t.y)),
                           z: t.z === undefined ? undefined : Float64Array.from(values(t.z))};
       }));
