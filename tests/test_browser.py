@@ -625,3 +625,40 @@ def test_the_step_label_is_readable_in_dark_mode(browser, tmp_path: Path, shots:
     finally:
         context.close()
         stop_server(server)
+
+
+_FONT_SIZES_JS = """(sel) => [...document.querySelectorAll(sel)]
+    .map((t) => parseFloat(getComputedStyle(t).fontSize))"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 720}, {"width": 1920, "height": 1080}],
+                         ids=lambda v: str(v["width"]))
+def test_presentation_mode_fills_the_screen_with_large_text(browser, tmp_path: Path, shots: Path,
+                                                          viewport: dict):
+    from landscapes import get_landscape
+    from optim_core import run_many
+    from viz import contour_spec
+    from viz.html_export import html_document
+
+    land = get_landscape("rosenbrock")
+    results = run_many(land, ["momentum", "rmsprop", "adam"], land.start, 100)
+    page_file = tmp_path / "presentation.html"
+    page_file.write_text(html_document(contour_spec(land, results, animated=True), presentation=True),
+                         encoding="utf-8")
+    context = browser.new_context(viewport=viewport, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto(page_file.as_uri())
+        page.wait_for_function(_DRAWN_JS)
+        page.screenshot(path=str(shots / f"presentation-{viewport['width']}.png"))
+        chart = page.locator(".ovz-root .js-plotly-plot").bounding_box()
+        controls = page.locator(".ovz-bar").bounding_box()
+        assert chart["height"] >= 0.75 * viewport["height"], chart
+        assert controls["y"] + controls["height"] <= viewport["height"], "▶ needs scrolling"
+        sizes = page.evaluate(_FONT_SIZES_JS,
+                              ".ovz-root .xtick text, .ovz-root .ytick text, .ovz-root .legendtext")
+        label = page.evaluate(_FONT_SIZES_JS, ".ovz-label")[0]
+        if viewport["width"] >= 1920:
+            assert sizes and min(sizes) >= 18 and label >= 18, (sizes, label)
+    finally:
+        context.close()
