@@ -89,25 +89,30 @@
 
     function shownCount(n) { return Math.min(st.k + 1, n); }
 
-    /* The moving traces' data at row st.k: {x: [...], y: [...], (z)} and their indices. */
+    /* The moving traces' data at row st.k: {x: [...], y: [...], (z)} and their indices. A
+     * group's markers ([trace, -1]) get the last shown point of each of its trajectories j
+     * (a trajectory may be drawn by several traces, e.g. an outline and a line). */
     function moved() {
       const update = {x: [], y: []}, indices = [];
-      const three = st.full.some((f) => f.z);
+      const three = st.full.some((f) => f && f.z);
       if (three) update.z = [];
       st.meta.moving.forEach((group) => {
-        const heads = {x: [], y: [], z: []};
+        const heads = new Map();
         group.forEach(([index, j]) => {
-          if (j >= 0) {
-            const f = st.full[index], n = shownCount(f.x.length);
-            update.x.push(f.x.subarray(0, n));
-            update.y.push(f.y.subarray(0, n));
-            if (three) update.z.push(f.z.subarray(0, n));
-            heads.x.push(f.x[n - 1]); heads.y.push(f.y[n - 1]);
-            if (three) heads.z.push(f.z[n - 1]);
-          } else {
-            update.x.push(heads.x); update.y.push(heads.y);
-            if (three) update.z.push(heads.z);
-          }
+          if (j < 0) return;
+          const f = st.full[index], n = shownCount(f.x.length);
+          update.x.push(f.x.subarray(0, n));
+          update.y.push(f.y.subarray(0, n));
+          if (three) update.z.push(f.z.subarray(0, n));
+          heads.set(j, [f.x[n - 1], f.y[n - 1], three ? f.z[n - 1] : undefined]);
+          indices.push(index);
+        });
+        const points = [...heads.keys()].sort((a, b) => a - b).map((j) => heads.get(j));
+        group.forEach(([index, j]) => {
+          if (j >= 0) return;
+          update.x.push(points.map((p) => p[0]));
+          update.y.push(points.map((p) => p[1]));
+          if (three) update.z.push(points.map((p) => p[2]));
           indices.push(index);
         });
       });
