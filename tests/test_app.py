@@ -33,7 +33,7 @@ def _no_failure(at: AppTest) -> None:
 
 def _contour(at: AppTest) -> dict:
     figure = chart_figure(at)
-    assert figure["data"][0]["type"] == "contour"
+    assert "scene" not in figure["layout"], "the 2D view is shown"
     return figure
 
 

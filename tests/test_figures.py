@@ -51,6 +51,16 @@ def _replay(fig: go.Figure) -> tuple[np.ndarray, list]:
     return as_array(meta["steps"]), meta["moving"]
 
 
+def _split(group) -> tuple[dict[int, list[int]], int]:
+    """A result's moving traces: {trajectory j: its path traces} and its last-point markers."""
+    paths: dict[int, list[int]] = {}
+    for index, j in group:
+        if j >= 0:
+            paths.setdefault(j, []).append(index)
+    (heads,) = [index for index, j in group if j < 0]
+    return paths, heads
+
+
 def test_the_replay_reveals_every_recorded_step_of_every_path():
     land = get_landscape("rosenbrock")
     results = run_many(land, ["adam", "momentum"], land.start, 500)
@@ -59,13 +69,14 @@ def test_the_replay_reveals_every_recorded_step_of_every_path():
     np.testing.assert_array_equal(steps, np.arange(501))
     assert len(moving) == 2
     for res, group in zip(results, moving, strict=True):
-        (path, j), (heads, last) = group
-        assert (j, last) == (0, -1) and fig.data[path].mode == "lines+markers"
-        # the whole path, every step (row k of the replay is its points 0..k)
-        np.testing.assert_array_equal(as_array(fig.data[path].x), res.path[:, 0, 0].astype(np.float32))
-        np.testing.assert_array_equal(as_array(fig.data[path].y), res.path[:, 0, 1].astype(np.float32))
-        assert fig.data[heads].marker.size == 12  # the last-point marker moves with it
-    assert "frames" not in fig.to_dict() or not fig.frames
+        paths, heads = _split(group)
+        assert list(paths) == [0]
+        for index in paths[0]:  # the whole path, every step (row k of the replay: its points 0..k)
+            assert fig.data[index].mode.startswith("lines")
+            np.testing.assert_array_equal(as_array(fig.data[index].x), res.path[:, 0, 0].astype(np.float32))
+            np.testing.assert_array_equal(as_array(fig.data[index].y), res.path[:, 0, 1].astype(np.float32))
+        np.testing.assert_allclose(as_array(fig.data[heads].x), res.path[-1, :, 0], rtol=1e-6)
+    assert not fig.frames
     assert contour_figure(land, results).layout.meta is None  # a still figure has no replay
 
 
@@ -75,10 +86,10 @@ def test_the_replay_shows_a_bounce_as_it_happened():
     land = from_formula("x^2 + 5*y^2")
     res = run(land, make_optimizer("sgd", lr=0.2), [[1.0, 2.0]], 200)
     fig = contour_figure(land, [res], animated=True)
-    (path, _), _ = _replay(fig)[1][0]
-    y = as_array(fig.data[path].y)
-    np.testing.assert_array_equal(y, 2.0 * (-1.0) ** np.arange(201))
-    np.testing.assert_allclose(as_array(fig.data[path].x), 0.6 ** np.arange(201), rtol=1e-6)
+    paths, _ = _split(_replay(fig)[1][0])
+    for index in paths[0]:
+        np.testing.assert_array_equal(as_array(fig.data[index].y), 2.0 * (-1.0) ** np.arange(201))
+        np.testing.assert_allclose(as_array(fig.data[index].x), 0.6 ** np.arange(201), rtol=1e-6)
 
 
 def test_the_replay_stops_a_diverged_path_at_its_last_finite_point():
@@ -87,12 +98,12 @@ def test_the_replay_stops_a_diverged_path_at_its_last_finite_point():
     d = int(res.diverged_at[1])
     assert 0 < d < 100
     fig = contour_figure(land, [res], animated=True)
-    (_, moving) = _replay(fig)
-    (first, _), (second, _), (heads, _) = moving[0]
-    assert len(as_array(fig.data[first].x)) == 101
-    x = as_array(fig.data[second].x)
-    assert len(x) == d and np.all(np.isfinite(x))  # rows 0..d−1: step d left the box
-    np.testing.assert_allclose(x, res.path[:d, 1, 0], rtol=1e-6)
+    paths, heads = _split(_replay(fig)[1][0])
+    assert all(len(as_array(fig.data[i].x)) == 101 for i in paths[0])
+    for index in paths[1]:
+        x = as_array(fig.data[index].x)
+        assert len(x) == d and np.all(np.isfinite(x))  # rows 0..d−1: step d left the box
+        np.testing.assert_allclose(x, res.path[:d, 1, 0], rtol=1e-6)
     np.testing.assert_allclose(as_array(fig.data[heads].x), [res.path[100, 0, 0], res.path[d - 1, 1, 0]],
                                rtol=1e-6)
 
