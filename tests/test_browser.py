@@ -49,8 +49,8 @@ DEFAULT_PATHS = ["Momentum (EMA)", "RMSProp", "Adam (α=0.1)"]  # the page's def
 ROWS = 501  # the default view records steps 0..500
 LR_LABEL = "α · Learning rate"
 PRESSES = 2  # ArrowRight presses: two stops up (0.1 → 0.2 → 0.5)
-KEPT_SHARE = 0.8  # the surface's coloured share of the plot area during / after ▶, vs before
-SATURATED = 40  # a pixel is "coloured" when max − min of its RGB exceeds this (white, grey, black: not)
+KEPT_SHARE = 0.8  # the surface's painted share of the plot area during / after ▶, vs before
+NEAR_WHITE = 20  # a pixel is painted when a channel lies further than this below 255 (empty: white)
 
 # The paths chart: the animator's root, its Plotly div, and what it draws. Coordinates are what
 # Plotly draws (the animator hands it typed arrays, decoded from the figure's base64).
@@ -60,10 +60,13 @@ _CHART_JS = """() => {
     const arr = (v) => v == null ? null : (v.bdata ? null : Array.from(v));
     const paths = [], heads = [];
     const meta = (gd.layout.meta || {}).optiviz || {moving: []};
-    meta.moving.forEach((group) => group.forEach(([i, j]) => {
-        const t = gd.data[i];
-        (j >= 0 ? paths : heads).push({name: t.name, x: arr(t.x), y: arr(t.y), z: arr(t.z)});
-    }));
+    meta.moving.forEach((group) => {
+        const members = group.filter(([i, j]) => j >= 0).map(([i]) => i);
+        group.forEach(([i, j]) => {
+            const t = gd.data[i], p = {index: i, name: t.name || null, x: arr(t.x), y: arr(t.y), z: arr(t.z)};
+            if (j >= 0) paths.push(p); else heads.push(Object.assign(p, {members}));
+        });
+    });
     return {paths, heads, row: Number(root.dataset.row), step: root.dataset.step,
             playing: root.dataset.playing === '1', mode: root.dataset.mode,
             label: root.querySelector('.ovz-label').textContent,
@@ -264,7 +267,12 @@ def _chart(page) -> dict:
 
 
 def _by_name(paths: list[dict]) -> dict[str, dict]:
-    return {p["name"]: p for p in paths}
+    """The named path traces (a path may also have unnamed ones, e.g. an outline) by name."""
+    return {p["name"]: p for p in paths if p["name"]}
+
+
+def _by_trace(paths: list[dict]) -> dict[int, dict]:
+    return {p["index"]: p for p in paths}
 
 
 def _screenshot(page, path: Path) -> None:
@@ -279,25 +287,27 @@ def _screenshot(page, path: Path) -> None:
         page.set_viewport_size(size)
 
 
-def _coloured_share(page, shot: Path) -> float:
-    """The share of the plot area's pixels that are coloured (the surface; the paths are thin),
-    from a screenshot saved to ``shot``."""
+def _painted_share(page, shot: Path) -> float:
+    """The share of the plot area's pixels that are painted, not the empty plot's white: the
+    surface (in colour or in grey; the paths are thin), from a screenshot saved to ``shot``."""
     png = page.screenshot(clip=page.evaluate(_PLOT_AREA_JS), path=str(shot))
     rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-    return float(((rgb.max(axis=-1) - rgb.min(axis=-1)) > SATURATED).mean())
+    return float((rgb.min(axis=-1) < 255 - NEAR_WHITE).mean())
 
 
 def _assert_prefixes(info: dict, full: dict[str, dict], row: int | None = None) -> None:
     """Every drawn path is its whole path's points 0..n−1 exactly (n = row + 1 when given), and
     each last-point marker sits on the last drawn point of its paths."""
+    shown = _by_trace(info["paths"])
     for p in info["paths"]:
-        whole = full[p["name"]]
+        whole, name = full[p["index"]], f"trace {p['index']} ({p['name']})"
         n = len(p["x"])
-        assert 1 <= n <= len(whole["x"]), p["name"]
+        assert 1 <= n <= len(whole["x"]), name
         if row is not None:
-            assert n == min(row + 1, len(whole["x"])), f"{p['name']}: {n} points at row {row}"
-        assert p["x"] == whole["x"][:n] and p["y"] == whole["y"][:n], f"{p['name']} is not a prefix"
-    for head, p in zip(info["heads"], info["paths"], strict=True):  # one trajectory per result here
+            assert n == min(row + 1, len(whole["x"])), f"{name}: {n} points at row {row}"
+        assert p["x"] == whole["x"][:n] and p["y"] == whole["y"][:n], f"{name} is not a prefix"
+    for head in info["heads"]:  # one trajectory per result here
+        p = shown[head["members"][0]]
         assert (head["x"], head["y"]) == ([p["x"][-1]], [p["y"][-1]])
 
 
@@ -312,7 +322,7 @@ def test_default_page_draws_three_paths_with_replay_controls(session: Session, s
     page = session.page
     with _explain_failure(server, session.console):
         info = _chart(page)
-        assert [p["name"] for p in info["paths"]] == DEFAULT_PATHS
+        assert list(_by_name(info["paths"])) == DEFAULT_PATHS
         assert all(len(p["x"]) == len(p["y"]) == ROWS for p in info["paths"])
         assert info["row"] == ROWS - 1 and info["label"] == "step 500 / 500"
         for control in (".ovz-play", ".ovz-back", ".ovz-forward", ".ovz-scrub", ".ovz-speed"):
@@ -334,14 +344,14 @@ def test_play_keeps_the_surface_and_draws_only_real_steps(session: Session, serv
                                                           shots: Path):
     page = session.page
     with _explain_failure(server, session.console):
-        full = _by_name(_chart(page)["paths"])
-        before = _coloured_share(page, shots / "page-before-play.png")
+        full = _by_trace(_chart(page)["paths"])
+        before = _painted_share(page, shots / "page-before-play.png")
         assert before > 0.5, f"the surface fills only {before:.0%} of the plot area"
         page.select_option(".ovz-speed", "0.25")  # ¼×: the whole run takes 32 s
         page.click(".ovz-play")
         page.wait_for_function("() => { const r = document.querySelector('.ovz-root');"
                                " return r.dataset.playing === '1' && Number(r.dataset.row) >= 3; }")
-        during = _coloured_share(page, shots / "page-during-play.png")
+        during = _painted_share(page, shots / "page-during-play.png")
         info = _chart(page)
         assert info["playing"] and 0 < info["row"] < ROWS - 1
         _assert_prefixes(info, full)
@@ -356,17 +366,17 @@ def test_play_keeps_the_surface_and_draws_only_real_steps(session: Session, serv
         page.click(".ovz-play")
         page.wait_for_function(f"() => document.querySelector('.ovz-root').dataset.row === '{ROWS - 1}'"
                                " && document.querySelector('.ovz-root').dataset.playing === '0'")
-        after = _coloured_share(page, shots / "page-after-play.png")
-        assert _by_name(_chart(page)["paths"]) == full  # the end: the whole paths again
+        after = _painted_share(page, shots / "page-after-play.png")
+        assert _by_trace(_chart(page)["paths"]) == full  # the end: the whole paths again
         assert during >= KEPT_SHARE * before and after >= KEPT_SHARE * before, \
-            f"coloured share of the plot area: {before:.2f} before ▶, {during:.2f} during, {after:.2f} after"
+            f"painted share of the plot area: {before:.2f} before ▶, {during:.2f} during, {after:.2f} after"
         assert page.locator(_ERRORS).count() == 0, page.locator(_ERRORS).all_inner_texts()
 
 
 def test_speed_and_single_steps(session: Session, server: Server):
     page = session.page
     with _explain_failure(server, session.console):
-        full = _by_name(_chart(page)["paths"])
+        full = _by_trace(_chart(page)["paths"])
         page.click(".ovz-back")
         page.click(".ovz-back")
         page.click(".ovz-forward")
@@ -530,16 +540,16 @@ def test_the_3d_view_replays_the_paths(session: Session, server: Server, shots: 
         page.wait_for_function(f"() => {{ const c = ({_CHART_JS})(); "
                                "return c && c.types[0] === 'surface'; }")
         wait_idle(page)
-        full = _by_name(_chart(page)["paths"])
+        full = _by_trace(_chart(page)["paths"])
         assert all(len(p["z"]) == ROWS for p in full.values())
         _scrub_to(page, 40)
         info = _chart(page)
-        assert all(p["x"] == full[p["name"]]["x"][:41] and p["z"] == full[p["name"]]["z"][:41]
+        assert all(p["x"] == full[p["index"]]["x"][:41] and p["z"] == full[p["index"]]["z"][:41]
                    for p in info["paths"])
         page.select_option(".ovz-speed", "4")
         page.click(".ovz-play")
         page.wait_for_function(f"() => document.querySelector('.ovz-root').dataset.row === '{ROWS - 1}'")
-        assert _by_name(_chart(page)["paths"]) == full
+        assert _by_trace(_chart(page)["paths"]) == full
         page.screenshot(path=str(shots / "3d-after-play.png"))
 
 
@@ -586,21 +596,22 @@ def test_the_html_for_slides_replays_over_the_surface(session: Session, server: 
         # a contour trace is restyled (the fast scatter animation would wipe it); a picture is not
         assert info["mode"] == ("restyle" if "contour" in info["types"] else "animate")
         assert surface == "contour" or "contour" not in info["types"]
-        full = _by_name(info["paths"])
-        assert list(full) == DEFAULT_PATHS and all(len(p["x"]) == ROWS for p in full.values())
-        before = _coloured_share(page, shots / f"slides-{surface}-before.png")
+        full = _by_trace(info["paths"])
+        assert list(_by_name(info["paths"])) == DEFAULT_PATHS
+        assert all(len(p["x"]) == ROWS for p in full.values())
+        before = _painted_share(page, shots / f"slides-{surface}-before.png")
         page.select_option(".ovz-speed", "0.5")
         page.click(".ovz-play")
         page.wait_for_function("() => Number(document.querySelector('.ovz-root').dataset.row) >= 20")
-        during = _coloured_share(page, shots / f"slides-{surface}-during.png")
+        during = _painted_share(page, shots / f"slides-{surface}-during.png")
         _assert_prefixes(_chart(page), full)
         page.select_option(".ovz-speed", "4")
         page.wait_for_function(f"() => document.querySelector('.ovz-root').dataset.row === '{ROWS - 1}'")
         page.wait_for_timeout(200)
-        after = _coloured_share(page, shots / f"slides-{surface}-after.png")
-        assert _by_name(_chart(page)["paths"]) == full
+        after = _painted_share(page, shots / f"slides-{surface}-after.png")
+        assert _by_trace(_chart(page)["paths"]) == full
         assert before > 0.5 and during >= KEPT_SHARE * before and after >= KEPT_SHARE * before, \
-            f"coloured share: {before:.2f} before ▶, {during:.2f} during, {after:.2f} after"
+            f"painted share: {before:.2f} before ▶, {during:.2f} during, {after:.2f} after"
         assert not [line for line in session.console if "pageerror" in line], session.console
 
 
