@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import plotly
 import streamlit as st
 from streamlit.components import v1 as components_v1
@@ -71,6 +72,10 @@ export default function ({data, parentElement, setTriggerValue}) {
     await script(d.plotly);
     await script(d.animator);
     const surface = await part(d.surface);
+    const rest = d.figure.data;  // an array sent once, then {same: [trace, key]}
+    rest.forEach((t) => ["x", "y", "z", "customdata"].forEach((key) => {
+      if (t[key] && t[key].same) t[key] = rest[t[key].same[0]][t[key].same[1]];
+    }));
     const layout = Object.assign({}, d.figure.layout);
     if (surface.images) layout.images = surface.images;
     const figure = {data: surface.data.concat(d.figure.data), layout};
@@ -114,7 +119,9 @@ def _asset_urls() -> tuple[str, str]:
 
 def split_figure(spec: dict) -> tuple[dict, dict]:
     """(surface part, rest) of a figure: the traces before the first moving one and the layout
-    images, then the others and the rest of the layout. A still figure is all surface."""
+    images, then the others and the rest of the layout. A still figure is all surface. In the
+    rest, an array equal to one before it (an outline's x and y are its line's) is sent once:
+    it becomes {"same": [trace, key]}, the trace counted within the rest."""
     anim = animation_of(spec)
     moving = [index for group in (anim or {}).get("moving", []) for index, _ in group]
     first = min(moving) if moving else len(spec["data"])
@@ -122,7 +129,35 @@ def split_figure(spec: dict) -> tuple[dict, dict]:
     surface = {"data": spec["data"][:first]}
     if "images" in layout:
         surface["images"] = layout.pop("images")
-    return surface, {"data": spec["data"][first:], "layout": layout}
+    return surface, {"data": _sent_once(spec["data"][first:]), "layout": layout}
+
+
+_ARRAYS = ("x", "y", "z", "customdata")
+
+
+def _sent_once(traces: list) -> list:
+    seen, out = {}, []
+    for i, trace in enumerate(traces):
+        trace = dict(trace)
+        for key in _ARRAYS:
+            content = _content(trace.get(key))
+            if content is None:
+                continue
+            if content in seen:
+                trace[key] = {"same": seen[content]}
+            else:
+                seen[content] = [i, key]
+        out.append(trace)
+    return out
+
+
+def _content(value) -> tuple | None:
+    """What identifies an array's content (a typed-array spec or a NumPy array), else None."""
+    if isinstance(value, dict) and "bdata" in value:
+        return "typed", value["dtype"], value["bdata"], value.get("shape")
+    if isinstance(value, np.ndarray):
+        return "numpy", value.dtype.str, value.shape, value.tobytes()
+    return None
 
 
 def join_figure(surface: dict, rest: dict) -> dict:
@@ -130,7 +165,13 @@ def join_figure(surface: dict, rest: dict) -> dict:
     layout = dict(rest["layout"])
     if "images" in surface:
         layout["images"] = surface["images"]
-    return {"data": [*surface["data"], *rest["data"]], "layout": layout}
+    data = [dict(t) for t in rest["data"]]
+    for trace in data:
+        for key in _ARRAYS:
+            if isinstance(trace.get(key), dict) and "same" in trace[key]:
+                index, source = trace[key]["same"]
+                trace[key] = data[index][source]
+    return {"data": [*surface["data"], *data], "layout": layout}
 
 
 def path_chart(spec: dict, *, key: str, presentation: bool = False,
