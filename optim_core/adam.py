@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import coupled_decay, lerp, maximum, weight_decay, where
+from .ops import coupled_decay, lerp, maximum, minimum, weight_decay, where
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -211,14 +211,14 @@ def adopt_step(g, s, p, hp, t, xp):
     :math:`\pm t^{1/4}`, average, step, and update :math:`v`."""
     lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
     g, p = weight_decay(g, p, hp)
-    if t == 1:
-        return p, Moments(s.m, s.v + g * g)
+    first = t == 1  # a bool, or a 0-d tensor in compiled chunks: both branches, then where
     normed = g / maximum(xp.sqrt(s.v), hp["eps"], xp)
     clip = t**0.25
-    normed = xp.clip(normed, min=-clip, max=clip)
+    normed = minimum(maximum(normed, -clip, xp), clip, xp)
     m = lerp(s.m, normed, 1 - b1, xp)
     v = s.v * b2 + (1 - b2) * g * g
-    return p - lr * m, Moments(m, v)
+    return (where(first, p, p - lr * m, xp),
+            Moments(where(first, s.m, m, xp), where(first, s.v + g * g, v, xp)))
 
 
 ADOPT = OptimizerSpec(
