@@ -83,10 +83,14 @@ def _own_copy(fn):
     return types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
-def _compile(fn):
+def _compile(fn, device):
+    """``torch.compile`` for a chunk. On the CPU, Inductor's SIMD code is turned off for it:
+    the (N, 2) layout leaves it vectors of two lanes (a row's x and y) or strided columns,
+    which ran 3× slower than plain scalar loops here."""
     import torch
 
-    return torch.compile(fn, fullgraph=True, dynamic=True)
+    options = {"cpp.simdlen": 1} if torch.device(device).type == "cpu" else None
+    return torch.compile(fn, fullgraph=True, dynamic=True, options=options)
 
 
 def _spec_key(spec) -> tuple:
@@ -103,13 +107,13 @@ def _key(pb: Problem, be: Backend, keep_rows: bool, noisy: bool) -> tuple:
             keep_rows, noisy)
 
 
-def _program(key: tuple, pb: Problem, keep_rows: bool) -> _Program:
+def _program(key: tuple, pb: Problem, keep_rows: bool, device) -> _Program:
     if key in _PROGRAMS:
         _PROGRAMS.move_to_end(key)
         return _PROGRAMS[key]
     eager = functools.partial(_chunk, pb, CHUNK, keep_rows)
     try:
-        compiled = _compile(functools.partial(_own_copy(_chunk), pb, CHUNK, keep_rows))
+        compiled = _compile(functools.partial(_own_copy(_chunk), pb, CHUNK, keep_rows), device)
     except Exception as exc:  # e.g. torch.compile unsupported on this Python
         prog = _Program(pb, None, eager, _why(exc))
     else:
@@ -138,7 +142,9 @@ def _call(prog: _Program, what: str, args) -> tuple[Any, float]:
         return prog.eager(*args), 0.0
     graphs, tic = _graphs(), time.perf_counter()
     try:
-        out = prog.compiled(*args)
+        with warnings.catch_warnings():  # dynamo's notes on array_api_compat's lru_caches
+            warnings.filterwarnings("ignore", "Dynamo detected a call", UserWarning)
+            out = prog.compiled(*args)
     except Exception as exc:  # compilation failed: same chunk, eagerly, from the same carry
         prog.failure = _why(exc)
         warnings.warn(f"optiviz: torch.compile could not compile {what} ({prog.failure}); "
@@ -146,6 +152,14 @@ def _call(prog: _Program, what: str, args) -> tuple[Any, float]:
                       RuntimeWarning, stacklevel=4)
         return prog.eager(*args), time.perf_counter() - tic
     return out, (time.perf_counter() - tic if _graphs() != graphs else 0.0)
+
+
+def _copy_leaves(tree):
+    if tree is None:
+        return None
+    if isinstance(tree, tuple):
+        return type(tree)(*(_copy_leaves(a) for a in tree))
+    return tree.clone()
 
 
 def _keeps_rows(recorded: np.ndarray) -> bool:
@@ -167,7 +181,7 @@ def run_compiled(pb: Problem, be: Backend, numbers: dict[str, Any], sigma, limit
     n, dt, dev = starts.shape[0], be.dtype, be.device
     noisy = isinstance(sigma, np.ndarray) or sigma > 0
     keep_rows = _keeps_rows(recorded)
-    prog = _program(_key(pb, be, keep_rows, noisy), pb, keep_rows)
+    prog = _program(_key(pb, be, keep_rows, noisy), pb, keep_rows, dev)
     what = f"{pb.spec.name} on {getattr(pb.landscape, 'name', 'a custom surface')}"
 
     def tensor(v):
@@ -182,7 +196,10 @@ def run_compiled(pb: Problem, be: Backend, numbers: dict[str, Any], sigma, limit
     rec = Recording(be, len(recorded), n)
     slot = {int(s): i for i, s in enumerate(recorded)}
 
-    c = start_carry(prog.problem, be.asarray(starts), numbers, limit_t)._replace(all_alive=False)
+    c = start_carry(prog.problem, be.asarray(starts), numbers, limit_t)
+    # init may share one zeros array between fields (Adam's m and v): dynamo would guard on
+    # that aliasing and compile again once the step has made them different arrays
+    c = c._replace(state=_copy_leaves(c.state), all_alive=False)
     rec.put(0, c.p, c.f, row_norm(c.g), 0.0)
     compile_seconds, t0 = 0.0, 1
     while t0 <= steps:

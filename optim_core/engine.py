@@ -206,7 +206,6 @@ class Recording:
 def _run_eager(pb: Problem, be: Backend, numbers, sigma, limit: float, starts: np.ndarray,
                steps: int, factors: np.ndarray, recorded: np.ndarray, seed: int):
     """Step by step on the backend, recording the rows in ``recorded``."""
-    xp = be.xp
     n = starts.shape[0]
     sigma_b = be.asarray(sigma[:, None]) if isinstance(sigma, np.ndarray) else sigma
     draw = be.normal_stream(seed, (n, 2)) if _noisy(sigma) else None
