@@ -6,9 +6,10 @@ from .engine import RunResult, run, run_many
 from .params import ParamSpec
 from .registry import OPTIMIZERS, Optimizer, OptimizerSpec, make_optimizer
 from .schedules import SCHEDULES, Schedule, make_schedule
+from .stepping import STOP_REASONS
 
 __all__ = [
-    "OPTIMIZERS", "SCHEDULES", "Optimizer", "OptimizerSpec", "ParamSpec", "RunResult",
+    "OPTIMIZERS", "SCHEDULES", "STOP_REASONS", "Optimizer", "OptimizerSpec", "ParamSpec", "RunResult",
     "Schedule", "make_optimizer", "make_schedule", "resolve_backend", "run", "run_many",
     "torch_available",
 ]
