@@ -8,7 +8,7 @@ memory (and the rate that alone would allow, from a copy bandwidth measured here
 compile time. Then a 256 × 256 sweep of (α, β₁) × 500 steps through the compiled engine, and
 ``record="all"`` against ``"final"``.
 
-    python bench/throughput.py --threads 2            # the README's figures
+    python bench/throughput.py                        # the README figures (1 thread)
     python bench/throughput.py --quick                # a smoke test (seconds)
     python bench/throughput.py --device cuda          # on a GPU, where present
 """
@@ -45,8 +45,8 @@ def rosenbrock_grad(p: torch.Tensor) -> torch.Tensor:
     return torch.stack([-2 * (1 - x) - 400 * x * r, 200 * r], dim=1)
 
 
-def timed(fn, steps: int) -> float:
-    fn(1)  # warm-up (and compile)
+def timed(fn, steps: int, warm: int = 1) -> float:
+    fn(warm)  # warm-up (and compile)
     if torch.cuda.is_available():
         torch.cuda.synchronize()
     tic = time.perf_counter()
@@ -139,13 +139,13 @@ def load() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes and few steps")
-    ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch.set_num_threads (default 1: the machine is shared)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--sizes", default="", help="comma-separated N (default 1e3..1e6, 1e7 on GPU)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     dev = args.device
     if dev.startswith("cuda") and not torch.cuda.is_available():
         sys.exit("--device cuda: no CUDA GPU here.")
@@ -182,7 +182,7 @@ def main() -> None:
             if backend == "numpy" and dev != "cpu":
                 continue
             go, info = optiviz(starts_np, backend, dev if backend == "torch" else "cpu", comp)
-            rate = n * st / timed(go, st)
+            rate = n * st / timed(go, st, warm=st)  # same steps: same compiled program
             from optim_core.compiled import CHUNK
 
             rows.append((label + (f" (K={CHUNK})" if comp else ""), rate,
