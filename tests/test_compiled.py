@@ -127,3 +127,19 @@ def test_compiled_matches_golden_reference(name, base):
     for i in range(len(case["hps"])):
         upto = STEPS + 1 if res.diverged_at[i] < 0 else res.diverged_at[i]
         np.testing.assert_allclose(res.path[:upto, i], ref[i][:upto], rtol=1e-9, atol=1e-9)
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not _cuda(), reason="no CUDA GPU present")
+def test_cuda_compiled_equals_eager():
+    """Triton instead of C++: the same chunk, noise drawn by a CUDA generator."""
+    opt = make_optimizer("adam", lr=LRS)
+    kw = {"backend": "torch", "device": "cuda", "noise": 0.2, "seed": 1, "limit": 10.0}
+    _same(run(ROSEN, opt, STARTS, 40, compile=True, **kw), run(ROSEN, opt, STARTS, 40, **kw),
+          1e-12)
