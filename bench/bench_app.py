@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from optim_core import OPTIMIZERS  # noqa: E402
-from ui.config import MAX_STEPS  # noqa: E402
 from ui.controls import option_values  # noqa: E402
+from ui.viewformat import MAX_STEPS  # noqa: E402
 
 TARGET_MS = 150.0
 

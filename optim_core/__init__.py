@@ -3,13 +3,18 @@
 from . import catalog  # noqa: F401  (registers the built-in optimizers)
 from .backend import resolve_backend, torch_available
 from .engine import RunResult, run, run_many
+from .explore import BasinResult, EnsembleResult, SweepResult, basins, ensemble, sweep
 from .params import ParamSpec
 from .registry import OPTIMIZERS, Optimizer, OptimizerSpec, make_optimizer
 from .schedules import SCHEDULES, Schedule, make_schedule
 from .stepping import STOP_REASONS
+from .theory import heavy_ball_lr_limit, heavy_ball_rate, quadratic_curvatures
+from .trace import trace
 
 __all__ = [
-    "OPTIMIZERS", "SCHEDULES", "STOP_REASONS", "Optimizer", "OptimizerSpec", "ParamSpec", "RunResult",
-    "Schedule", "make_optimizer", "make_schedule", "resolve_backend", "run", "run_many",
-    "torch_available",
+    "OPTIMIZERS", "SCHEDULES", "STOP_REASONS", "BasinResult", "EnsembleResult", "Optimizer", "OptimizerSpec",
+    "ParamSpec", "RunResult", "Schedule", "SweepResult", "basins", "ensemble",
+    "heavy_ball_lr_limit", "heavy_ball_rate", "make_optimizer", "make_schedule",
+    "quadratic_curvatures", "resolve_backend", "run", "run_many", "sweep", "torch_available",
+    "trace",
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import coupled_decay, lerp, maximum, minimum, weight_decay, where
+from .moments import debias, ema, ema_sq
+from .ops import cautious, coupled_decay, is_scalar, maximum, minimum, weight_decay, where
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -26,15 +27,16 @@ def adam_step(g, s, p, hp, t, xp):
     :math:`\hat m/(\sqrt{\hat v}+\varepsilon)` with ε added after the bias correction."""
     lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
     g, p = weight_decay(g, p, hp)
-    m = lerp(s.m, g, 1 - b1, xp)
-    v = s.v * b2 + (1 - b2) * g * g
+    m = ema(s.m, g, b1, xp)
+    v = ema_sq(s.v, g, b2)
     v_max = xp.maximum(s.v_max, v) if hp["amsgrad"] else s.v_max
     v_used = v_max if hp["amsgrad"] else v
+    m_used = cautious(m, g, xp) if hp["cautious"] else m
     if not hp["bias_correction"]:
-        return p - lr * m / (xp.sqrt(v_used) + eps), AdamState(m, v, v_max)
-    step_size = lr / (1 - b1**t)
-    denom = xp.sqrt(v_used) / (1 - b2**t) ** 0.5 + eps
-    return p + (-step_size * m) / denom, AdamState(m, v, v_max)
+        return p - lr * m_used / (xp.sqrt(v_used) + eps), AdamState(m, v, v_max)
+    step_size = lr / debias(b1, t)
+    denom = xp.sqrt(v_used) / debias(b2, t) ** 0.5 + eps
+    return p + (-step_size * m_used) / denom, AdamState(m, v, v_max)
 
 
 _ADAM_PARAMS = (c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-8))
@@ -51,12 +53,14 @@ w_t &\leftarrow %s - \alpha\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
 
 ADAM = OptimizerSpec(
     name="adam", title="Adam",
-    params=(*_ADAM_PARAMS, c.weight_decay(), _AMSGRAD, _BIAS),
+    params=(*_ADAM_PARAMS, c.weight_decay(), _AMSGRAD, _BIAS, c.cautious()),
     init=adam_init, step=adam_step, fixed={"decoupled_weight_decay": False},
     latex=(_ADAM_LATEX % ("v_t", "w_{t-1}")).replace(
         r"\end{aligned}",
         r"\\[2pt] &\text{AMSGrad: } \max_{s \le t} v_s \text{ replaces } v_t \text{ in } \hat v_t"
-        r"\\ &\text{no bias correction: } \hat m_t = m_t,\ \hat v_t = v_t" "\n" r"\end{aligned}"),
+        r"\\ &\text{no bias correction: } \hat m_t = m_t,\ \hat v_t = v_t"
+        r"\\ &\text{cautious: } \hat m_t \leftarrow \hat m_t \odot \phi \cdot 2/(\textstyle\sum\phi + 1),"
+        r"\ \phi = [\hat m_t g_t > 0]" "\n" r"\end{aligned}"),
     reference="torch.optim.Adam (Kingma & Ba, 2015, Algorithm 1); "
               "bias_correction=False worked by hand",
     description="Momentum plus per-coordinate RMS scaling, with bias-corrected moments.",
@@ -64,7 +68,7 @@ ADAM = OptimizerSpec(
 
 ADAMW = OptimizerSpec(
     name="adamw", title="AdamW",
-    params=(*_ADAM_PARAMS, c.weight_decay(1e-2), _AMSGRAD),
+    params=(*_ADAM_PARAMS, c.weight_decay(1e-2), _AMSGRAD, c.cautious()),
     init=adam_init, step=adam_step,
     fixed={"decoupled_weight_decay": True, "bias_correction": True},
     latex=_ADAM_LATEX % ("v_t", r"w_{t-1}(1 - \alpha\lambda)"),
@@ -76,7 +80,8 @@ AMSGRAD = OptimizerSpec(
     name="amsgrad", title="AMSGrad",
     params=(*_ADAM_PARAMS, c.weight_decay()),
     init=adam_init, step=adam_step,
-    fixed={"decoupled_weight_decay": False, "amsgrad": True, "bias_correction": True},
+    fixed={"decoupled_weight_decay": False, "amsgrad": True, "bias_correction": True,
+           "cautious": False},
     latex=_ADAM_LATEX % (r"\max_{s \le t} v_s", "w_{t-1}"),
     reference="torch.optim.Adam(amsgrad=True) (Reddi, Kale & Kumar, 2018)",
     description="Adam that never lets its second-moment estimate shrink.",
@@ -101,9 +106,9 @@ def nadam_step(g, s, p, hp, t, xp):
     mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
     mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
     mu_product = s.mu_product * mu
-    m = lerp(s.m, g, 1 - b1, xp)
-    v = s.v * b2 + (1 - b2) * g * g
-    denom = xp.sqrt(v / (1 - b2**t)) + hp["eps"]
+    m = ema(s.m, g, b1, xp)
+    v = ema_sq(s.v, g, b2)
+    denom = xp.sqrt(v / debias(b2, t)) + hp["eps"]
     p = p + ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g) / denom
     p = p + ((-lr * mu_next / (1.0 - mu_product * mu_next)) * m) / denom
     return p, NAdamState(m, v, mu_product)
@@ -134,10 +139,10 @@ def radam_step(g, s, p, hp, t, xp):
     (:math:`\rho_t > 5`), else take an SGD-with-momentum step."""
     lr, b1, b2, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["eps"]
     g, p = weight_decay(g, p, hp)
-    m = lerp(s.m, g, 1 - b1, xp)
-    v = s.v * b2 + (1 - b2) * g * g
-    bc2 = 1 - b2**t
-    m_hat = m / (1 - b1**t)
+    m = ema(s.m, g, b1, xp)
+    v = ema_sq(s.v, g, b2)
+    bc2 = debias(b2, t)
+    m_hat = m / debias(b1, t)
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * (b2**t) / bc2
     rectified = rho_t > 5.0
@@ -186,9 +191,9 @@ def adamax_step(g, s, p, hp, t, xp):
     :math:`w \leftarrow w - \frac{\alpha}{1-\beta_1^t} \frac{m}{u}` (torch.optim.Adamax)."""
     lr, b1 = hp["lr"], hp["beta1"]
     g = coupled_decay(g, p, hp["weight_decay"])
-    m = lerp(s.m, g, 1 - b1, xp)
+    m = ema(s.m, g, b1, xp)
     u = maximum(s.v * hp["beta2"], xp.abs(g) + hp["eps"], xp)
-    return p + (-(lr / (1 - b1**t)) * m) / u, Moments(m, u)
+    return p + (-(lr / debias(b1, t)) * m) / u, Moments(m, u)
 
 
 ADAMAX = OptimizerSpec(
@@ -206,18 +211,24 @@ w_t &\leftarrow w_{t-1} - \frac{\alpha}{1-\beta_1^t}\, \frac{m_t}{u_t}
 
 
 def adopt_step(g, s, p, hp, t, xp):
-    r"""ADOPT (Taniguchi et al., 2024) as pytorch_optimizer.ADOPT: step 1 only sets
-    :math:`v_1 = g_1^2`; then normalise by the *previous* :math:`v`, clip to
-    :math:`\pm t^{1/4}`, average, step, and update :math:`v`."""
-    lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
-    g, p = weight_decay(g, p, hp)
+    r"""ADOPT (Taniguchi et al., 2024, Algorithm 1) as the authors' ``adopt.ADOPT``: the first
+    call only sets :math:`v_0 = g_0^2` (no step, no decay); then normalise by the *previous*
+    :math:`v`, clip to :math:`\pm (t-1)^{1/4}` (1 on the first real update), average, step,
+    and update :math:`v`."""
+    lr, b1, b2, wd = hp["lr"], hp["beta1"], hp["beta2"], hp["weight_decay"]
+    decoupled = hp["decoupled_weight_decay"]
+    if not decoupled:
+        g = coupled_decay(g, p, wd)
     first = t == 1  # a bool, or a 0-d tensor in compiled chunks: both branches, then where
+    p_new = p
+    if decoupled and not (is_scalar(wd) and wd == 0):
+        p_new = p + (-lr * wd) * p  # the authors' order (``param.add_(param, alpha=-lr*wd)``)
     normed = g / maximum(xp.sqrt(s.v), hp["eps"], xp)
-    clip = t**0.25
+    clip = (t - 1) ** 0.25
     normed = minimum(maximum(normed, -clip, xp), clip, xp)
-    m = lerp(s.m, normed, 1 - b1, xp)
-    v = s.v * b2 + (1 - b2) * g * g
-    return (where(first, p, p - lr * m, xp),
+    m = ema(s.m, normed, b1, xp)
+    v = ema_sq(s.v, g, b2)
+    return (where(first, p, p_new - lr * m, xp),
             Moments(where(first, s.m, m, xp), where(first, s.v + g * g, v, xp)))
 
 
@@ -227,12 +238,14 @@ ADOPT = OptimizerSpec(
             c.decoupled()),
     init=zero_moments, step=adopt_step,
     latex=r"""\begin{aligned}
-v_1 &= g_1^2 \ \text{(no step at } t = 1\text{)}\\
+v_0 &= g_0^2 \ \text{(the first call takes no step; } t \text{ counts the real updates)}\\
 m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\,
 \mathrm{clip}\!\left(\frac{g_t}{\max(\sqrt{v_{t-1}}, \varepsilon)},\ \pm t^{1/4}\right)\\
-w_t &\leftarrow w_{t-1} - \alpha m_t, \qquad
+w_t &\leftarrow w_{t-1}(1 - \alpha\lambda\ \text{if decoupled}) - \alpha m_t, \qquad
 v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2
 \end{aligned}""",
-    reference="pytorch_optimizer.ADOPT (Taniguchi et al., 2024)",
-    description="Normalises by the previous second moment, which makes it converge for any β₂.",
+    reference="adopt.ADOPT, the authors' package torch-adopt (Taniguchi et al., 2024, "
+              "Algorithm 1)",
+    description="Normalises by the previous second moment, which makes it converge for any β₂. "
+                "The first call only measures g² (the path starts moving at step 2).",
 )

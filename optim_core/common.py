@@ -43,3 +43,9 @@ def switch(name: str, symbol: str, default: bool, help: str) -> ParamSpec:
 def decoupled(default: bool = False) -> ParamSpec:
     return switch("decoupled_weight_decay", "decoupled", default,
                   "Decay the weights directly (AdamW style) instead of adding λw to the gradient")
+
+
+def cautious() -> ParamSpec:
+    return switch("cautious", "cautious", False,
+                  "Cautious mask: skip coordinates where the update and the gradient disagree "
+                  "in sign, and rescale the rest (Liang et al., 2024)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import lerp, weight_decay
+from .moments import ema
+from .ops import cautious, weight_decay
 from .registry import OptimizerSpec
 
 
@@ -22,15 +23,17 @@ def lion_step(g, s, p, hp, t, xp):
     :math:`m \leftarrow \beta_2 m + (1-\beta_2) g`, :math:`w \leftarrow w(1-\alpha\lambda) - \alpha u`."""
     lr = hp["lr"]
     g, p = weight_decay(g, p, hp)
-    update = xp.sign(lerp(s.m, g, 1 - hp["beta1"], xp))
-    m = lerp(s.m, g, 1 - hp["beta2"], xp)
+    update = xp.sign(ema(s.m, g, hp["beta1"], xp))
+    if hp["cautious"]:
+        update = cautious(update, g, xp)
+    m = ema(s.m, g, hp["beta2"], xp)
     return p - lr * update, LionState(m)
 
 
 LION = OptimizerSpec(
     name="lion", title="Lion",
     params=(c.lr(1e-2, 1e-4), c.beta1(0.9), c.beta2(0.99), c.weight_decay(),
-            c.decoupled(True)),
+            c.decoupled(True), c.cautious()),
     init=lion_init, step=lion_step,
     latex=r"""\begin{aligned}
 u_t &= \operatorname{sign}\!\left(\beta_1 m_{t-1} + (1-\beta_1)\, g_t\right)\\

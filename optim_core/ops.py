@@ -74,3 +74,11 @@ def weight_decay(g, p, hp):
     if hp["decoupled_weight_decay"]:
         return g, decoupled_decay(p, hp["lr"], hp["weight_decay"])
     return coupled_decay(g, p, hp["weight_decay"]), p
+
+
+def cautious(update, g, xp):
+    r"""The cautious mask (Liang et al., 2024) as pytorch_optimizer applies it: keep the
+    coordinates where the update and the gradient agree in sign, rescaled by
+    :math:`d / (\#\text{kept} + 1)` with :math:`d = 2` coordinates per trajectory."""
+    mask = xp.astype(update * g > 0, update.dtype)
+    return update * (mask * (2 / (xp.sum(mask, axis=-1, keepdims=True) + 1)))

@@ -41,6 +41,9 @@ class OptimizerSpec:
     build: Callable[..., Optimizer] | None = None
     check: Callable[[dict[str, Any]], None] | None = None  # rules across hyperparameters
     inner: OptimizerSpec | None = None  # the wrapped optimizer of a wrapper (Lookahead's base)
+    # ``drawn(p, state, hp, xp) -> (N, 2)``: the point to show when it is not the parameter
+    # the gradient is taken at (Schedule-Free's average x); None: the parameter itself.
+    drawn: Callable | None = None
 
 
 def register(spec: OptimizerSpec) -> OptimizerSpec:

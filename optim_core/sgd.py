@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import common as c
-from .ops import coupled_decay, is_scalar, where
+from .ops import coupled_decay, is_scalar, maximum, where
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -89,4 +89,52 @@ w_t &\leftarrow w_{t-1} - \alpha\,(\nabla f(w_{t-1}) + \mu b_t)
 \end{aligned}""",
     reference="torch.optim.SGD(nesterov=True)",
     description="Nesterov accelerated gradient: momentum that corrects itself with a look-ahead.",
+)
+
+
+class ASGDState(NamedTuple):
+    ax: Any  # the running average of the iterates (ASGD's answer; the path is the iterate)
+
+
+def asgd_init(p, hp, xp) -> ASGDState:
+    return ASGDState(xp.zeros_like(p))
+
+
+def asgd_step(g, s, p, hp, t, xp):
+    r"""torch.optim.ASGD: :math:`\eta_t = \alpha / (1 + \lambda_\eta \alpha (t-1))^{\kappa}`,
+    :math:`w \leftarrow w(1 - \lambda_\eta\eta_t) - \eta_t g`; the average
+    :math:`\bar w \leftarrow \bar w + \mu_t (w - \bar w)` with
+    :math:`\mu_t = 1/\max(1, t - 1 - t_0)` (:math:`\bar w = w` while :math:`\mu_t = 1`)."""
+    lr, lambd = hp["lr"], hp["lambd"]
+    g = coupled_decay(g, p, hp["weight_decay"])
+    eta = lr / (1 + lambd * lr * (t - 1)) ** hp["power"]
+    p = p * (1 - lambd * eta) - eta * g
+    mu = 1 / maximum(1.0, (t - 1) - hp["t0"], xp)
+    ax = where(mu == 1, p, s.ax + (p - s.ax) * mu, xp)
+    return p, ASGDState(ax)
+
+
+ASGD = OptimizerSpec(
+    name="asgd", title="ASGD",
+    params=(
+        c.lr(1e-2, 1e-2),
+        ParamSpec("lambd", "λ_η", 1e-4, 0.0, 1.0, log=True,
+                  help="Decay term: shrinks the step size η_t and the weights (torch's lambd)"),
+        ParamSpec("power", "κ", 0.75, 0.0, 2.0,
+                  help="Power of the step-size decay η_t = α / (1 + λ_η α (t−1))^κ "
+                       "(torch's alpha)"),
+        ParamSpec("t0", "t₀", 1e6, 0.0, 1e7, log=True, help="Step after which averaging starts; the "
+                  "average is kept in the state, the path drawn is the iterate (as torch)"),
+        c.weight_decay(),
+    ),
+    init=asgd_init, step=asgd_step,
+    latex=r"""\begin{aligned}
+\eta_t &= \alpha / \left(1 + \lambda_\eta \alpha (t-1)\right)^{\kappa}\\
+w_t &\leftarrow w_{t-1}(1 - \lambda_\eta \eta_t) - \eta_t\, (\nabla f(w_{t-1}) + \lambda w_{t-1})\\
+\bar w_t &\leftarrow \bar w_{t-1} + \frac{w_t - \bar w_{t-1}}{\max(1,\ t - 1 - t_0)}
+\quad \text{(kept, not drawn)}
+\end{aligned}""",
+    reference="torch.optim.ASGD (Polyak & Juditsky, 1992)",
+    description="SGD with a slowly decaying step and a running average of the iterates "
+                "(drawn: the iterate, as torch.optim.ASGD's parameter).",
 )

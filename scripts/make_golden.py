@@ -1,6 +1,7 @@
 """Regenerate tests/golden/*.npz from the real references (needs torch and pytorch_optimizer).
 
-    python scripts/make_golden.py
+    python scripts/make_golden.py                 # every optimizer
+    python scripts/make_golden.py adopt lookahead  # only these (by name)
 
 Each file holds, for one optimizer, the surfaces, starts and random hyperparameters of the
 parity matrix (tests/parity_cases.py) and the reference paths computed one trajectory at a
@@ -27,9 +28,14 @@ from tests.parity_cases import (  # noqa: E402
 from tests.reference import STEPS, reference_path  # noqa: E402
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
     GOLDEN_DIR.mkdir(exist_ok=True)
+    unknown = set(names) - {name for name, _ in OPTIMIZER_CASES}
+    if unknown:
+        raise SystemExit(f"not in the parity matrix: {', '.join(sorted(unknown))}")
     for name, base in OPTIMIZER_CASES:
+        if names and name not in names:
+            continue
         cases = draw_cases(name, base)
         refs = []
         for case in cases:
@@ -41,4 +47,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -37,20 +37,23 @@ def draw_cases(name: str, base: str | None, salt: int = 0) -> list[dict]:
     paths are ill-conditioned (see :func:`well_conditioned`) are replaced by new draws.
     """
     spec = build(name, base).spec
+    shared = {p.name for p in spec.params if not p.per_trajectory}
     rng = np.random.default_rng(zlib.crc32(case_id(name, base).encode()) + salt)
     cases = []
     for land, params, starts in CASES:
-        for _ in range(50):
+        for _ in range(200):
             hps = [sample_hyperparams(spec, rng) for _ in range(ROWS)]
             for hp in hps[1:]:
-                for k, v in hps[0].items():  # switches and "automatic" (None) are shared
-                    if isinstance(v, bool) or v is None or hp[k] is None:
+                for k, v in hps[0].items():  # switches, choices, "automatic" (None) and
+                    if k in shared or v is None or hp[k] is None:  # one-value settings
                         hp[k] = v
-                if hp.get("nesterov"):
+                if hp.get("nesterov") and "dampening" in hp:
                     hp["dampening"] = 0.0
             for hp in hps:
                 if base and "bias_correction" in hp:  # torch's Adam always corrects the bias
                     hp["bias_correction"] = True
+                if base and "cautious" in hp:  # and has no cautious mask
+                    hp["cautious"] = False
             case = {"landscape": land, "params": params, "starts": starts, "hps": hps}
             if well_conditioned(name, base, case):
                 break
@@ -84,8 +87,10 @@ def landscape_of(case: dict):
 
 
 def vectorized(hps: list[dict]) -> dict:
-    """Per-trajectory arrays for numbers, shared values for switches."""
-    return {k: (v if isinstance(v, bool) or v is None else np.array([h[k] for h in hps]))
+    """Per-trajectory arrays for real numbers; one shared value for switches, choices,
+    "automatic" (None) and whole numbers that every row shares."""
+    return {k: (v if not isinstance(v, float) and all(h[k] == v for h in hps)
+                else np.array([h[k] for h in hps]))
             for k, v in hps[0].items()}
 
 

@@ -7,6 +7,8 @@ which stores the same trajectories so that a machine without torch still checks 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 # Landscapes, starts and steps for the parity checks (several surfaces, 200+ steps).
@@ -26,6 +28,11 @@ _TEST_RANGES = {
     "dampening": (0.0, 0.5), "weight_decay": (0.0, 0.5), "rho": (0.5, 0.99),
     "momentum_decay": (0.0, 0.01), "beta2_decay": (-1.0, -0.5), "d": (1.0, 3.0),
     "initial_accumulator_value": (0.0, 1.0), "lr_decay": (0.0, 0.1), "alpha": (0.1, 0.9),
+    "eta_minus": (0.2, 0.8), "eta_plus": (1.05, 1.5), "step_min": (0.0, 1e-3),
+    "step_max": (0.05, 1.0), "lambd": (0.0, 0.5), "power": (0.5, 1.0), "t0": (0.0, 150.0),
+    "tolerance_grad": (0.0, 1e-3), "tolerance_change": (0.0, 1e-3), "beta3": (0.5, 0.9999),
+    "mix": (0.0, 10.0), "t_warmup": (10.0, 300.0), "d_coef": (0.1, 2.0), "gamma": (0.0, 0.5),
+    "growth_rate": (1.01, 2.0), "r": (0.0, 2.0), "weight_lr_power": (0.0, 4.0),
 }
 
 
@@ -38,11 +45,13 @@ def sample_hyperparams(spec, rng: np.random.Generator) -> dict:
         elif p.kind == "int":
             hp[p.name] = int(rng.integers(1, 11))
         elif p.kind == "choice":
-            continue
+            hp[p.name] = str(rng.choice(p.choices))
         elif p.name == "lr":
             hp["lr"] = float(p.default * 10 ** rng.uniform(-1.0, 0.7))
         elif p.name.startswith("eps"):  # large enough for its placement in the rule to show
             hp[p.name] = None if p.optional and rng.integers(2) else float(10 ** rng.uniform(-6, -1))
+        elif p.optional and rng.integers(2):
+            hp[p.name] = None
         elif p.name in _TEST_RANGES:
             lo, hi = _TEST_RANGES[p.name]
             hp[p.name] = float(rng.uniform(lo, hi))
@@ -50,7 +59,7 @@ def sample_hyperparams(spec, rng: np.random.Generator) -> dict:
             hp[p.name] = float(p.default * 10 ** rng.uniform(-1, 1))
         else:
             hp[p.name] = float(rng.uniform(p.low, p.high))
-    if hp.get("nesterov"):  # torch requires dampening 0 and momentum > 0 with Nesterov
+    if hp.get("nesterov") and "dampening" in hp:  # torch.optim.SGD: no dampening, μ > 0
         hp["dampening"] = 0.0
         hp["momentum"] = max(hp.get("momentum", 0.9), 0.1)
     return hp
@@ -98,16 +107,75 @@ def _torch_optimizer(name: str, hp: dict, params, base: str | None = None):
     if name == "adafactor":
         return o.Adafactor(params, lr=hp["lr"], beta2_decay=hp["beta2_decay"],
                            eps=(hp.get("eps1"), hp["eps2"]), d=hp["d"], weight_decay=wd)
+    if name == "rprop":
+        return o.Rprop(params, lr=hp["lr"], etas=(hp["eta_minus"], hp["eta_plus"]),
+                       step_sizes=(hp["step_min"], hp["step_max"]))
+    if name == "asgd":
+        return o.ASGD(params, lr=hp["lr"], lambd=hp["lambd"], alpha=hp["power"], t0=hp["t0"],
+                      weight_decay=wd)
+    if name == "muon":
+        return o.Muon(params, lr=hp["lr"], momentum=hp["momentum"], nesterov=hp["nesterov"],
+                      ns_steps=hp["ns_steps"], eps=hp["eps"], adjust_lr_fn=hp["adjust_lr_fn"],
+                      weight_decay=wd)
+    if name == "lbfgs":
+        return o.LBFGS(params, lr=hp["lr"], max_iter=1, history_size=hp["history_size"],
+                       tolerance_grad=hp["tolerance_grad"],
+                       tolerance_change=hp["tolerance_change"])
+    if name in ("adabelief", "laprop", "signum", "lamb", "adan", "ademamix", "mars"):
+        import pytorch_optimizer as po
+
+        if name == "adabelief":
+            return po.AdaBelief(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                                weight_decouple=hp["decoupled_weight_decay"], foreach=False)
+        if name == "laprop":
+            return po.LaProp(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                             foreach=False, cautious=hp["cautious"])
+        if name == "adan":
+            return po.Adan(params, lr=hp["lr"], betas=(*betas, hp["beta3"]), eps=hp["eps"],
+                           weight_decay=wd, weight_decouple=hp["decoupled_weight_decay"],
+                           foreach=False)
+        if name == "ademamix":
+            return po.AdEMAMix(params, lr=hp["lr"], betas=(*betas, hp["beta3"]), eps=hp["eps"],
+                               weight_decay=wd, weight_decouple=hp["decoupled_weight_decay"],
+                               alpha=hp["mix"], t_alpha_beta3=hp["t_warmup"], foreach=False,
+                               cautious=hp["cautious"])
+        if name == "mars":
+            return po.MARS(params, lr=hp["lr"], betas=betas, gamma=hp["gamma"], eps=hp["eps"],
+                           mars_type="adamw", optimize_1d=True, weight_decay=wd,
+                           cautious=hp["cautious"], foreach=False)
+        if name == "lamb":
+            return po.Lamb(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
+                           weight_decouple=hp["decoupled_weight_decay"], foreach=False)
+        return po.SignSGD(params, lr=hp["lr"], momentum=hp["momentum"], weight_decay=wd,
+                          weight_decouple=hp["decoupled_weight_decay"], foreach=False)
+    if name == "prodigy":
+        from prodigyopt import Prodigy  # the authors' package
+
+        return Prodigy(params, lr=hp["lr"], betas=betas, beta3=hp["beta3"], eps=hp["eps"],
+                       weight_decay=wd, decouple=hp["decoupled_weight_decay"],
+                       use_bias_correction=hp["bias_correction"], d0=hp["d0"],
+                       d_coef=hp["d_coef"], growth_rate=hp["growth_rate"] or float("inf"))
+    if name in ("sgd_schedule_free", "adamw_schedule_free"):
+        import schedulefree  # the authors' package
+
+        common = {"lr": hp["lr"], "weight_decay": wd, "warmup_steps": hp["warmup_steps"],
+                  "r": hp["r"], "weight_lr_power": hp["weight_lr_power"], "foreach": False}
+        if name == "sgd_schedule_free":
+            opt = schedulefree.SGDScheduleFree(params, momentum=hp["momentum"], **common)
+        else:
+            opt = schedulefree.AdamWScheduleFree(params, betas=betas, eps=hp["eps"], **common)
+        opt.train()
+        return opt
     if name == "adopt":
-        from pytorch_optimizer import ADOPT
+        from adopt import ADOPT  # the authors' package, torch-adopt
 
         return ADOPT(params, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=wd,
-                     weight_decouple=hp["decoupled_weight_decay"])
+                     decouple=hp["decoupled_weight_decay"])
     if name == "lion":
         from pytorch_optimizer import Lion
 
         return Lion(params, lr=hp["lr"], betas=betas, weight_decay=wd,
-                    weight_decouple=hp["decoupled_weight_decay"])
+                    weight_decouple=hp["decoupled_weight_decay"], cautious=hp["cautious"])
     raise KeyError(name)
 
 
@@ -132,13 +200,79 @@ def _hand_path(name: str, hp: dict, landscape, start, steps: int) -> np.ndarray:
     return np.array(out)
 
 
+def adopt_by_hand(hp: dict, landscape, start, steps: int) -> np.ndarray:
+    """ADOPT, Algorithm 1 of Taniguchi et al. (2024), written from the paper: v_0 = g_0^2 from
+    the start's gradient (no move), then for k = 1, 2, ...: clip g / max(sqrt(v), eps) to
+    +-k^(1/4), average it into m, move by -lr m, update v. L2 decay goes into every gradient
+    (g_0 too); decoupled decay shrinks w before each move, never at the first call."""
+    w = np.array(start, dtype=np.float64)
+    out = [w.copy()]
+    lr, b1, b2, wd, eps = hp["lr"], hp["beta1"], hp["beta2"], hp["weight_decay"], hp["eps"]
+    decoupled = hp["decoupled_weight_decay"]
+    g = landscape.grad(w) + (0.0 if decoupled else wd * w)
+    v, m = g * g, np.zeros(2)
+    out.append(w.copy())
+    for k in range(1, steps):
+        g = landscape.grad(w) + (0.0 if decoupled else wd * w)
+        if decoupled:
+            w = w - lr * wd * w
+        m = b1 * m + (1 - b1) * np.clip(g / np.maximum(np.sqrt(v), eps), -k**0.25, k**0.25)
+        w = w - lr * m
+        v = b2 * v + (1 - b2) * g * g
+        out.append(w.copy())
+    return np.array(out)
+
+
+# The package each live reference needs beyond torch (the parity tests skip without it).
+REFERENCE_PACKAGES = {"adopt": "adopt", "lion": "pytorch_optimizer",
+                      "lookahead": "pytorch_optimizer", "adabelief": "pytorch_optimizer",
+                      "laprop": "pytorch_optimizer", "signum": "pytorch_optimizer",
+                      "lamb": "pytorch_optimizer",
+                      "adan": "pytorch_optimizer", "ademamix": "pytorch_optimizer",
+                      "prodigy": "prodigyopt", "mars": "pytorch_optimizer",
+                      "sgd_schedule_free": "schedulefree",
+                      "adamw_schedule_free": "schedulefree"}
+
+
+def cautious_adam_by_hand(name: str, hp: dict, landscape, start, steps: int) -> np.ndarray:
+    """Cautious Adam / AdamW (Liang et al., 2024, with pytorch_optimizer's rescaling): Adam's
+    update m̂ / (sqrt(v̂) + eps) kept only where it agrees in sign with g, times
+    2 / (kept + 1)."""
+    w = np.array(start, dtype=np.float64)
+    m, v, v_max = np.zeros(2), np.zeros(2), np.zeros(2)
+    lr, b1, b2, wd = hp["lr"], hp["beta1"], hp["beta2"], hp["weight_decay"]
+    out = [w.copy()]
+    for t in range(1, steps + 1):
+        g = landscape.grad(w)
+        if name == "adamw":
+            w = w * (1 - lr * wd)
+        else:
+            g = g + wd * w
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        v_max = np.maximum(v_max, v)
+        v_used = v_max if hp["amsgrad"] else v
+        m_hat = m / (1 - b1**t)
+        if name == "adam" and not hp["bias_correction"]:
+            m_hat, v_hat = m, v_used
+        else:
+            v_hat = v_used / (1 - b2**t)
+        kept = (m_hat * g > 0).astype(float)
+        w = w - lr * m_hat * kept * (2 / (kept.sum() + 1)) / (np.sqrt(v_hat) + hp["eps"])
+        out.append(w.copy())
+    return np.array(out)
+
+
 def uses_hand_reference(name: str, hp: dict) -> bool:
-    return name == "momentum" or (name == "adam" and not hp.get("bias_correction", True))
+    return (name == "momentum" or (name in ("adam", "adamw") and hp.get("cautious", False))
+            or (name == "adam" and not hp.get("bias_correction", True)))
 
 
 def reference_path(name: str, hp: dict, landscape, start, steps: int,
                    base: str | None = None) -> np.ndarray:
     """(steps + 1, 2) positions from the reference implementation of ``name``."""
+    if name in ("adam", "adamw") and hp.get("cautious", False):
+        return cautious_adam_by_hand(name, hp, landscape, start, steps)
     if uses_hand_reference(name, hp):
         return _hand_path(name, hp, landscape, start, steps)
     import torch
@@ -147,15 +281,44 @@ def reference_path(name: str, hp: dict, landscape, start, steps: int,
     # in the default dtype, float32 unless changed.
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
+    shape = MATRIX_SHAPED.get(name, (2,))
     try:
-        p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-        opt = _torch_optimizer(name, hp, [p], base=base)
-        out = [p.detach().clone()]
-        for _ in range(steps):
-            with torch.no_grad():
-                p.grad = landscape.grad(p.detach()).clone()
-            opt.step()
-            out.append(p.detach().clone())
+        with _newton_schulz_in_float64(name):
+            p = torch.tensor(start, dtype=torch.float64).reshape(shape).requires_grad_(True)
+            opt = _torch_optimizer(name, hp, [p], base=base)
+            out = [p.detach().clone()]
+            def closure():  # LBFGS evaluates through it; the others ignore it
+                with torch.no_grad():
+                    f, p.grad = landscape.value_and_grad(p.detach())
+                return f.sum()
+
+            for _ in range(steps):
+                with torch.no_grad():
+                    p.grad = landscape.grad(p.detach()).clone()
+                opt.step(closure) if name == "lbfgs" else opt.step()
+                out.append(p.detach().clone())
     finally:
         torch.set_default_dtype(previous)
-    return torch.stack(out).numpy()
+    return torch.stack(out).reshape(steps + 1, 2).numpy()
+
+
+# Optimizers that take matrices only get the point as a 1×2 matrix.
+MATRIX_SHAPED = {"muon": (1, 2)}
+
+
+@contextmanager
+def _newton_schulz_in_float64(name: str):
+    """torch.optim.Muon rounds its Newton–Schulz iteration to bfloat16 (``grad.bfloat16()``);
+    for a float64 comparison the cast is made a copy while the reference runs, leaving the
+    rest of torch's algorithm as it is."""
+    if name != "muon":
+        yield
+        return
+    import torch
+
+    cast = torch.Tensor.bfloat16
+    torch.Tensor.bfloat16 = lambda self, *args, **kwargs: self.clone()
+    try:
+        yield
+    finally:
+        torch.Tensor.bfloat16 = cast

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from landscapes import LANDSCAPES
-from ui.surface_inputs import apply_click
+from ui.click import apply_click
 
 from .plotly_arrays import as_array
 
@@ -31,15 +31,22 @@ def _no_failure(at: AppTest) -> None:
 
 
 
+def _math(latex) -> str:
+    """The TeX of an st.latex element (Streamlit wraps it in $$ … $$)."""
+    return latex.value.strip().removeprefix("$$").removesuffix("$$").strip()
+
+
 def _contour(at: AppTest) -> dict:
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return next(s for s in specs if s["data"][0]["type"] == "contour")
+    return next(s for s in specs if s["layout"].get("images"))  # the contour: its surface is a picture
 
 
 def _paths(at: AppTest) -> dict[str, np.ndarray]:
-    """Name → (n, 2) drawn points of every path line on the contour."""
+    """Name → (n, 2) drawn points of every path line on the contour, in legend order (the
+    traces are layered by how much of the box each path covers)."""
+    lines = [t for t in _contour(at)["data"] if t.get("mode") == "lines+markers"]
     return {t["name"]: np.stack([as_array(t["x"]), as_array(t["y"])], axis=-1)
-            for t in _contour(at)["data"] if t.get("mode") == "lines+markers"}
+            for t in sorted(lines, key=lambda t: t.get("legendrank", 1000))}
 
 
 def test_default_page_draws_three_optimizers_with_every_view():
@@ -192,7 +199,8 @@ def test_a_typed_formula_is_drawn_with_its_exact_gradient():
     at.selectbox(key="surface").set_value("custom").run()
     at.text_input(key="formula").set_value("(x - 1)^2 + 10*(y + 0.5)^2").run()
     _no_failure(at)
-    assert at.title[0].value.replace("\\", "").startswith("f(x, y) = (x - 1)^2 + 10*(y + 0.5)^2")
+    assert at.title[0].value.startswith("✎ Your formula")
+    assert _math(at.latex[0]) == r"f(x, y) = \left(x - 1\right)^{2} + 10 \left(y + 0.5\right)^{2}"
     paths = _paths(at)
     assert len(paths) == 3 and all(np.allclose(p[0], (1.8, 1.8)) for p in paths.values())
     assert any(r"20 y + 10" in latex.value for latex in at.latex)  # ∂f/∂y = 20(y + 0.5)
@@ -291,12 +299,28 @@ def test_a_preset_with_a_broken_panel_still_draws_the_others():
     assert len(_paths(at)) == 3 and any("has been changed since" in c.value for c in at.caption)
 
 
-def test_a_typed_formula_is_shown_literally_not_as_markdown():
+def test_a_typed_formula_is_shown_as_mathematics_not_as_python():
     at = _app()
     at.selectbox(key="surface").set_value("custom").run()
     at.text_input(key="formula").set_value("x**2 + y**2").run()
     _no_failure(at)
-    assert at.title[0].value.startswith(r"f\(x, y\) = x\*\*2 \+ y\*\*2")  # no bold, no italics
+    assert "**" not in at.title[0].value and at.title[0].value.startswith("✎ Your formula")
+    assert _math(at.latex[0]) == "f(x, y) = x^{2} + y^{2}"
+
+
+def test_a_broken_formula_keeps_the_last_good_surface_drawn_under_its_error():
+    at = _app()
+    at.selectbox(key="surface").set_value("custom").run()
+    at.text_input(key="formula").set_value("x^2 + 3*y^2").run()
+    _no_failure(at)
+    good, charts = _contour(at)["layout"]["images"][0]["source"], len(at.get("plotly_chart"))
+    link = at.query_params["view"]
+    at.text_input(key="formula").set_value("x^2 + 3*y^").run()
+    assert not at.exception and len(at.error) == 1 and "last surface that worked" in at.error[0].value
+    assert at.text_input(key="formula").value == "x^2 + 3*y^"  # the text stays to fix
+    assert len(at.get("plotly_chart")) == charts and _contour(at)["layout"]["images"][0]["source"] == good
+    assert _math(at.latex[0]) == "f(x, y) = x^{2} + 3 y^{2}"
+    assert at.query_params["view"] == link  # a reload reopens the view that worked
 
 
 def test_a_start_where_f_is_undefined_is_explained():
@@ -314,3 +338,12 @@ def test_a_start_outside_the_box_is_noted():
     at.number_input(key="start_x").set_value(500.0).run()
     _no_failure(at)
     assert any("lies outside the drawn box" in c.value for c in at.caption)
+
+
+def test_a_legend_names_every_changed_setting_epsilon_included():
+    at = _app()
+    for param, value in (("lr", 0.2), ("beta1", 0.8), ("beta2", 0.99), ("eps", 1e-6)):
+        at.select_slider(key=f"opt2.adam.{param}").set_value(value).run()
+    at.toggle(key="opt2.adam.amsgrad").set_value(True).run()
+    _no_failure(at)
+    assert "Adam (α=0.2, β₁=0.8, β₂=0.99, ε=1e-06, AMSGrad)" in _paths(at)

@@ -47,7 +47,7 @@ PRESSES = 2  # ArrowRight presses: two stops up (0.1 → 0.2 → 0.5)
 # coordinates decoded by Plotly (_fullData; .data may hold {dtype, bdata} typed-array specs).
 _CONTOUR_JS = """() => {
     const gd = [...document.querySelectorAll('.js-plotly-plot')]
-        .find(g => (g.data || []).some(t => t.type === 'contour'));
+        .find(g => ((g.layout || {}).images || []).length > 0);  // the contour: its surface is a picture
     if (!gd || !gd._fullLayout) return null;
     const decoded = (i, key) => {
         const full = (gd._fullData || []).find(f => f.index === i);
@@ -57,8 +57,10 @@ _CONTOUR_JS = """() => {
     };
     const paths = [];
     gd.data.forEach((t, i) => {
-        if (t.mode === 'lines+markers') paths.push({name: t.name, x: decoded(i, 'x'), y: decoded(i, 'y')});
+        if (t.mode === 'lines+markers') paths.push({name: t.name, x: decoded(i, 'x'), y: decoded(i, 'y'),
+                                                    rank: t.legendrank ?? 1000});
     });
+    paths.sort((a, b) => a.rank - b.rank);  // legend order (the traces are layered by cover)
     return {
         paths,
         frames: ((gd._transitionData || {})._frames || []).length,
@@ -311,7 +313,7 @@ def test_adam_learning_rate_slider_redraws_only_adam(session: Session, server: S
 
 _DATA_TO_PAGE_JS = """([x, y]) => {
     const gd = [...document.querySelectorAll('.js-plotly-plot')]
-        .find(g => (g.data || []).some(t => t.type === 'contour'));
+        .find(g => ((g.layout || {}).images || []).length > 0);  // the contour: its surface is a picture
     const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
     return [box.left + xa._offset + xa.d2p(x), box.top + ya._offset + ya.d2p(y)];
 }"""
@@ -343,7 +345,7 @@ def test_a_click_on_the_contour_starts_every_path_there(session: Session, server
 
 _PATH_LENGTHS_JS = """() => {
     const gd = [...document.querySelectorAll('.js-plotly-plot')]
-        .find(g => (g.data || []).some(t => t.type === 'contour'));
+        .find(g => ((g.layout || {}).images || []).length > 0);  // the contour: its surface is a picture
     return gd._fullData.filter(t => t.mode === 'lines+markers').map(t => t.x.length);
 }"""
 

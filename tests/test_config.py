@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from landscapes import LANDSCAPES
-from ui.config import DEFAULT_VIEW, apply, check, decode, encode, slot_values
+from ui.viewformat import DEFAULT_VIEW, apply, check, decode, encode, same_view, slot_values
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 VIEW = {"surface": "ravine", "surface_params": {"kappa": 30, "angle": 20},
@@ -116,7 +116,7 @@ def test_the_page_opens_a_link_exactly_and_keeps_its_address_current():
     assert at.select_slider(key="noise").value == 0.3  # not a stop of the slider: kept exactly
     assert at.select_slider(key="opt0.sgd.lr").value == 0.03
     link = at.query_params["view"]
-    assert check(decode(link if isinstance(link, str) else link[0])) == check(VIEW)
+    assert same_view(check(VIEW), check(decode(link if isinstance(link, str) else link[0])))
 
 
 def test_a_damaged_link_opens_the_default_view_with_a_note():
@@ -162,7 +162,7 @@ def test_the_page_opens_a_link_to_a_typed_surface():
     at.run()
     assert not at.exception and not at.error
     assert at.text_input(key="formula").value == "x^2 + 3*sin(y)"
-    assert at.title[0].value.replace("\\", "").startswith("f(x, y) = x^2 + 3*sin(y)")
+    assert r"f(x, y) = x^{2} + 3 \sin{\left(y \right)}" in at.latex[0].value
 
 
 def test_a_view_with_a_broken_rule_across_settings_still_opens_and_names_it():
@@ -175,7 +175,7 @@ def test_a_view_with_a_broken_rule_across_settings_still_opens_and_names_it():
     assert not at.exception and at.select_slider(key="opt1.adam.lr").value == 0.05
     assert len(at.error) == 1 and "Nesterov" in at.error[0].value  # named in its panel
     link = at.query_params["view"]
-    assert check(decode(link if isinstance(link, str) else link[0])) == check(view)  # F5 keeps it
+    assert same_view(check(view), check(decode(link if isinstance(link, str) else link[0])))  # F5 keeps it
 
 
 @pytest.mark.parametrize("view", [
@@ -200,9 +200,116 @@ def test_a_link_keeps_every_allowed_value_exactly():
     at.run()
     assert not at.exception and not at.error
     link = at.query_params["view"]
-    assert check(decode(link if isinstance(link, str) else link[0])) == check(view)
+    assert same_view(check(view), check(decode(link if isinstance(link, str) else link[0])))
     contour = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                   if json.loads(c.proto.spec)["data"][0]["type"] == "contour")
-    names = [t["name"] for t in contour["data"] if t.get("mode") == "lines+markers"]
+                   if json.loads(c.proto.spec)["layout"].get("images"))  # its surface is a picture
+    lines = [t for t in contour["data"] if t.get("mode") == "lines+markers"]
+    names = [t["name"] for t in sorted(lines, key=lambda t: t.get("legendrank", 1000))]  # legend order
     assert names == ["Adam (α=0.0123, β₂=0.9999999)"]  # the label shows the values used
     assert at.slider(key="sched.step.gamma").value == 0.0004
+
+
+def _link(at: AppTest) -> dict:
+    link = at.query_params["view"]
+    return decode(link if isinstance(link, str) else link[0])
+
+
+def _mode_switch(at: AppTest):
+    return next(b for b in at.get("button_group") if b.key == "view")
+
+
+def _reopen(config: dict) -> AppTest:
+    """A fresh session (a reload, or the link on another machine) on this view."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["view"] = encode(config)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"version": 3}, "format version 3"),
+    ({"version": "2"}, "format version '2'"),
+    ({"version": 3, "sparkle": 1}, "format version 3"),  # a newer link is named as such first
+    ({"mode": "4d"}, "mode must be one of"),
+    ({"levels": "cubic"}, "levels must be one of"),
+    ({"presentation": 1}, "presentation must be one of"),
+    ({"preset": "Bad Id!"}, "preset must be a preset's id"),
+    ({"optimizers": [{"name": "adam", "color": "red"}]}, "colour is one of"),
+    ({"optimizers": [{"name": "adam", "color": "#d62728"}, {"name": "sgd", "color": "#d62728"}]},
+     "the same colour"),
+])
+def test_every_bad_display_field_is_named(change, message):
+    with pytest.raises(ValueError) as err:
+        check({**VIEW, **change})
+    assert message in str(err.value)
+
+
+def test_a_format_1_link_still_opens_and_changes_nothing_it_does_not_name():
+    full = check(VIEW)  # no version: format 1
+    assert not {"version", "mode", "levels", "presentation", "preset"} & set(full)
+    state: dict = {"view": "3D surface", "presentation": True, "levels": "log"}
+    apply(state, VIEW)
+    assert (state["view"], state["presentation"], state["levels"]) == ("3D surface", True, "log")
+    at = _reopen(VIEW)
+    assert _link(at)["version"] == 2 and same_view(check(VIEW), check(_link(at)))
+
+
+def test_a_preset_and_its_story_survive_a_reload():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.selectbox(key="preset").set_value("ravine-momentum").run()
+    link = _link(at)
+    assert link["preset"] == "ravine-momentum"
+    again = _reopen(link)
+    assert again.selectbox(key="preset").value == "ravine-momentum"
+    assert len(again.info) == 1 and "Momentum rolls along a ravine" in again.info[0].value
+
+
+def test_a_changed_preset_reopens_with_its_note_and_reload_button():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.selectbox(key="preset").set_value("ravine-momentum").run()
+    at.slider(key="steps").set_value(300).run()
+    again = _reopen(_link(at))
+    assert not again.info and any("has been changed since" in c.value for c in again.caption)
+    again.button(key="reload_preset").click().run()
+    assert "Momentum rolls along a ravine" in again.info[0].value
+
+
+def test_an_unknown_preset_id_opens_the_view_without_a_story():
+    at = _reopen({**VIEW, "version": 2, "preset": "a-preset-from-a-newer-version"})
+    assert at.selectbox(key="preset").value is None and not at.info
+    assert "preset" not in _link(at)
+
+
+def test_the_3d_view_survives_a_reload_and_the_switch_updates_the_link():
+    at = _reopen({**VIEW, "version": 2, "mode": "3d"})
+    assert _mode_switch(at).value == "3D surface"
+    assert json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["type"] == "surface"
+    assert _link(at)["mode"] == "3d"
+    _mode_switch(at).set_value("2D contour").run()  # reruns only the chart's fragment
+    assert _link(at)["mode"] == "2d"
+    assert json.loads(_reopen(_link(at)).get("plotly_chart")[0].proto.spec)["data"][0]["type"] == "contour"
+
+
+def test_presentation_mode_and_contour_levels_survive_a_reload():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.toggle(key="presentation").set_value(True).run()
+    next(b for b in at.get("button_group") if b.key == "levels").set_value("log").run()
+    link = _link(at)
+    assert (link["presentation"], link["levels"]) == (True, "log")
+    again = _reopen(link)
+    assert again.toggle(key="presentation").value is True
+    assert again.session_state["levels"] == "log" and _link(again)["levels"] == "log"
+
+
+def test_colours_stay_with_their_paths_after_a_panel_is_removed():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    before = {s["name"]: s["color"] for s in at.session_state["slots"]}
+    at.button(key=f"remove{at.session_state['slots'][0]['id']}").click().run()
+    again = _reopen(_link(at))
+    after = {s["name"]: s["color"] for s in again.session_state["slots"]}
+    assert list(after) == ["rmsprop", "adam"] and after == {n: before[n] for n in after}
+    contour = next(json.loads(c.proto.spec) for c in again.get("plotly_chart")
+                   if json.loads(c.proto.spec)["data"][0]["type"] == "contour")
+    lines = [t["line"]["color"] for t in contour["data"] if t.get("mode") == "lines+markers"]
+    assert lines == [before["rmsprop"], before["adam"]]

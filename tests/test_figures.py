@@ -12,6 +12,7 @@ from landscapes import from_formula, get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, run, run_many
 from viz import CLICK_GRID_NAME, METRICS, contour_figure, metric_figure, summary_rows, surface3d_figure
 from viz.animation import MAX_POINTS, frame_rows
+from viz.figures import LEVELS_NAME
 from viz.latex import symbol_latex, value_latex, values_latex
 
 from .plotly_arrays import as_array
@@ -38,7 +39,10 @@ def test_frames_grow_every_path_to_its_row_and_end_on_the_figure_as_drawn():
     fig = contour_figure(land, results, frames=40)
     rows = frame_rows(501, 40)
     assert rows[0] == 0 and rows[-1] == 500 and len(fig.frames) == len(rows)
-    lines = [i for i, t in enumerate(fig.data) if getattr(t, "mode", None) == "lines+markers"]
+    line_of = {t.name: i for i, t in enumerate(fig.data) if getattr(t, "mode", None) == "lines+markers"}
+    lines = [line_of[res.label] for res in results]
+    end_of = {t.legendgroup: i for i, t in enumerate(fig.data)  # the last-point dots
+              if getattr(t, "mode", None) == "markers" and t.legendgroup and t.marker.symbol is None}
     for frame, row in zip(fig.frames, rows, strict=True):
         assert frame.name == str(row)
         by_trace = dict(zip(frame.traces, frame.data, strict=True))
@@ -49,8 +53,8 @@ def test_frames_grow_every_path_to_its_row_and_end_on_the_figure_as_drawn():
             if by_trace[index].customdata is not None:  # hover data follows thinned points
                 steps = as_array(by_trace[index].customdata)[:, 0].astype(int)
                 np.testing.assert_allclose(x, res.path[steps, 0, 0], rtol=1e-6)
-            head = as_array(by_trace[index + 2].x)  # the last-point marker moves with the path
-            np.testing.assert_allclose(head, [res.path[row, 0, 0]], rtol=1e-6)
+            head = as_array(by_trace[end_of[res.label]].x)  # the last-point marker moves with the path
+            np.testing.assert_allclose(head, res.path[row, 0, 0], rtol=1e-6)  # outline + line
     last = dict(zip(fig.frames[-1].traces, fig.frames[-1].data, strict=True))
     for index in lines:
         np.testing.assert_array_equal(as_array(last[index].x), as_array(fig.data[index].x))
@@ -77,7 +81,7 @@ def test_click_grid_covers_the_bounds_invisibly_and_never_fades_the_paths():
     gx, gy = as_array(grid.x), as_array(grid.y)
     assert len(gx) == len(gy) == 625 and grid.marker.opacity == 0
     assert (gx.min(), gx.max(), gy.min(), gy.max()) == (x0, x1, y0, y1)
-    others = [t for t in fig.data if t.type == "scatter" and t.name != CLICK_GRID_NAME]
+    others = [t for t in fig.data if t.type == "scatter" and t.name not in (CLICK_GRID_NAME, LEVELS_NAME)]
     assert all(t.unselected.marker.opacity == 1 for t in others)
 
 
@@ -165,7 +169,7 @@ def test_a_path_that_blew_up_off_the_chart_is_marked_on_its_edge():
 
 def test_values_beyond_float32_keep_their_size_in_the_figure():
     land = dataclasses.replace(from_formula("x^100 + y^2"), log_contours=False)  # up to 5·10⁴⁷
-    z = as_array(contour_figure(land, resolution=30).data[0].z)
+    z = as_array(surface3d_figure(land, resolution=30, scale="linear").data[0].z)
     assert z.dtype == np.float64 and np.all(np.isfinite(z)) and z.max() == pytest.approx(3.0**100 + 9)
-    small = as_array(contour_figure(get_landscape("booth"), resolution=30).data[0].z)
+    small = as_array(surface3d_figure(get_landscape("booth"), resolution=30).data[0].z)
     assert small.dtype == np.float32  # ordinary ranges travel as float32

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from landscapes import get_landscape
 from optim_core import make_optimizer, run_many
-from ui.config import check
 from ui.presets import PRESETS_FILE, presets
+from ui.viewformat import check
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 IDS = list(presets())
@@ -90,8 +90,9 @@ def test_every_step_size_a_story_names_is_one_it_draws(pid):
 
 def _drawn_paths(at: AppTest) -> list[dict]:
     specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    contour = next(s for s in specs if s["data"][0]["type"] == "contour")
-    return [t for t in contour["data"] if t.get("mode") == "lines+markers"]
+    contour = next(s for s in specs if s["layout"].get("images"))  # the contour: its surface is a picture
+    lines = [t for t in contour["data"] if t.get("mode") == "lines+markers"]
+    return sorted(lines, key=lambda t: t.get("legendrank", 1000))  # legend order; layers go by cover
 
 
 def _first_point(trace: dict) -> tuple[float, float]:

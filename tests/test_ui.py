@@ -7,10 +7,11 @@ import pytest
 from landscapes import LANDSCAPES
 from optim_core import OPTIMIZERS, SCHEDULES
 from optim_core.params import ParamSpec
-from ui.config import DEFAULT_VIEW, apply
-from ui.controls import format_value, is_decay, linear_step, nearest, option_values
+from ui import keys
+from ui.controls import format_value, is_decay, label, linear_step, nearest, option_values
 from ui.labels import describe, unique
 from ui.state import MAX_SLOTS, add_slot, duplicate_slot, remove_slot, reset_slot
+from ui.viewformat import DEFAULT_VIEW, apply
 
 ALL_SPECS = [p for o in OPTIMIZERS.values() for p in o.params] + \
             [p for s in SCHEDULES.values() for p in s.params] + \
@@ -62,13 +63,24 @@ def test_linear_steps_are_round():
     assert linear_step(ParamSpec("a", "θ", 0.0, -90.0, 90.0)) == 0.1
 
 
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=lambda s: s.name)
+def test_a_control_label_is_a_whole_phrase_of_its_help(spec):
+    text = label(spec)
+    assert "…" not in text and text.count("(") == text.count(")")
+    if spec.kind != "bool":
+        symbol, phrase = text.split(" · ", 1)
+        assert symbol == spec.symbol and len(phrase) >= 3 and all(w in spec.help for w in phrase.split())
+    assert label(OPTIMIZERS["rmsprop"].params[1]) == "β · Smoothing of the squared-gradient average"
+
+
 def test_labels_name_what_differs_from_the_defaults():
     specs = OPTIMIZERS["adam"].params
     defaults = {s.name: s.default for s in specs}
     assert describe("Adam", specs, defaults) == "Adam"
     assert describe("Adam", specs, {**defaults, "lr": 0.1}) == "Adam (α=0.1)"
-    many = {**defaults, "lr": 0.1, "beta1": 0.5, "beta2": 0.9, "amsgrad": True}
-    assert describe("Adam", specs, many) == "Adam (α=0.1, β₁=0.5, β₂=0.9, …)"
+    many = {**defaults, "lr": 0.1, "beta1": 0.5, "beta2": 0.9, "eps": 1e-6, "amsgrad": True}
+    assert describe("Adam", specs, many) == "Adam (α=0.1, β₁=0.5, β₂=0.9, ε=1e-06, AMSGrad)"
+    assert describe("Adam", specs, {**defaults, "bias_correction": False}) == "Adam (bias correction off)"
     assert unique(["Adam", "SGD", "Adam", "Adam"]) == ["Adam", "SGD", "Adam #2", "Adam #3"]
 
 
@@ -105,3 +117,18 @@ def test_slots_are_capped():
 ])
 def test_values_are_shown_exactly(value, text):
     assert format_value(value) == text
+
+
+def test_kept_keys_are_those_of_controls_that_are_not_always_drawn():
+    kept = [keys.surface_param("ravine", "kappa"), keys.schedule_param("step", "gamma"),
+            keys.slot_param(12, "lookahead(adam)", "lr"), keys.auto(keys.slot_param(3, "adafactor", "eps1")),
+            keys.FORMULA, keys.SEED, *keys.BOUNDS]
+    assert all(keys.KEPT.match(k) for k in kept)
+    drawn = [keys.STEPS, keys.NOISE, keys.SURFACE, keys.PRESET, keys.PRESENTATION, keys.LEVELS,
+             keys.VIEW_MODE, *keys.START, "formula_x", "seedling"]
+    assert not any(keys.KEPT.match(k) for k in drawn)
+
+
+def test_a_link_mode_and_the_switch_label_map_both_ways():
+    assert all(keys.mode_of(label) == mode for mode, label in keys.MODE_LABELS.items())
+    assert keys.mode_of(None) == "2d"

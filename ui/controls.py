@@ -4,12 +4,15 @@ a decay rate in [0, 1), a linear range, a switch, a choice), never from a parame
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import MutableMapping
 from typing import Any
 
 import streamlit as st
 
 from optim_core import OPTIMIZERS, ParamSpec
+
+from . import keys
 
 _DECAY_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99,
                   0.995, 0.998, 0.999, 0.9995, 0.9999, 0.99999)
@@ -75,15 +78,14 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def label(spec: ParamSpec, limit: int = 36) -> str:
-    """Widget label: symbol and the first phrase of the help, cut at a word, e.g.
-    ``α · Learning rate``."""
+def label(spec: ParamSpec) -> str:
+    """Widget label: symbol and the help's first phrase, whole and without its asides in
+    parentheses (the sidebar wraps it; the whole help is in the control's tooltip), e.g.
+    ``α · Learning rate``, ``β₂ · Decay of the second-moment average``."""
     if spec.kind == "bool":
         return spec.symbol
-    words = spec.help.split(":")[0].split("(")[0].strip()
-    if len(words) > limit:
-        words = words[:limit].rsplit(" ", 1)[0] + "…"
-    return f"{spec.symbol} · {words}"
+    phrase = re.split(r"[:;]", re.sub(r"\s*\([^()]*\)", "", spec.help), maxsplit=1)[0].strip()
+    return f"{spec.symbol} · {phrase}"
 
 
 def _prepare(state: MutableMapping, key: str, default: Any, options: list | None = None,
@@ -123,8 +125,8 @@ def param_widget(spec: ParamSpec, key: str, container=st) -> Any:
         return container.selectbox(name, spec.choices, key=key, help=help_text,
                                    format_func=lambda c: OPTIMIZERS[c].title if c in OPTIMIZERS else c)
     if spec.optional:
-        _prepare(state, key + ".auto", spec.default is None)
-        if container.checkbox(f"{spec.symbol}: automatic", key=key + ".auto", help=spec.help):
+        _prepare(state, keys.auto(key), spec.default is None)
+        if container.checkbox(f"{spec.symbol}: automatic", key=keys.auto(key), help=spec.help):
             return None
     options = option_values(spec)
     if options is not None:

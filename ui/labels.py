@@ -8,16 +8,19 @@ from collections import Counter
 
 from .controls import format_value
 
-MAX_SHOWN = 3  # changed settings named in a label
-
 
 def describe(title: str, specs, values: dict) -> str:
-    """``title`` plus up to :data:`MAX_SHOWN` settings that differ from their defaults."""
-    changed = [f"{s.symbol}={format_value(values[s.name])}" for s in specs
-               if s.name in values and values[s.name] != s.default]
-    if len(changed) > MAX_SHOWN:
-        changed = [*changed[:MAX_SHOWN], "…"]
+    """``title`` plus every setting that differs from its default, compactly: ``α=0.1``, a
+    switch by its name when turned on (``AMSGrad``) and ``… off`` when turned off, e.g.
+    ``Adam (α=0.1, β₁=0.5, ε=1e-06, AMSGrad)``."""
+    changed = [_change(s, values[s.name]) for s in specs if s.name in values and values[s.name] != s.default]
     return f"{title} ({', '.join(changed)})" if changed else title
+
+
+def _change(spec, value) -> str:
+    if isinstance(value, bool):
+        return spec.symbol if value else f"{spec.symbol} off"
+    return f"{spec.symbol}={format_value(value)}"
 
 
 def unique(labels: list[str]) -> list[str]:

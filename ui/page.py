@@ -4,48 +4,86 @@ sidebar (everything the user set) stays as it was."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
-from . import compute
-from .config import DEFAULT_VIEW, apply, decode, encode, from_settings, same_view
-from .errors import LOG, guarded
+from . import compute, keys
+from .errors import guarded
 from .labels import md
+from .layout import FORMULA, SIDEBAR_WIDTH, STORY, page_style
+from .link import open_link, write_link
 from .presets import checked, presets
 from .sidebar import load_preset, sidebar
 from .state import keep_values
+from .surface import CUSTOM
 from .view import main_view
+from .viewformat import from_settings, same_view
 
-LINK_PARAM = "view"
+LAST_GOOD = "last_good_surface"  # the last surface that could be drawn: (surface, params, formula, bounds)
 
 
 @guarded
 def _page() -> None:
-    _open_link()
+    open_link()
+    # Once per run, with the same value while the mode stays: Streamlit folds or unfolds the
+    # sidebar only when the value changes (verified in Chromium, tests/test_browser_ui.py), so
+    # a lecturer may still open it while presenting. A width means "shown, this wide".
+    presenting = bool(st.session_state.get(keys.PRESENTATION))
+    st.set_page_config(page_title="optiviz", page_icon="📉", layout="wide",
+                       initial_sidebar_state="collapsed" if presenting else SIDEBAR_WIDTH)
+    page_style(presenting)
     keep_values(st.session_state)
     settings = sidebar()
-    try:
-        landscape = compute.landscape(settings.choice)
-    except ValueError as exc:  # a typed formula or box that cannot be drawn
-        st.error(f"This surface can't be drawn: {md(str(exc))} Fix it in the sidebar; everything else "
-                 "you set is kept.")
+    settings, landscape = _drawable(settings)
+    if landscape is None:
         return
-    st.query_params[LINK_PARAM] = encode(from_settings(settings))  # the address reopens this view
-    st.title(f"{md(landscape.title)}: optimizer paths")
-    if notice := st.session_state.pop("notice", None):
+    _title(landscape, settings.surface == CUSTOM)
+    if notice := st.session_state.pop(keys.NOTICE, None):
         st.warning(md(notice))
     _story(settings)
     main_view(settings, landscape)
 
 
+def _drawable(settings):
+    """(settings, landscape) to draw. While a typed formula or box cannot be drawn, its error
+    shows and the last surface that could be drawn stays on screen (the text stays in its box
+    to fix; the address keeps the last view that worked)."""
+    state = st.session_state
+    try:
+        landscape = compute.landscape(settings.choice)
+    except ValueError as exc:
+        st.error(f"This surface can't be drawn: {md(str(exc))} Fix it in the sidebar; everything else "
+                 "you set is kept." + (" The charts show the last surface that worked." if LAST_GOOD in state
+                                       else ""))
+        if LAST_GOOD not in state:
+            return settings, None
+        surface, params, formula, bounds = state[LAST_GOOD]
+        settings = replace(settings, surface=surface, surface_params=dict(params), formula=formula,
+                           bounds=bounds)
+        return settings, compute.landscape(settings.choice)
+    state[LAST_GOOD] = (settings.surface, tuple(settings.surface_params.items()), settings.formula,
+                        settings.bounds)
+    write_link(settings)
+    return settings, landscape
+
+
+def _title(landscape, typed: bool) -> None:
+    """The surface's name; a typed formula as mathematics (its text is in the sidebar)."""
+    st.title(f"{md(landscape.title)}: optimizer paths")
+    if typed:
+        st.container(key=FORMULA).latex(f"f(x, y) = {landscape.formula_latex}")
+
+
 def _story(settings) -> None:
     """The loaded preset's story, while the view is still the preset's; once something was
     changed, only a note (the story may no longer hold) and a way back."""
-    preset = st.session_state.get("preset")
+    preset = settings.preset
     if preset is None:
         return
     entry = presets()[preset]
     if same_view(checked(preset), from_settings(settings)):
-        st.info(f"**{entry['title']}.** {entry['story']}")
+        st.container(key=STORY).info(f"**{entry['title']}.** {entry['story']}")
         return
     note, back = st.columns([5, 1], vertical_alignment="center")
     note.caption(f"Preset “{entry['title']}” was loaded and has been changed since: its story "
@@ -53,23 +91,5 @@ def _story(settings) -> None:
     back.button("Reload preset", key="reload_preset", on_click=load_preset)
 
 
-def _open_link() -> None:
-    """A fresh session starts on the view its address describes, else on the default view."""
-    state = st.session_state
-    if "slots" in state:
-        return
-    if LINK_PARAM in st.query_params:
-        try:
-            apply(state, decode(st.query_params[LINK_PARAM]))
-            return
-        except ValueError as exc:
-            state["notice"] = f"The link's view could not be restored: {exc}"
-        except Exception as exc:  # noqa: BLE001 (a link is untrusted text: never a broken page)
-            LOG.exception("optiviz: a link failed to open")
-            state["notice"] = f"The link's view could not be restored ({type(exc).__name__})."
-    apply(state, DEFAULT_VIEW)
-
-
 def main() -> None:
-    st.set_page_config(page_title="optiviz", page_icon="📉", layout="wide")
     _page()

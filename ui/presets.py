@@ -1,5 +1,5 @@
 """Lecture presets: views that each tell one story, kept as data in ``assets/presets.json``
-(the format of :mod:`ui.config`, plus an ``id``, a ``title`` and the ``story`` to tell)."""
+(the format of :mod:`ui.viewformat`, plus an ``id``, a ``title`` and the ``story`` to tell)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from .config import check
+from .viewformat import check
 
 PRESETS_FILE = Path(__file__).resolve().parents[1] / "assets" / "presets.json"
 

@@ -3,17 +3,17 @@ optimizer (controls from its ParamSpecs), and the run settings. Returns plain se
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import streamlit as st
 
 from optim_core import OPTIMIZERS, SCHEDULES, make_optimizer
 
-from .config import DEFAULT_STEPS, MAX_STEPS, apply
+from . import keys
 from .controls import format_value, param_widget
 from .labels import describe, md, unique
 from .presets import presets
+from .settings import Drawn, Settings
 from .state import (
     MAX_SLOTS,
     add_slot,
@@ -24,118 +24,96 @@ from .state import (
     remove_slot,
     reset_slot,
     scope_of,
-    widget_key,
 )
-from .surface import SurfaceChoice
-from .surface_inputs import start_inputs, surface_inputs
+from .surface_inputs import levels_input, start_inputs, surface_inputs
+from .viewformat import DEFAULT_STEPS, MAX_STEPS, apply
 
 NOISE_LEVELS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
-
-
-@dataclass(frozen=True)
-class Drawn:
-    """One optimizer slot as set in the sidebar; ``error`` says why it cannot run."""
-
-    sid: int
-    name: str
-    hyperparams: dict[str, Any]
-    label: str
-    color: str
-    spec: Any  # the concrete OptimizerSpec its controls and rule come from
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class Settings:
-    surface: str
-    surface_params: dict[str, Any]
-    drawn: list[Drawn]
-    steps: int
-    start: tuple[float, float]
-    noise: float
-    seed: int
-    schedule: dict[str, Any] = field(default_factory=dict)
-    formula: str = ""  # the typed surface (surface == CUSTOM) and its bounds
-    bounds: tuple = ()
-
-    @property
-    def choice(self) -> SurfaceChoice:
-        return SurfaceChoice(self.surface, tuple(sorted(self.surface_params.items())), self.formula,
-                             self.bounds)
 
 
 def sidebar() -> Settings:
     """Draw the sidebar and return what it says."""
     state = st.session_state
     bar = st.sidebar
-    _preset_picker(bar)
+    preset = _preset_picker(bar)
+    state.setdefault(keys.PRESENTATION, False)
+    presentation = bar.toggle("Presentation mode", key=keys.PRESENTATION,
+                              help="For a projector: folds this sidebar (» at the top left brings it "
+                                   "back) and lets the story and the chart fill the screen. The link "
+                                   "keeps it.")
     surface, surface_params, formula, bounds = surface_inputs(bar)
+    levels = levels_input(bar)
 
     bar.header("Optimizers")
-    drawn = [_slot_panel(bar, slot) for slot in state["slots"]]
+    drawn = [_slot_panel(bar, slot) for slot in state[keys.SLOTS]]
     drawn = [replace(d, label=text) for d, text in zip(drawn, unique([d.label for d in drawn]), strict=True)]
     _add_row(bar, len(drawn))
 
     bar.header("Run")
-    state.setdefault("steps", DEFAULT_STEPS)
-    steps = bar.slider("Steps", 10, MAX_STEPS, step=10, key="steps",
+    state.setdefault(keys.STEPS, DEFAULT_STEPS)
+    steps = bar.slider("Steps", 10, MAX_STEPS, step=10, key=keys.STEPS,
                        help=f"Optimizer steps per path (at most {MAX_STEPS}).")
     start = start_inputs(bar)
-    state.setdefault("noise", 0.0)
-    levels = sorted({*NOISE_LEVELS, float(state["noise"])})  # a preset may use another level
-    noise = bar.select_slider("Gradient noise σ", levels, key="noise", format_func=format_value,
+    state.setdefault(keys.NOISE, 0.0)
+    noise_stops = sorted({*NOISE_LEVELS, float(state[keys.NOISE])})  # a preset may use another level
+    noise = bar.select_slider("Gradient noise σ", noise_stops, key=keys.NOISE, format_func=format_value,
                               help="Adds σ·ξ, ξ ~ N(0, I), to every gradient: the same draws for "
                                    "every optimizer, so they stay comparable.")
-    state.setdefault("seed", 0)
-    seed = int(bar.number_input("Noise seed", 0, 2**31 - 1, step=1, key="seed")) if noise else 0
-    state.setdefault("schedule", "constant")
-    schedule = bar.selectbox("Learning-rate schedule", list(SCHEDULES), key="schedule",
+    state.setdefault(keys.SEED, 0)
+    seed = int(bar.number_input("Noise seed", 0, 2**31 - 1, step=1, key=keys.SEED)) if noise else 0
+    state.setdefault(keys.SCHEDULE, "constant")
+    schedule = bar.selectbox("Learning-rate schedule", list(SCHEDULES), key=keys.SCHEDULE,
                              format_func=lambda n: SCHEDULES[n].title,
                              help="Multiplies every optimizer's α at each step, as "
                                   "torch.optim.lr_scheduler does.")
-    schedule_params = {p.name: param_widget(p, f"sched.{schedule}.{p.name}", bar)
+    schedule_params = {p.name: param_widget(p, keys.schedule_param(schedule, p.name), bar)
                        for p in SCHEDULES[schedule].params}
     return Settings(surface, surface_params, drawn, int(steps), start, float(noise), seed,
-                    {"name": schedule, **schedule_params}, formula, bounds)
+                    {"name": schedule, **schedule_params}, formula, bounds, levels, bool(presentation),
+                    keys.mode_of(state.get(keys.VIEW_MODE)), preset)
 
 
-def _preset_picker(bar) -> None:
+def _preset_picker(bar) -> str | None:
+    """The preset the view was loaded from (an id a link names but this version lacks: none)."""
     state = st.session_state
-    state.setdefault("preset", None)
-    bar.selectbox("Lecture presets", list(presets()), key="preset", on_change=load_preset,
+    if state.get(keys.PRESET) not in presets():
+        state[keys.PRESET] = None
+    bar.selectbox("Lecture presets", list(presets()), key=keys.PRESET, on_change=load_preset,
                   index=None, placeholder="Choose a story to tell…",
                   format_func=lambda i: presets()[i]["title"],
                   help="Each preset sets up a view that shows one idea; its story appears above "
                        "the charts. Everything stays adjustable.")
+    return state[keys.PRESET]
 
 
 def load_preset() -> None:
     """Make the chosen preset the view (a bad preset leaves the view and says why)."""
     state = st.session_state
-    if state["preset"] is None:
+    if state[keys.PRESET] is None:
         return
     try:
-        apply(state, presets()[state["preset"]])
+        apply(state, presets()[state[keys.PRESET]])
     except ValueError as exc:
-        state["notice"] = f"Preset not loaded: {exc}"
+        state[keys.NOTICE] = f"Preset not loaded: {exc}"
 
 
 def _slot_panel(bar, slot: dict) -> Drawn:
     sid, name, color = slot["id"], slot["name"], slot["color"]
     spec = OPTIMIZERS[name]
     box = bar.expander(f"{emoji(color)} {spec.title}", expanded=True)
-    choices = {p.name: param_widget(p, widget_key(sid, name, p.name), box)
+    choices = {p.name: param_widget(p, keys.slot_param(sid, name, p.name), box)
                for p in spec.params if p.name in choice_names(spec)}
     concrete = concrete_spec(name, choices)
-    values = {p.name: param_widget(p, widget_key(sid, scope_of(concrete), p.name), box)
+    values = {p.name: param_widget(p, keys.slot_param(sid, scope_of(concrete), p.name), box)
               for p in concrete.params if p.name not in choices}
     row = box.container(horizontal=True, gap="small")
-    row.button("Reset", key=f"reset{sid}", on_click=reset_slot, args=(st.session_state, sid),
+    state = st.session_state
+    row.button("Reset", key=keys.slot_button("reset", sid), on_click=reset_slot, args=(state, sid),
                help="Back to the registry defaults")
-    row.button("Copy", key=f"copy{sid}", on_click=duplicate_slot, args=(st.session_state, sid),
+    row.button("Copy", key=keys.slot_button("copy", sid), on_click=duplicate_slot, args=(state, sid),
                help="Draw a copy to vary one setting",
-               disabled=len(st.session_state["slots"]) >= MAX_SLOTS)
-    row.button("✕", key=f"remove{sid}", help="Remove this optimizer", on_click=remove_slot,
+               disabled=len(st.session_state[keys.SLOTS]) >= MAX_SLOTS)
+    row.button("✕", key=keys.slot_button("remove", sid), help="Remove this optimizer", on_click=remove_slot,
                args=(st.session_state, sid))
     error = None
     try:
@@ -149,12 +127,10 @@ def _slot_panel(bar, slot: dict) -> Drawn:
 
 def _add_row(bar, count: int) -> None:
     pick, add = bar.columns([3, 1], vertical_alignment="bottom")
-    st.session_state.setdefault("add_choice", "adam")
-    pick.selectbox("Add an optimizer", list(OPTIMIZERS), key="add_choice",
+    st.session_state.setdefault(keys.ADD_CHOICE, "adam")
+    pick.selectbox("Add an optimizer", list(OPTIMIZERS), key=keys.ADD_CHOICE,
                    format_func=lambda n: OPTIMIZERS[n].title)
     full = count >= MAX_SLOTS
     add.button("Add", key="add", disabled=full, width="stretch",
-               on_click=lambda: add_slot(st.session_state, st.session_state["add_choice"]),
+               on_click=lambda: add_slot(st.session_state, st.session_state[keys.ADD_CHOICE]),
                help=f"At most {MAX_SLOTS} optimizers at once." if full else None)
-
-

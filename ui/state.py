@@ -1,13 +1,14 @@
 """The page's optimizer slots, kept in session state (any mutable mapping, so the rules are
 tested without Streamlit). A slot is one drawn optimizer: an id, a registry name and a colour;
-its hyperparameters live under widget keys ``opt{id}.…``."""
+its hyperparameters live under the widget keys of :func:`ui.keys.slot_param`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import MutableMapping
 
 from optim_core import make_optimizer
+
+from . import keys
 
 # (line colour, the same colour as an emoji for labels) — distinct on the Viridis contours
 SLOT_COLORS = (("#1f77b4", "🔵"), ("#d62728", "🔴"), ("#2ca02c", "🟢"), ("#ff7f0e", "🟠"),
@@ -15,26 +16,11 @@ SLOT_COLORS = (("#1f77b4", "🔵"), ("#d62728", "🔴"), ("#2ca02c", "🟢"), ("
 MAX_SLOTS = len(SLOT_COLORS)
 
 
-# Values of controls that are not always drawn: another surface's or schedule's parameters, a
-# Lookahead base's, the typed formula and its box, the noise seed.
-_KEPT = re.compile(r"^(surf\.|sched\.|opt\d+\.|formula$|bounds_|seed$)")
-
-
 def keep_values(state: MutableMapping) -> None:
     """Streamlit forgets a widget's value after a run that did not draw it; assigned once per
     run, the value becomes the user's and survives until the control is drawn again."""
-    for key in [k for k in state if isinstance(k, str) and _KEPT.match(k)]:
+    for key in [k for k in state if isinstance(k, str) and keys.KEPT.match(k)]:
         state[key] = state[key]
-
-
-def slot_prefix(sid: int) -> str:
-    return f"opt{sid}."
-
-
-def widget_key(sid: int, scope: str, param: str) -> str:
-    """Key of one control of slot ``sid``; ``scope`` separates specs (Lookahead's base
-    parameters change with the base, so each base keeps its own values)."""
-    return f"{slot_prefix(sid)}{scope}.{param}"
 
 
 def choice_names(spec) -> set[str]:
@@ -52,39 +38,41 @@ def scope_of(spec) -> str:
     return spec.name + (f"({spec.inner.name})" if spec.inner is not None else "")
 
 
-def add_slot(state: MutableMapping, name: str, values: dict[str, object] | None = None) -> int | None:
-    """Append a slot drawing ``name`` in the first free colour; ``values`` maps widget-key
-    suffixes (``scope.param``) to initial values. Returns its id, or None when all
-    :data:`MAX_SLOTS` colours are in use."""
-    slots = list(state["slots"])
+def add_slot(state: MutableMapping, name: str, values: dict[str, object] | None = None,
+             color: str | None = None) -> int | None:
+    """Append a slot drawing ``name`` in ``color`` if that is free, else in the first free
+    colour; ``values`` maps widget-key suffixes (``scope.param``) to initial values. Returns
+    its id, or None when all :data:`MAX_SLOTS` colours are in use."""
+    slots = list(state[keys.SLOTS])
     if len(slots) >= MAX_SLOTS:
         return None
     used = {s["color"] for s in slots}
-    color = next(c for c, _ in SLOT_COLORS if c not in used)
-    sid = state["next_slot"]
-    state["next_slot"] = sid + 1
-    state["slots"] = [*slots, {"id": sid, "name": name, "color": color}]
+    if color in used or color not in dict(SLOT_COLORS):
+        color = next(c for c, _ in SLOT_COLORS if c not in used)
+    sid = state[keys.NEXT_SLOT]
+    state[keys.NEXT_SLOT] = sid + 1
+    state[keys.SLOTS] = [*slots, {"id": sid, "name": name, "color": color}]
     for suffix, value in (values or {}).items():
-        state[slot_prefix(sid) + suffix] = value
+        state[keys.slot_prefix(sid) + suffix] = value
     return sid
 
 
 def remove_slot(state: MutableMapping, sid: int) -> None:
     """Drop the slot and its controls' values."""
-    state["slots"] = [s for s in state["slots"] if s["id"] != sid]
+    state[keys.SLOTS] = [s for s in state[keys.SLOTS] if s["id"] != sid]
     reset_slot(state, sid)
 
 
 def reset_slot(state: MutableMapping, sid: int) -> None:
     """Forget the slot's values: its controls show the registry defaults again."""
-    for key in [k for k in state if isinstance(k, str) and k.startswith(slot_prefix(sid))]:
+    for key in [k for k in state if isinstance(k, str) and k.startswith(keys.slot_prefix(sid))]:
         del state[key]
 
 
 def duplicate_slot(state: MutableMapping, sid: int) -> int | None:
     """A copy of the slot with its current values, in a new colour (to vary one setting)."""
-    slot = next(s for s in state["slots"] if s["id"] == sid)
-    prefix = slot_prefix(sid)
+    slot = next(s for s in state[keys.SLOTS] if s["id"] == sid)
+    prefix = keys.slot_prefix(sid)
     values = {k[len(prefix):]: v for k, v in state.items()
               if isinstance(k, str) and k.startswith(prefix)}
     return add_slot(state, slot["name"], values)

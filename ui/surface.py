@@ -11,7 +11,6 @@ CUSTOM = "custom"
 CUSTOM_TITLE = "✎ Your formula"
 DEFAULT_FORMULA = "x**2 + 3*y**2 + 2*sin(2*x)*sin(2*y)"
 DEFAULT_BOUNDS = ((-3.0, 3.0), (-3.0, 3.0))
-BOUND_KEYS = ("bounds_x0", "bounds_x1", "bounds_y0", "bounds_y1")  # session keys of the box
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class SurfaceChoice:
         """The landscape; ``ValueError`` (a FormulaError for typed text) says what is wrong."""
         if self.name == CUSTOM:
             return from_formula(self.formula, bounds=self.bounds, name=CUSTOM,
-                                title=f"f(x, y) = {self.formula.strip()}")
+                                title=CUSTOM_TITLE)
         return get_landscape(self.name, **dict(self.params))
 
     @property

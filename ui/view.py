@@ -10,13 +10,16 @@ from landscapes import LANDSCAPES
 from optim_core import SCHEDULES
 from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec, values_latex
 
+from . import keys
+from .click import rerun_page_if_asked, start_from_click
 from .compute import grid, run_drawn
 from .errors import guarded
 from .labels import md
+from .layout import STAGE
+from .link import remember_mode
 from .prebuilt import Prebuilt
-from .sidebar import Settings
+from .settings import Settings
 from .state import emoji
-from .surface_inputs import RERUN_PAGE, start_from_click
 
 FRAMES = 50
 SURFACE_RESOLUTION = 120  # the 3D mesh
@@ -69,20 +72,20 @@ def main_view(settings: Settings, landscape) -> None:
 def _paths_panel(settings: Settings, landscape, results, colors) -> None:
     """2D or 3D; switching between them reruns only this panel. A click on the contour
     moves the start, which changes every path: then the whole page reruns."""
-    if st.session_state.pop(RERUN_PAGE, False):
-        st.rerun(scope="app")
-    st.session_state.setdefault("view", "2D contour")
-    view = st.segmented_control("View", ("2D contour", "3D surface"), key="view",
-                                label_visibility="collapsed", required=True)
-    if view == "3D surface":
-        st.plotly_chart(Prebuilt(surface3d_spec(landscape, results, colors=colors, height=640,
-                                                grid=grid(settings.choice, SURFACE_RESOLUTION))),
-                        config=CHART_CONFIG)
+    rerun_page_if_asked()
+    st.session_state.setdefault(keys.VIEW_MODE, keys.MODE_LABELS["2d"])
+    view = st.segmented_control("View", tuple(keys.MODE_LABELS.values()), key=keys.VIEW_MODE,
+                                label_visibility="collapsed", required=True, on_change=remember_mode)
+    stage = st.container(key=STAGE)  # as tall as the window allows (ui.layout)
+    if view == keys.MODE_LABELS["3d"]:
+        stage.plotly_chart(Prebuilt(surface3d_spec(landscape, results, colors=colors, height=None,
+                                                   grid=grid(settings.choice, SURFACE_RESOLUTION))),
+                           config=CHART_CONFIG, height="stretch")
         return
-    fig = contour_spec(landscape, results, colors=colors, height=640, frames=FRAMES,
+    fig = contour_spec(landscape, results, colors=colors, height=None, frames=FRAMES,
                        click_grid=CLICK_GRID, grid=grid(settings.choice))
-    st.plotly_chart(Prebuilt(fig), key="contour", on_select=lambda: start_from_click("contour"),
-                    selection_mode="points", config=CHART_CONFIG)
+    stage.plotly_chart(Prebuilt(fig), key="contour", on_select=lambda: start_from_click("contour"),
+                       selection_mode="points", config=CHART_CONFIG, height="stretch")
     note, export = st.columns([3, 1], vertical_alignment="center")
     note.caption("▶ replays every path together; drag the step slider to scrub. "
                  "Click anywhere on the contour to start from there.")

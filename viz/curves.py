@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import colors_for
+from .figures import FONT_SIZE, colors_for, number_labels
+from .levels import round_step
 from .series import distance_to_minimum, kept_rows
 
 
@@ -40,10 +41,13 @@ def metric_figure(results: Sequence, metric: str, landscape=None, **options) -> 
 
 
 def metric_spec(results: Sequence, metric: str, landscape=None, *,
-                colors: Sequence[str] | None = None, height: int = 300, legend: bool = False) -> dict:
+                colors: Sequence[str] | None = None, height: int = 300, legend: bool = False,
+                font_size: int = FONT_SIZE) -> dict:
     """One metric of :data:`METRICS` versus step for every trajectory of every result, with a
     legend on top if ``legend``. Diverged trajectories stop at their last finite point;
     non-finite values are left out (on a log axis, so are zeros, e.g. the step size at t = 0).
+    A log axis spans the drawn values down to :data:`DECADES` decades below the largest (see
+    :func:`log_axis`); ``font_size`` sets every chart text.
     """
     spec = METRICS[metric]
     colors = colors_for(results, colors)
@@ -66,12 +70,41 @@ def metric_spec(results: Sequence, metric: str, landscape=None, *,
                      "hovertemplate": f"{label}<br>step %{{x}}<br>{spec.hover}<extra></extra>"})
     yaxis = {"title": {"text": spec.axis}, "type": "log" if log else "linear", "exponentformat": "power"}
     if log:
-        yaxis["minorloglabels"] = "none"  # decades only: "2" between 0.1 and 1 would read as 2
-    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-              "title": {"text": spec.title, "font": {"size": 16}}, "showlegend": legend,
+        yaxis.update(log_axis(np.concatenate([v[v > 0] for v in drawn])))
+    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "font": {"size": font_size},
+              "title": {"text": spec.title, "font": {"size": round(font_size * 4 / 3)}}, "showlegend": legend,
               "legend": {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
               "xaxis": {"title": {"text": "step"}}, "yaxis": yaxis}
     return {"data": data, "layout": layout}
+
+
+DECADES = 16  # float64 carries about 16 significant digits: below that, the curves are noise
+
+
+def log_axis(values: np.ndarray) -> dict:
+    """Range and ticks of a log axis for the positive ``values``: from the smallest, or
+    :data:`DECADES` decades below the largest where they reach further (a loss of 10⁻⁸⁴ would
+    squash the range where the paths differ into a sliver), to the largest. Ticks every
+    decade (every 2nd, 3rd, … beyond 8 decades); within less than two decades 1-2-5 steps, or
+    evenly spaced round numbers where those give fewer than three labelled ticks."""
+    top = float(np.log10(values.max()))
+    bottom = max(float(np.log10(values.min())), top - DECADES)
+    if top - bottom < 0.3:  # nearly constant: a third of a decade around it
+        bottom, top = (top + bottom) / 2 - 0.15, (top + bottom) / 2 + 0.15
+    span = top - bottom
+    low, high = bottom - 0.04 * span, top + 0.04 * span
+    if span >= 2:
+        stride = int(np.ceil(span / 8))
+        ticks = 10.0 ** np.arange(int(np.ceil(low / stride)) * stride, np.floor(high) + 1, stride)
+    else:
+        decades = 10.0 ** np.arange(np.floor(low), np.ceil(high) + 1)
+        ticks = np.array([d * p for p in decades for d in (1, 2, 5)])
+        ticks = ticks[(ticks >= 10**low) & (ticks <= 10**high)]
+        if len(ticks) < 3:  # less than a 1-2-5 step: evenly spaced round numbers
+            step = round_step((10**high - 10**low) / 6)
+            ticks = step * np.arange(np.ceil(10**low / step), np.floor(10**high / step) + 1)
+    return {"range": [low, high], "tickmode": "array", "tickvals": ticks.tolist(),
+            "ticktext": number_labels(ticks, digits=1)}
 
 
 def loss_figure(results: Sequence, **options) -> go.Figure:

@@ -51,26 +51,3 @@ def first_within(values: np.ndarray, steps: np.ndarray, tol: float) -> int | Non
     """The first step whose value is ≤ ``tol`` (values along axis 0), else None."""
     hits = np.flatnonzero(np.isfinite(values) & (values <= tol))
     return int(steps[hits[0]]) if hits.size else None
-
-
-def display_values(landscape, values: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, str]:
-    """The contour colour scale for ``values``: f itself, or log₁₀(f − f* + δ) for surfaces that
-    ask for log levels, with δ = 10⁻³ · (max − f*) of ``reference`` (the grid), so that paths and
-    the surface use the same scale. f* is the known minimum value, else the grid's minimum.
-
-    A surface that leaves it open (``log_contours=None``, a typed formula) gets log levels when
-    its grid values are skewed, the top percent more than 100 times further from the minimum
-    than the median; then δ = 10⁻³ · (10th percentile − minimum), so the floor keeps its
-    detail."""
-    declared = landscape.log_contours
-    floor = landscape.min_value if landscape.min_value is not None else float(np.min(reference))
-    if declared is None:
-        low, median, top = np.quantile(reference, [0.1, 0.5, 0.99]) - floor
-        if not top > 100 * median:
-            return values, "f(x, y)"
-        delta = 1e-3 * (low or median or top or 1.0)
-        return np.log10(np.maximum(values - floor, 0.0) + delta), "log₁₀(f − min f)"
-    if not declared:
-        return values, "f(x, y)"
-    span = float(np.max(reference) - floor) or 1.0
-    return np.log10(np.maximum(values - floor, 0.0) + 1e-3 * span), "log₁₀(f − f*)"

@@ -7,23 +7,35 @@
 
 Every field but ``surface`` is optional (defaults as on a fresh page). A config is checked in
 full against the registries before anything on the page changes, so a bad preset or a
-tampered link gets one message saying what is wrong and the current view stays."""
+tampered link gets one message saying what is wrong and the current view stays.
+
+Format 2 (``"version": 2``; a config without a version is format 1, which stays valid) adds
+how the view is shown: ``"preset"`` (the id of the lecture preset it came from, whose story
+then shows), ``"mode"`` (``"2d"`` or ``"3d"``), ``"presentation"`` (true: sidebar folded,
+story and chart fill the screen), ``"levels"`` (``"auto"``, ``"linear"`` or ``"log"``
+contour levels) and each optimizer's ``"color"`` (so colours stay with their paths). These
+display fields are kept by :func:`check` only where given: a preset that does not name them
+leaves the page's mode, presentation and levels as they are."""
 
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
+import re
 import zlib
 from collections.abc import MutableMapping
 from typing import Any
 
 from landscapes import LANDSCAPES, from_formula
+from landscapes.worker import build_bounded
 from optim_core import OPTIMIZERS, SCHEDULES, make_schedule
 from optim_core.params import validate_params
 
-from .state import MAX_SLOTS, add_slot, choice_names, concrete_spec, remove_slot, scope_of
-from .surface import BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS
+from . import keys
+from .state import MAX_SLOTS, SLOT_COLORS, add_slot, choice_names, concrete_spec, remove_slot, scope_of
+from .surface import CUSTOM, DEFAULT_BOUNDS
 
 DEFAULT_STEPS = 500
 MAX_STEPS = 2000
@@ -35,8 +47,13 @@ MAX_LINK = 4000  # characters of an encoded view
 DEFAULT_VIEW = {"surface": "rosenbrock",
                 "optimizers": [{"name": "momentum"}, {"name": "rmsprop"},
                                {"name": "adam", "params": {"lr": 0.1}}]}
+VERSION = 2  # of the format below; links without a version are format 1
+MODES = ("2d", "3d")
+LEVELS = ("auto", "linear", "log")
+_PRESET_ID = re.compile(r"^[a-z0-9-]{1,60}$")
+_DISPLAY = ("version", "title", "story", "preset", "mode", "presentation", "levels")  # not the paths
 _FIELDS = {"surface", "surface_params", "formula", "bounds", "optimizers", "steps", "start", "noise",
-           "seed", "schedule", "title", "story"}
+           "seed", "schedule", *_DISPLAY}
 
 
 def encode(config: dict) -> str:
@@ -91,18 +108,25 @@ def _optimizer(entry) -> dict:
     parameters (Nesterov needs momentum) are not applied here: the page names a broken one
     in its panel, as when it is set by hand, so a link to such a view still opens."""
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
-            or entry["name"] not in OPTIMIZERS or not set(entry) <= {"name", "params"}:
-        raise ValueError(f"Each optimizer is {{'name': one of {', '.join(OPTIMIZERS)}, 'params': {{…}}}}; "
-                         f"got {entry!r:.80}.")
+            or entry["name"] not in OPTIMIZERS or not set(entry) <= {"name", "params", "color"}:
+        raise ValueError(f"Each optimizer is {{'name': one of {', '.join(OPTIMIZERS)}, 'params': {{…}}, "
+                         f"'color': …}}; got {entry!r:.80}.")
+    color = entry.get("color")
+    if color is not None and color not in dict(SLOT_COLORS):
+        raise ValueError(f"An optimizer's colour is one of {', '.join(c for c, _ in SLOT_COLORS)}; "
+                         f"got {color!r:.40}.")
     name, spec = entry["name"], OPTIMIZERS[entry["name"]]
     params = entry.get("params") or {}
+    if not isinstance(params, dict):
+        raise ValueError(f"optimizer '{name}': 'params' must be a mapping of names to values; "
+                         f"got {params!r:.40}.")
     choices = _values({k: v for k, v in params.items() if k in choice_names(spec)}, spec.params,
                       f"optimizer '{name}'")
     concrete = concrete_spec(name, choices)
     rest = _values({k: v for k, v in params.items() if k not in choices}, concrete.params,
                    f"optimizer '{name}'")
     values = validate_params(concrete.params, rest, f"optimizer '{name}'")
-    return {"name": name, "params": {**choices, **values}}
+    return {"name": name, "params": {**choices, **values}, **({"color": color} if color else {})}
 
 
 def check(config: dict) -> dict:
@@ -110,6 +134,7 @@ def check(config: dict) -> dict:
     problem and what is allowed."""
     if not isinstance(config, dict):
         raise ValueError("A view is a mapping with at least a 'surface'.")
+    display = _display(config)  # first: a newer format's link is named as such
     unknown = sorted(str(k) for k in set(config) - _FIELDS)
     if unknown:
         raise ValueError(f"Unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}.")
@@ -118,6 +143,9 @@ def check(config: dict) -> dict:
     if not isinstance(entries, list) or len(entries) > MAX_SLOTS:
         raise ValueError(f"'optimizers' must be a list of at most {MAX_SLOTS} entries.")
     optimizers = [_optimizer(entry) for entry in entries]
+    colors = [o["color"] for o in optimizers if "color" in o]
+    if len(colors) != len(set(colors)):
+        raise ValueError("Two optimizers have the same colour; each colour is for one path.")
     steps = config.get("steps", DEFAULT_STEPS)
     if not (_number(steps, 10, MAX_STEPS) and isinstance(steps, int)):
         raise ValueError(f"steps must be a whole number from 10 to {MAX_STEPS}; got {steps!r:.40}.")
@@ -139,26 +167,58 @@ def check(config: dict) -> dict:
     params = _values({k: v for k, v in schedule.items() if k != "name"}, SCHEDULES[name].params,
                      f"schedule '{name}'")
     made = make_schedule(name, **params)
-    return {**config, **typed, "surface": surface, "surface_params": dict(landscape.params),
-            "optimizers": optimizers, "steps": steps, "start": [float(start[0]), float(start[1])],
+    return {**config, **display, **typed, "surface": surface,
+            "surface_params": dict(landscape.params), "optimizers": optimizers, "steps": steps,
+            "start": [float(start[0]), float(start[1])],
             "noise": float(noise), "seed": seed, "schedule": {"name": name, **made.params}}
+
+
+def _display(config: dict) -> dict:
+    """The display fields of format 2 that ``config`` names, checked."""
+    out = {}
+    version = config.get("version", 1)
+    if not (isinstance(version, int) and not isinstance(version, bool) and 1 <= version <= VERSION):
+        raise ValueError(f"This view has format version {version!r:.20}; this optiviz reads versions 1 to "
+                         f"{VERSION} (a link from a newer optiviz needs that version).")
+    if "preset" in config:
+        if not (config["preset"] is None or isinstance(config["preset"], str)
+                and _PRESET_ID.match(config["preset"])):
+            raise ValueError(f"preset must be a preset's id (lower-case letters, digits and -); "
+                             f"got {config['preset']!r:.40}.")
+        out["preset"] = config["preset"]
+    for field, allowed in (("mode", MODES), ("levels", LEVELS), ("presentation", (False, True))):
+        if field in config:
+            value = config[field]
+            if not (isinstance(value, bool) if field == "presentation" else value in allowed):
+                raise ValueError(f"{field} must be one of {', '.join(json.dumps(a) for a in allowed)}; "
+                                 f"got {value!r:.40}.")
+            out[field] = value
+    return out
 
 
 def same_view(checked: dict, current: dict) -> bool:
     """Whether the page's config (:func:`from_settings`, not checked: a panel may break a rule)
-    draws the same view as a :func:`check`-ed one (titles and stories aside)."""
-    def plain(config):
-        return json.loads(json.dumps({k: v for k, v in config.items() if k not in ("title", "story")}))
-    return plain(checked) == plain(current)
+    draws the same paths as a :func:`check`-ed one (how they are shown aside: titles, stories,
+    mode, levels, colours)."""
+    def paths(config):
+        out = {k: v for k, v in config.items() if k not in _DISPLAY}
+        out["optimizers"] = [{k: v for k, v in o.items() if k != "color"} for o in config["optimizers"]]
+        return json.loads(json.dumps(out))
+    return paths(checked) == paths(current)
 
 
 def from_settings(settings) -> dict:
-    """The config of the page as the sidebar set it (a :class:`ui.sidebar.Settings`)."""
+    """The config of the page as the sidebar set it (a :class:`ui.settings.Settings`), in the
+    newest format: everything a link needs to reopen the view as it is shown."""
     typed = {"formula": settings.formula, "bounds": settings.bounds} if settings.surface == CUSTOM else {}
-    return {"surface": settings.surface, "surface_params": settings.surface_params, **typed,
-            "optimizers": [{"name": d.name, "params": d.hyperparams} for d in settings.drawn],
+    preset = {"preset": settings.preset} if settings.preset is not None else {}
+    return {"version": VERSION, **preset, "surface": settings.surface,
+            "surface_params": settings.surface_params, **typed,
+            "optimizers": [{"name": d.name, "params": d.hyperparams, "color": d.color}
+                           for d in settings.drawn],
             "steps": settings.steps, "start": list(settings.start), "noise": settings.noise,
-            "seed": settings.seed, "schedule": settings.schedule}
+            "seed": settings.seed, "schedule": settings.schedule, "mode": settings.mode,
+            "levels": settings.levels, "presentation": settings.presentation}
 
 
 def _surface(config: dict):
@@ -175,7 +235,8 @@ def _surface(config: dict):
                              f"±{START_LIMIT:g}.")
         if config.get("surface_params"):
             raise ValueError("A typed surface takes no 'surface_params'.")
-        landscape = from_formula(formula, bounds=bounds)
+        # a link is untrusted text: its formula is worked out in a worker with a time limit
+        landscape = build_bounded(functools.partial(from_formula, formula, bounds=bounds))
         return surface, landscape, {"formula": formula, "bounds": [list(b) for b in landscape.bounds]}
     if not isinstance(surface, str) or surface not in LANDSCAPES:
         raise ValueError(f"Unknown surface {surface!r:.40}. Available: {', '.join(LANDSCAPES)}, "
@@ -189,41 +250,48 @@ def slot_values(name: str, hyperparams: dict[str, Any]) -> dict[str, Any]:
     a slot."""
     choices = {k: v for k, v in hyperparams.items() if k in choice_names(OPTIMIZERS[name])}
     concrete = concrete_spec(name, choices)
-    out = {f"{name}.{c}": v for c, v in choices.items()}
+    out = {keys.slot_suffix(name, c): v for c, v in choices.items()}
     scope = scope_of(concrete)
     for p in concrete.params:
         if p.name in choices or p.name not in hyperparams:
             continue
         value = hyperparams[p.name]
         if p.optional:
-            out[f"{scope}.{p.name}.auto"] = value is None
+            out[keys.auto(keys.slot_suffix(scope, p.name))] = value is None
         if value is not None:
-            out[f"{scope}.{p.name}"] = value
+            out[keys.slot_suffix(scope, p.name)] = value
     return out
 
 
 def apply(state: MutableMapping, config: dict) -> dict:
     """Check ``config`` and, only if it is valid, make it the page's state. Returns it checked."""
     config = check(config)
-    for slot in list(state.get("slots", [])):
+    for slot in list(state.get(keys.SLOTS, [])):
         remove_slot(state, slot["id"])
-    state.setdefault("next_slot", 0)  # ids keep counting: no stale widget state is reused
-    state["slots"] = []
+    state.setdefault(keys.NEXT_SLOT, 0)  # ids keep counting: no stale widget state is reused
+    state[keys.SLOTS] = []
     for entry in config["optimizers"]:
-        add_slot(state, entry["name"], slot_values(entry["name"], entry["params"]))
+        add_slot(state, entry["name"], slot_values(entry["name"], entry["params"]), entry.get("color"))
     surface = config["surface"]
-    state["surface"] = surface
+    state[keys.SURFACE] = surface
     for name, value in config["surface_params"].items():
-        state[f"surf.{surface}.{name}"] = value
+        state[keys.surface_param(surface, name)] = value
     if surface == CUSTOM:
-        state["formula"] = config["formula"]
-        for key, value in zip(BOUND_KEYS, [v for pair in config["bounds"] for v in pair], strict=True):
+        state[keys.FORMULA] = config["formula"]
+        for key, value in zip(keys.BOUNDS, [v for pair in config["bounds"] for v in pair], strict=True):
             state[key] = value
-    state["steps"] = config["steps"]
-    state["start_x"], state["start_y"] = config["start"]
-    state["noise"], state["seed"] = config["noise"], config["seed"]
+    state[keys.STEPS] = config["steps"]
+    state[keys.START[0]], state[keys.START[1]] = config["start"]
+    state[keys.NOISE], state[keys.SEED] = config["noise"], config["seed"]
     schedule = dict(config["schedule"])
-    state["schedule"] = schedule.pop("name")
-    for name, value in schedule.items():
-        state[f"sched.{state['schedule']}.{name}"] = value
+    state[keys.SCHEDULE] = name = schedule.pop("name")
+    for param, value in schedule.items():
+        state[keys.schedule_param(name, param)] = value
+    if "preset" in config:
+        state[keys.PRESET] = config["preset"]
+    if "mode" in config:
+        state[keys.VIEW_MODE] = keys.MODE_LABELS[config["mode"]]
+    for field, key in (("levels", keys.LEVELS), ("presentation", keys.PRESENTATION)):
+        if field in config:
+            state[key] = config[field]
     return config

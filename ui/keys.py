@@ -1,0 +1,74 @@
+"""Every session-state key of the page, in one place: the widgets, and the code that sets
+their values from outside (presets, links, resets, copies), must spell them alike.
+
+A slot's controls live under ``opt{id}.{scope}.{param}`` (``scope`` is the concrete spec,
+``adam`` or ``lookahead(adam)``), an optional value's "automatic" box under ``….auto``, a
+surface's parameters under ``surf.{surface}.{param}``, a schedule's under
+``sched.{schedule}.{param}``."""
+
+from __future__ import annotations
+
+import re
+
+SURFACE = "surface"
+FORMULA = "formula"
+BOUNDS = ("bounds_x0", "bounds_x1", "bounds_y0", "bounds_y1")  # the typed surface's box
+START = ("start_x", "start_y")
+STEPS = "steps"
+NOISE = "noise"
+SEED = "seed"
+SCHEDULE = "schedule"
+PRESET = "preset"
+SLOTS = "slots"
+NEXT_SLOT = "next_slot"
+ADD_CHOICE = "add_choice"
+NOTICE = "notice"  # a message for the next run (a link or preset that could not be opened)
+VIEW_MODE = "view"  # the 2D / 3D switch above the chart
+MODE_LABELS = {"2d": "2D contour", "3d": "3D surface"}  # a link's mode → the switch's option
+PRESENTATION = "presentation"
+LEVELS = "levels"  # contour levels: auto / linear / log
+_SURF, _SCHED, _OPT = "surf", "sched", "opt"  # prefixes of the parameter keys below
+
+
+def mode_of(label: str | None) -> str:
+    """The link's mode of the 2D / 3D switch's option (``"2d"`` before the switch is drawn)."""
+    return next((m for m, text in MODE_LABELS.items() if text == label), "2d")
+
+
+def surface_param(surface: str, param: str) -> str:
+    return f"{_SURF}.{surface}.{param}"
+
+
+def schedule_param(schedule: str, param: str) -> str:
+    return f"{_SCHED}.{schedule}.{param}"
+
+
+def slot_prefix(sid: int) -> str:
+    return f"{_OPT}{sid}."
+
+
+def slot_suffix(scope: str, param: str) -> str:
+    """The part of a slot control's key after :func:`slot_prefix`."""
+    return f"{scope}.{param}"
+
+
+def slot_param(sid: int, scope: str, param: str) -> str:
+    """Key of one control of slot ``sid``; ``scope`` separates specs (Lookahead's base
+    parameters change with the base, so each base keeps its own values)."""
+    return slot_prefix(sid) + slot_suffix(scope, param)
+
+
+def auto(key: str) -> str:
+    """The "automatic" box of an optional value (None = automatic) stored under ``key``."""
+    return key + ".auto"
+
+
+def slot_button(action: str, sid: int) -> str:
+    """``reset``, ``copy`` or ``remove`` of slot ``sid``."""
+    return f"{action}{sid}"
+
+
+# Values of controls that are not always drawn: another surface's or schedule's parameters, a
+# Lookahead base's, the typed formula and its box, the noise seed.
+KEPT = re.compile(rf"^({_SURF}\.|{_SCHED}\.|{_OPT}\d+\.|{FORMULA}$|{SEED}$|"
+                  + "|".join(f"{k}$" for k in BOUNDS) + ")")

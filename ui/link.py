@@ -1,0 +1,45 @@
+"""The address bar holds the view (``?view=…``, :mod:`ui.viewformat`): a fresh session opens
+it, every run writes it back, so a reload or a shared link reopens the view as it is shown."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from . import keys
+from .errors import LOG
+from .viewformat import DEFAULT_VIEW, apply, decode, encode, from_settings
+
+LINK_PARAM = "view"
+
+
+def open_link() -> None:
+    """A fresh session starts on the view its address describes, else on the default view."""
+    state = st.session_state
+    if keys.SLOTS in state:
+        return
+    if LINK_PARAM in st.query_params:
+        try:
+            apply(state, decode(st.query_params[LINK_PARAM]))
+            return
+        except ValueError as exc:
+            state[keys.NOTICE] = f"The link's view could not be restored: {exc}"
+        except Exception as exc:  # noqa: BLE001 (a link is untrusted text: never a broken page)
+            LOG.exception("optiviz: a link failed to open")
+            state[keys.NOTICE] = f"The link's view could not be restored ({type(exc).__name__})."
+    apply(state, DEFAULT_VIEW)
+
+
+def write_link(settings) -> None:
+    """Make the address reopen this view (a :class:`ui.settings.Settings`)."""
+    st.query_params[LINK_PARAM] = encode(from_settings(settings))
+
+
+def remember_mode() -> None:
+    """on_change of the 2D / 3D switch, which reruns only its fragment (not the page that
+    writes the link): the new mode goes into the address here."""
+    mode = keys.mode_of(st.session_state.get(keys.VIEW_MODE))
+    try:
+        config = decode(st.query_params[LINK_PARAM])
+    except (KeyError, ValueError):  # no link yet: the next page run writes one
+        return
+    st.query_params[LINK_PARAM] = encode({**config, "mode": mode})
