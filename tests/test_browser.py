@@ -471,17 +471,17 @@ def test_adam_learning_rate_slider_redraws_only_adam(session: Session, server: S
         lr = adam.get_by_role("slider", name=LR_LABEL)
         old = lr.get_attribute("aria-valuetext")
         lr.focus()
+        # One press at a time, each read back once the page has taken it: a press sent while
+        # the first one's rerun redraws the slider can be lost (α = 0.2 instead of 0.5).
+        new = old
         for _ in range(PRESSES):
+            before_press, deadline = new, time.monotonic() + RERUN_TIMEOUT_S
             lr.press("ArrowRight")
-        # Each press moves the slider one stop; read the value only once it has settled (it
-        # used to be read between the two presses: α = 0.2 instead of 0.5).
-        new, deadline = None, time.monotonic() + RERUN_TIMEOUT_S
-        while time.monotonic() < deadline:
-            page.wait_for_timeout(300)
-            value = lr.get_attribute("aria-valuetext")
-            if value == new and value != old:
-                break
-            new = value
+            while time.monotonic() < deadline and new == before_press:
+                page.wait_for_timeout(200)
+                new = lr.get_attribute("aria-valuetext")
+            wait_idle(page)
+            new = lr.get_attribute("aria-valuetext")
         assert new == "0.5", f"{LR_LABEL}: {old} → {new} after {PRESSES} × ArrowRight (stops 0.1, 0.2, 0.5)"
 
         # The label names the changed setting ("Adam (α=0.5)"): wait for that final redraw.

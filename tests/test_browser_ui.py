@@ -34,11 +34,11 @@ MIN_SHARE = 0.68  # of the window's height the chart fills in presentation mode
 _GEOMETRY_JS = """() => {
     const box = e => { if (!e) return null; const r = e.getBoundingClientRect();
                        return [r.x, r.y, r.width, r.height]; };
-    const gd = [...document.querySelectorAll('.js-plotly-plot')]
-        .find(g => g.closest('.ovz-root'));  // the paths chart (contour picture or 3D surface)
+    const root = document.querySelector('.ovz-root');  // the paths chart with its replay bar
+    const gd = root && root.querySelector('.js-plotly-plot');
     return {
         sidebar: box(document.querySelector('[data-testid="stSidebar"]')),
-        chart: box(gd),
+        chart: box(root),
         plot: gd && gd._fullLayout.xaxis ? (r => (x, y) => [r.x + x._offset, r.y + y._offset, x._length,
             y._length])(gd.getBoundingClientRect())(gd._fullLayout.xaxis, gd._fullLayout.yaxis) : null,
         // ▶ and the step slider: Plotly's own, or a replay bar drawn beside the plot (.ovz-bar)

@@ -244,7 +244,7 @@
       out.margin = Object.assign({}, layout.margin, {t: 30});
       const stage = stageHeight();
       if (stage > 0) {  // the page's stage (ui/layout.py) sizes the chart to the window
-        out.height = Math.max(320, stage - bar.offsetHeight - 12);
+        out.height = Math.max(320, stage - bar.offsetHeight - 4);
       } else if (options.presentation) {
         out.height = Math.max(420, window.innerHeight - (window.innerWidth >= 1600 ? 170 : 150));
       }
