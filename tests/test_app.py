@@ -121,7 +121,8 @@ def test_diverging_setting_shows_its_note_and_no_exception():
     at.select_slider(key="opt0.momentum.lr").set_value(1.0).run()
     _no_failure(at)
     notes = [w.value.replace("\\", "") for w in at.warning]  # Markdown escapes aside
-    assert len(notes) == 1 and "Momentum (EMA) (α=1)** diverged at step" in notes[0]
+    assert len(notes) == 1 and "Momentum (EMA) (α=1)** stopped at step" in notes[0]
+    assert "(left the box)" in notes[0] or "not finite)" in notes[0]  # the reason is named
     marks = [t for t in _contour(at)["data"] if t.get("mode") == "markers+text"]
     assert len(marks) == 1 and "diverged at step" in marks[0]["text"][0]
 
@@ -307,6 +308,16 @@ def test_a_typed_formula_is_shown_as_mathematics_not_as_python():
     _no_failure(at)
     assert "**" not in at.title[0].value and at.title[0].value.startswith("✎ Your formula")
     assert _math(at.latex[0]) == "f(x, y) = x^{2} + y^{2}"
+
+
+def test_an_optimizer_whose_state_overflows_says_so_instead_of_sitting_still():
+    at = _app()  # default view: Momentum, RMSProp, Adam
+    at.selectbox(key="surface").set_value("custom").run()
+    at.text_input(key="formula").set_value("exp(exp(exp(x)))").run()
+    _no_failure(at)
+    notes = [w.value.replace("\\", "") for w in at.warning]
+    overflowed = [n for n in notes if "(optimizer state overflowed)" in n]
+    assert any("RMSProp" in n for n in overflowed) and any("Adam" in n for n in overflowed), notes
 
 
 def test_a_broken_formula_keeps_the_last_good_surface_drawn_under_its_error():

@@ -47,9 +47,11 @@ def main_view(settings: Settings, landscape) -> None:
                        f"{settings.start[1]:g}): f or its gradient is not finite there. Choose "
                        "another start.")
         elif step > 0:
-            st.warning(f"{emoji(d.color)} **{md(d.label)}** diverged at step {step}: its path is drawn "
-                       "up to its last finite point (×). A smaller α, or a schedule, keeps it on "
-                       "the surface.")
+            reason = str(res.stop_reason[0]) if res.stop_reason is not None else ""
+            st.warning(f"{emoji(d.color)} **{md(d.label)}** stopped at step {step}"
+                       + (f" ({reason})" if reason else "")
+                       + ": its path is drawn up to its last finite point (×). A smaller α, or a "
+                       "schedule, keeps it on the surface.")
     left, right = st.columns([3, 2], gap="medium")
     with left:
         _paths_panel(settings, landscape, results, colors)
