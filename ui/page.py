@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from . import compute, keys
+from . import compute, explore, keys
 from .errors import guarded
 from .labels import md
 from .layout import FORMULA, SIDEBAR_WIDTH, STORY, page_style
@@ -42,7 +42,12 @@ def _page() -> None:
     if notice := st.session_state.pop(keys.NOTICE, None):
         st.warning(md(notice))
     _story(settings)
-    main_view(settings, landscape)
+    main = explore.main_switch()
+    if main == "paths":
+        main_view(settings, landscape)
+    else:
+        explore.remember(settings, main)
+        explore.explore_view(main, settings, landscape)
 
 
 def _drawable(settings):
