@@ -73,15 +73,27 @@ def sweepable(spec) -> list[ParamSpec]:
 
 
 def default_range(spec: ParamSpec, value) -> tuple[float, float]:
-    """A first range for an axis: two decades either side of the value on a log scale (within
-    the allowed range), else the allowed range with its open ends pulled in by 1 %."""
+    """A first range for an axis: two decades either side of the value (or the default) on a
+    log scale, within the allowed range; else the allowed range pulled in by 1 % at each end
+    (an open end is excluded, and rules such as "Nesterov needs μ > 0" hold at the ends); a
+    whole-number range as it is."""
     if spec.log:
-        centre = value if value else spec.default if spec.default else 1e-3
-        low = max(centre / 100, spec.low or 0.0)
-        low = low if low > 0 and spec._in_range(low) else centre / 100
-        return float(f"{low:.3g}"), float(f"{min(centre * 100, spec.high):.3g}")
+        floor = spec.low if spec.low and spec.low > 0 else 0.0
+        centre = next((v for v in (value, spec.default) if v and v > 0), floor * 100 or 1e-3)
+        centre = min(centre, spec.high)
+        low, high = max(centre / 100, floor), min(centre * 100, spec.high)
+        low = low if low < high else max(high / 1e4, floor)
+        return tuple(_short(spec, v) for v in (low, high))
+    if spec.kind == "int":
+        return float(spec.low), float(spec.high)
     pad = (spec.high - spec.low) / 100
-    return spec.low + pad * spec.low_open, spec.high - pad * spec.high_open
+    return spec.low + pad, spec.high - pad
+
+
+def _short(spec: ParamSpec, value: float) -> float:
+    """3 significant digits where the spec still allows them."""
+    short = float(f"{value:.3g}")
+    return short if spec._in_range(short) else value
 
 
 def axis_values(spec: ParamSpec, low: float, high: float, n: int) -> np.ndarray:
