@@ -214,7 +214,7 @@ def _setdefault(key: str, default, allowed=None):
 def sweep_view(settings, landscape) -> None:
     state = st.session_state
     if message := state.pop(keys.EXPLORE_MESSAGE, None):
-        st.success(md(message))
+        st.success(message)  # built by add_cell from registry titles and numbers
     drawn = _valid(settings)
     sources = [f"slot:{d.sid}" for d in drawn] + [f"reg:{n}" for n in OPTIMIZERS]
     by_token = {f"slot:{d.sid}": d for d in drawn}
@@ -287,7 +287,7 @@ def sweep_view(settings, landscape) -> None:
         st.rerun()
     constant = bool(np.all(make_schedule(**settings.schedule).factors(int(steps)) == 1))
     rho = sweep_rate(sw, landscape) if constant else None
-    fig = sweep_map_spec(sw, metric, rho=rho, height=600)
+    fig = sweep_map_spec(sw, metric, rho=rho, height=560)
     if len(sw.axes) == 2:
         fig["data"].append(_click_targets(sw))
     fig["layout"]["clickmode"] = "event+select"
