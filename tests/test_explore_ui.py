@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from landscapes import get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, sweep
 from optim_core.theory import sweep_rate
+from tests.test_browser import _CONTOUR_JS, TIMEOUT_MS, _wait_idle, browser, server  # noqa: F401
 from ui import keys
 from ui.explore import (
     BASIN_WORK,
@@ -270,3 +271,24 @@ def test_views_say_what_is_missing_instead_of_failing():
     at = _open({**BOWL, "optimizers": []}, "sweep")  # no panel: any registry optimizer
     first = f"reg:{next(iter(OPTIMIZERS))}"
     assert _charts(at) and at.session_state[keys.explore("sweep", "source")] == first
+
+
+@pytest.mark.browser
+def test_a_real_click_on_the_sweep_map_adds_a_panel_whose_path_is_drawn(browser, server):  # noqa: F811
+    """Chromium: Plotly's click on the map reaches the page, which adds the panel; the Paths
+    view then draws one path more."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{server.url}/?view={encode({**BOWL, 'version': 3, 'main': 'sweep'})}")
+        _wait_idle(page)
+        box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+        # low α, mid μ: a cell that converges
+        page.mouse.click(box["x"] + 0.5 * box["width"], box["y"] + 0.8 * box["height"])
+        page.get_by_text("as a panel: open").wait_for()
+        _wait_idle(page)
+        page.locator('[data-testid="stButtonGroup"] button', has_text="Paths").first.click()
+        page.wait_for_function(f"() => {{ const c = ({_CONTOUR_JS})(); return c && c.paths.length === 3; }}")
+    finally:
+        context.close()
