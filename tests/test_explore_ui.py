@@ -292,3 +292,15 @@ def test_a_real_click_on_the_sweep_map_adds_a_panel_whose_path_is_drawn(browser,
         page.wait_for_function(f"() => {{ const c = ({_CONTOUR_JS})(); return c && c.paths.length === 3; }}")
     finally:
         context.close()
+
+
+def test_every_registered_optimizer_sweeps_with_its_first_axes_and_ranges():
+    at = _open(BOWL, "sweep")
+    at.session_state[keys.explore("sweep", "n")] = 4
+    at.session_state[keys.explore("sweep", "steps")] = 10
+    for name in OPTIMIZERS:
+        at.session_state[keys.explore("sweep", "source")] = f"reg:{name}"
+        at.run()
+        _fine(at)
+        (chart,) = _charts(at)
+        assert chart["layout"]["title"]["text"].startswith(OPTIMIZERS[name].title), name
