@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import sympy as sp
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_numpy_namespace
 
 from .compile import Program
 from .formula import FormulaError, X, Y, parse_formula
@@ -73,7 +74,9 @@ class Landscape:
         """Return ``(f(p), grad f(p))`` computed together (shared subexpressions)."""
         xp = array_namespace(p)
         x, y = p[..., 0], p[..., 1]
-        with np.errstate(all="ignore"):  # overflow / 0/0 become inf / NaN, handled by callers
+        # overflow / 0/0 become inf / NaN, handled by callers (torch never warns; and
+        # torch.compile cannot trace np.errstate)
+        with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
             value, gx, gy = self._program(x, y, xp)
         grad = xp.stack([gx, gy], axis=-1)
         if not self.smooth:

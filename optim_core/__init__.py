@@ -7,11 +7,12 @@ from .explore import BasinResult, EnsembleResult, SweepResult, basins, ensemble,
 from .params import ParamSpec
 from .registry import OPTIMIZERS, Optimizer, OptimizerSpec, make_optimizer
 from .schedules import SCHEDULES, Schedule, make_schedule
+from .stepping import STOP_REASONS
 from .theory import heavy_ball_lr_limit, heavy_ball_rate, quadratic_curvatures
 from .trace import trace
 
 __all__ = [
-    "OPTIMIZERS", "SCHEDULES", "BasinResult", "EnsembleResult", "Optimizer", "OptimizerSpec",
+    "OPTIMIZERS", "SCHEDULES", "STOP_REASONS", "BasinResult", "EnsembleResult", "Optimizer", "OptimizerSpec",
     "ParamSpec", "RunResult", "Schedule", "SweepResult", "basins", "ensemble",
     "heavy_ball_lr_limit", "heavy_ball_rate", "make_optimizer", "make_schedule",
     "quadratic_curvatures", "resolve_backend", "run", "run_many", "sweep", "torch_available",

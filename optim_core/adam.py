@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 from . import common as c
 from .moments import debias, ema, ema_sq
-from .ops import cautious, coupled_decay, is_scalar, maximum, weight_decay, where
+from .ops import cautious, coupled_decay, is_scalar, maximum, minimum, weight_decay, where
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -219,16 +219,17 @@ def adopt_step(g, s, p, hp, t, xp):
     decoupled = hp["decoupled_weight_decay"]
     if not decoupled:
         g = coupled_decay(g, p, wd)
-    if t == 1:
-        return p, Moments(s.m, s.v + g * g)
+    first = t == 1  # a bool, or a 0-d tensor in compiled chunks: both branches, then where
+    p_new = p
     if decoupled and not (is_scalar(wd) and wd == 0):
-        p = p + (-lr * wd) * p  # the authors' order (``param.add_(param, alpha=-lr*wd)``)
+        p_new = p + (-lr * wd) * p  # the authors' order (``param.add_(param, alpha=-lr*wd)``)
     normed = g / maximum(xp.sqrt(s.v), hp["eps"], xp)
     clip = (t - 1) ** 0.25
-    normed = xp.clip(normed, min=-clip, max=clip)
+    normed = minimum(maximum(normed, -clip, xp), clip, xp)
     m = ema(s.m, normed, b1, xp)
     v = ema_sq(s.v, g, b2)
-    return p - lr * m, Moments(m, v)
+    return (where(first, p, p_new - lr * m, xp),
+            Moments(where(first, s.m, m, xp), where(first, s.v + g * g, v, xp)))
 
 
 ADOPT = OptimizerSpec(

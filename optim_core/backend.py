@@ -28,6 +28,27 @@ class Backend:
         return self.xp.asarray(np.array(value, dtype=np.float64), dtype=self.dtype,
                                device=self.device)
 
+    def normal_stream(self, seed: int, shape: tuple[int, ...]):
+        """``draw(out=None)`` -> the next standard normal array of ``shape``, reproducible
+        from ``seed``. NumPy: ``default_rng(seed)`` (float64, then cast). torch: a seeded
+        ``torch.Generator`` on the device, drawn in the run's dtype, so no host round trip;
+        ``out`` fills a given array instead (the compiled engine's noise block). The two
+        libraries' streams differ."""
+        if self.name == "numpy":
+            rng = np.random.default_rng(seed)
+            return lambda out=None: self.asarray(rng.standard_normal(shape))
+        import torch
+
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(int(seed))
+
+        def draw(out=None):
+            if out is not None:
+                return torch.randn(shape, generator=gen, out=out)
+            return torch.randn(shape, generator=gen, dtype=self.dtype, device=self.device)
+
+        return draw
+
     def to_numpy(self, value) -> np.ndarray:
         if self.name == "numpy":
             return np.asarray(value)

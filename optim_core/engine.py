@@ -1,9 +1,11 @@
 """The vectorized run engine: N trajectories of one optimizer on one landscape, in one loop.
 
-Each step: (noisy) gradient -> optimizer step -> value and gradient at the new points ->
-divergence check. A trajectory whose new point, value or gradient is not finite, or whose
-point leaves the box ``|x|, |y| <= limit``, is frozen at its last finite point with the step
-recorded in ``diverged_at``; the others go on. Nothing raises and nothing warns on divergence.
+Each step (:func:`optim_core.stepping.advance`): (noisy) gradient -> optimizer step -> value
+and gradient at the new points -> stop check. A trajectory that leaves the box, meets a
+non-finite value or gradient, or whose optimizer state overflows is frozen at its last good
+point with the step in ``diverged_at`` and the reason in ``stop_reason``; the others go on.
+Nothing raises and nothing warns on divergence. ``compile=True`` (torch) runs the same step
+in compiled chunks (:mod:`optim_core.compiled`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from .backend import Backend, resolve_backend
 from .registry import Optimizer, make_optimizer
 from .schedules import Schedule, as_schedule
+from .stepping import STOP_REASONS, Problem, advance, is_number, row_norm, split_settings, start_carry
 
 MAX_STEPS = 1_000_000
 MAX_RECORD_BYTES = 4 * 2**30
@@ -30,7 +33,10 @@ class RunResult:
 
     ``path`` (R, N, 2) and ``loss`` (R, N) at the recorded steps; ``grad_norm`` (R, N) is
     ‖∇f‖ there (exact, without noise); ``step_size`` (R, N) is ‖w_t − w_{t−1}‖ (0 at t = 0).
-    ``diverged_at`` (N,) is the step whose result was not finite or escaped (−1: never).
+    ``diverged_at`` (N,) is the step whose result was not finite or escaped (−1: never);
+    ``stop_reason`` (N,) says why, one of ``STOP_REASONS`` ("" where it never stopped).
+    ``seconds`` is the run's time, ``compile_seconds`` the part spent compiling (compiled
+    engine only); ``note`` says when a compiled run had to fall back to eager.
     """
 
     path: np.ndarray
@@ -46,6 +52,9 @@ class RunResult:
     landscape: str
     settings: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    stop_reason: np.ndarray | None = None
+    compile_seconds: float = 0.0
+    note: str = ""
 
     @property
     def final(self) -> np.ndarray:
@@ -81,27 +90,12 @@ def _batch_size(sizes: dict[str, int | None]) -> int:
     return n
 
 
-def _hp_on_backend(hyperparams: dict[str, Any], be: Backend) -> dict[str, Any]:
-    """Per-trajectory arrays (N,) become backend arrays (N, 1); the rest stay Python values."""
-    return {k: be.asarray(v[:, None]) if isinstance(v, np.ndarray) else v
-            for k, v in hyperparams.items()}
-
-
-def _tree_where(mask, new, old, xp):
-    """``where`` over a (nested) NamedTuple state; ``None`` fields (unused) stay ``None``."""
-    if new is None:
-        return None
-    if isinstance(new, tuple):
-        return type(new)(*(_tree_where(mask, a, b, xp) for a, b in zip(new, old, strict=True)))
-    return xp.where(mask, new, old)
-
-
 def _recorded_steps(steps: int, record: int | str) -> np.ndarray:
     if record == "all":
         every = 1
     elif record == "final":
         every = max(steps, 1)
-    elif _is_number(record) and float(record).is_integer() and record >= 1:
+    elif is_number(record) and float(record).is_integer() and record >= 1:
         every = int(record)
     else:
         raise ValueError(f"record must be 'all', 'final' or a positive whole number; got {record!r}.")
@@ -112,7 +106,7 @@ def _recorded_steps(steps: int, record: int | str) -> np.ndarray:
 def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
         backend: str = "numpy", device: str = "cpu", dtype: str = "float64",
         noise=0.0, seed: int = 0, schedule: Schedule | str | dict | None = None,
-        record: int | str = "all", limit: float = 1e6) -> RunResult:
+        record: int | str = "all", limit: float = 1e6, compile: bool = False) -> RunResult:
     r"""Run ``optimizer`` from each start for ``steps`` steps on ``landscape``.
 
     ``starts``: (N, 2) or (2,). Per-trajectory hyperparameter arrays of length M with a
@@ -121,6 +115,12 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     depends only on ``seed`` and N, so optimizers compared with one seed see the same noise.
     ``schedule`` multiplies α per step. ``record`` keeps every step ('all'), every k-th step
     (int) or only the start and the end ('final'); the last step is always kept.
+
+    Noise: NumPy draws it with ``numpy.random.default_rng(seed)``, torch with a seeded
+    ``torch.Generator`` on the run's device; both are normal, but the two streams differ.
+    ``compile=True`` (torch only; ignored for NumPy) runs the same step code compiled with
+    ``torch.compile`` in chunks of steps (see :mod:`optim_core.compiled`); where it cannot
+    compile it runs eagerly, warns once and says so in ``note``.
     """
     if isinstance(landscape, str):
         from landscapes import get_landscape  # lazy: landscapes imports optim_core.params
@@ -128,9 +128,9 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
         landscape = get_landscape(landscape)
     if isinstance(optimizer, str):
         optimizer = make_optimizer(optimizer)
-    if not (isinstance(steps, int | np.integer) and _is_number(steps) and 0 <= steps <= MAX_STEPS):
+    if not (isinstance(steps, int | np.integer) and is_number(steps) and 0 <= steps <= MAX_STEPS):
         raise ValueError(f"steps must be a whole number from 0 to {MAX_STEPS}; got {steps!r}.")
-    if not (_is_number(limit) and 0 < limit < math.inf):
+    if not (is_number(limit) and 0 < limit < math.inf):
         raise ValueError(f"limit must be a positive finite number; got {limit!r}.")
     steps = int(steps)
     be = resolve_backend(backend, device, dtype)
@@ -144,22 +144,87 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     recorded = _recorded_steps(steps, record)
     _check_memory(len(recorded), n, np.dtype(dtype).itemsize)
 
+    pb, numbers = _problem(landscape, optimizer, be)
     tic = time.perf_counter()
-    arrays = _loop(landscape, optimizer, be, starts_np, steps, sigma, seed,
-                   sched.factors(steps), recorded, float(limit))
+    compile_seconds, note = 0.0, ""
+    if compile and be.name == "torch":
+        from .compiled import run_compiled
+
+        carry, rec, compile_seconds, note = run_compiled(
+            pb, be, numbers, sigma, float(limit), starts_np, steps, sched.factors(steps),
+            recorded, seed)
+    else:
+        carry, rec = _run_eager(pb, be, numbers, sigma, float(limit), starts_np, steps,
+                                sched.factors(steps), recorded, seed)
+    arrays = rec.to_numpy(be)
+    reason = be.to_numpy(carry.reason)
     return RunResult(
-        **arrays, lr_factor=sched.factors(steps), optimizer=optimizer.name,
+        **arrays, diverged_at=be.to_numpy(carry.diverged_at).astype(np.int64), step=recorded,
+        lr_factor=sched.factors(steps), optimizer=optimizer.name,
         label=optimizer.display_name, hyperparams=dict(optimizer.hyperparams),
         landscape=getattr(landscape, "name", "custom"),
         settings={"steps": steps, "backend": be.name, "device": str(be.device),
                   "dtype": dtype, "noise": noise, "seed": seed, "schedule": sched.spec.name,
-                  "limit": limit},
-        seconds=time.perf_counter() - tic,
+                  "limit": limit, "compiled": bool(compile and be.name == "torch" and not note)},
+        seconds=time.perf_counter() - tic, stop_reason=np.array(STOP_REASONS)[reason],
+        compile_seconds=compile_seconds, note=note,
     )
 
 
-def _is_number(v) -> bool:
-    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+def _problem(landscape, optimizer: Optimizer, be: Backend) -> tuple[Problem, dict[str, Any]]:
+    """The fixed part of the run, and its numbers on the backend: per-trajectory arrays (N,)
+    become (N, 1) arrays; scalars stay Python floats (the compiled engine makes them 0-d)."""
+    switches, numbers = split_settings(optimizer.settings)
+    numbers = {k: be.asarray(v[:, None]) if isinstance(v, np.ndarray) else v
+               for k, v in numbers.items()}
+    return Problem(landscape, optimizer.spec, switches, be.xp), numbers
+
+
+class Recording:
+    """The recorded arrays, on the backend's device: rows of ``path`` (R, N, 2), ``loss``,
+    ``grad_norm`` and ``step_size`` (R, N), written one row (eager) or a block (compiled) at
+    a time. Rows are allocated empty: every one is written."""
+
+    def __init__(self, be: Backend, rows: int, n: int):
+        xp = be.xp
+        self.path = xp.empty((rows, n, 2), dtype=be.dtype, device=be.device)
+        self.loss = xp.empty((rows, n), dtype=be.dtype, device=be.device)
+        self.grad_norm = xp.empty((rows, n), dtype=be.dtype, device=be.device)
+        self.step_size = xp.empty((rows, n), dtype=be.dtype, device=be.device)
+
+    def put(self, i, p, f, grad_norm, step_size) -> None:
+        """Row ``i`` (an int) or rows ``i`` (a slice, with stacked values)."""
+        self.path[i] = p
+        self.loss[i] = f
+        self.grad_norm[i] = grad_norm
+        self.step_size[i] = step_size
+
+    def to_numpy(self, be: Backend) -> dict[str, np.ndarray]:
+        return {k: be.to_numpy(getattr(self, k)) for k in ("path", "loss", "grad_norm", "step_size")}
+
+
+def _run_eager(pb: Problem, be: Backend, numbers, sigma, limit: float, starts: np.ndarray,
+               steps: int, factors: np.ndarray, recorded: np.ndarray, seed: int):
+    """Step by step on the backend, recording the rows in ``recorded``."""
+    n = starts.shape[0]
+    sigma_b = be.asarray(sigma[:, None]) if isinstance(sigma, np.ndarray) else sigma
+    draw = be.normal_stream(seed, (n, 2)) if _noisy(sigma) else None
+    rec = Recording(be, len(recorded), n)
+    slot = {int(s): i for i, s in enumerate(recorded)}
+    with np.errstate(all="ignore"):
+        c = start_carry(pb, be.asarray(starts), numbers, limit)
+        rec.put(0, c.p, c.f, row_norm(c.g), 0.0)
+        for t in range(1, steps + 1):
+            factor = None if factors[t - 1] == 1.0 else float(factors[t - 1])
+            c, step_len = advance(pb, c, numbers, sigma_b, limit, draw() if draw else None,
+                                  factor, t, fast=True, measure=t in slot)
+            if t in slot:
+                rec.put(slot[t], c.p, c.f, row_norm(c.g), step_len)
+    return c, rec
+
+
+def _noisy(sigma) -> bool:
+    return isinstance(sigma, np.ndarray) or sigma > 0
 
 
 def _check_memory(recorded: int, n: int, itemsize: int) -> None:
@@ -174,7 +239,7 @@ def _check_memory(recorded: int, n: int, itemsize: int) -> None:
 
 
 def _validate_noise(noise):
-    if _is_number(noise):
+    if is_number(noise):
         if not (np.isfinite(noise) and noise >= 0):
             raise ValueError(f"noise σ must be a finite number ≥ 0; got {noise!r}.")
         return float(noise)
@@ -182,78 +247,6 @@ def _validate_noise(noise):
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError("noise σ must be a number ≥ 0 or a 1-D array of them (one per trajectory).")
     return arr
-
-
-def _loop(landscape, opt: Optimizer, be: Backend, starts: np.ndarray, steps: int, sigma,
-          seed: int, factors: np.ndarray, recorded: np.ndarray, limit: float) -> dict:
-    xp = be.xp
-    n = starts.shape[0]
-    hp = _hp_on_backend(opt.settings, be)  # fixed switches merged once, not per step
-    lr = hp.get("lr")
-    sigma_b = be.asarray(sigma[:, None]) if isinstance(sigma, np.ndarray) else sigma
-    noisy = isinstance(sigma, np.ndarray) or sigma > 0
-    rng = np.random.default_rng(seed)
-
-    rec_path = xp.zeros((len(recorded), n, 2), dtype=be.dtype, device=be.device)
-    rec_loss = xp.zeros((len(recorded), n), dtype=be.dtype, device=be.device)
-    rec_gnorm = xp.zeros_like(rec_loss)
-    rec_step = xp.zeros_like(rec_loss)
-    slot = {int(s): i for i, s in enumerate(recorded)}
-
-    with np.errstate(all="ignore"):
-        p = be.asarray(starts)
-        f, g = landscape.value_and_grad(p)
-        alive = _ok(p, f, g, limit, xp)
-        all_alive = bool(xp.all(alive))
-        diverged_at = xp.where(alive, -1, 0)
-        state = opt.spec.init(p, hp, xp)
-        _store(0, slot, p, f, g, xp.zeros_like(f), rec_path, rec_loss, rec_gnorm, rec_step, xp)
-        for t in range(1, steps + 1):
-            g_used = g
-            if noisy:
-                g_used = g + sigma_b * be.asarray(rng.standard_normal((n, 2)))
-            hp_t = hp if factors[t - 1] == 1.0 else {**hp, "lr": lr * float(factors[t - 1])}
-            p_new, state_new = opt.spec.step(g_used, state, p, hp_t, t, xp)
-            f_new, g_new = landscape.value_and_grad(p_new)
-            ok = _ok(p_new, f_new, g_new, limit, xp)
-            if all_alive and bool(xp.all(ok)):  # fast path: nothing to freeze
-                step_len = _norm(p_new - p, xp) if t in slot else None
-                p, f, g, state = p_new, f_new, g_new, state_new
-            else:
-                ok = alive & ok
-                diverged_at = xp.where(alive & ~ok, t, diverged_at)
-                alive, all_alive = ok, False
-                mask = alive[:, None]
-                step_len = xp.where(alive, _norm(p_new - p, xp), 0.0) if t in slot else None
-                p = xp.where(mask, p_new, p)
-                f = xp.where(alive, f_new, f)
-                g = xp.where(mask, g_new, g)
-                state = _tree_where(mask, state_new, state, xp)
-            if t in slot:
-                _store(t, slot, p, f, g, step_len, rec_path, rec_loss, rec_gnorm, rec_step, xp)
-
-    return {"path": be.to_numpy(rec_path), "loss": be.to_numpy(rec_loss),
-            "grad_norm": be.to_numpy(rec_gnorm), "step_size": be.to_numpy(rec_step),
-            "diverged_at": be.to_numpy(diverged_at).astype(np.int64), "step": recorded}
-
-
-def _norm(v, xp):
-    return xp.sqrt(xp.sum(v * v, axis=-1))
-
-
-def _ok(p, f, g, limit, xp):
-    """Finite point inside the box, finite value and gradient (column-wise: cheaper than
-    reductions over the last axis). ``|nan| <= limit`` is false, so NaN points fail too."""
-    return ((xp.abs(p[:, 0]) <= limit) & (xp.abs(p[:, 1]) <= limit) & xp.isfinite(f)
-            & xp.isfinite(g[:, 0]) & xp.isfinite(g[:, 1]))
-
-
-def _store(t, slot, p, f, g, step_len, rec_path, rec_loss, rec_gnorm, rec_step, xp):
-    i = slot[t]
-    rec_path[i, ...] = p
-    rec_loss[i, ...] = f
-    rec_gnorm[i, ...] = _norm(g, xp)
-    rec_step[i, ...] = step_len
 
 
 def run_many(landscape, optimizers: Sequence[Optimizer | str], starts, steps: int = 500,

@@ -28,7 +28,7 @@ def sgd_step(g, s, p, hp, t, xp):
     g = coupled_decay(g, p, hp["weight_decay"])
     if is_scalar(mu) and mu == 0:
         return p - lr * g, s
-    buf = g if t == 1 else s.v * mu + g * (1 - damp)
+    buf = where(t == 1, g, s.v * mu + g * (1 - damp), xp)  # t may be a tensor (compiled)
     d = g + buf * mu if hp["nesterov"] else buf
     if not is_scalar(mu):
         d = where(mu == 0, g, d, xp)  # torch skips the buffer entirely when momentum is 0

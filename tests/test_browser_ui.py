@@ -20,7 +20,8 @@ import pytest
 from ui.presets import presets
 from ui.viewformat import decode, encode
 
-from .test_browser import _IDLE_JS, TIMEOUT_MS, Server, _explain_failure, _wait_idle, browser, server
+from .test_browser import _IDLE_JS, TIMEOUT_MS, Server, _explain_failure, browser, server
+from .test_browser import wait_idle as _wait_idle
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser", "server"]  # the fixtures, imported for this module's tests
@@ -33,11 +34,11 @@ MIN_SHARE = 0.68  # of the window's height the chart fills in presentation mode
 _GEOMETRY_JS = """() => {
     const box = e => { if (!e) return null; const r = e.getBoundingClientRect();
                        return [r.x, r.y, r.width, r.height]; };
-    const gd = [...document.querySelectorAll('.js-plotly-plot')]
-        .find(g => (g.data || []).some(t => t.type === 'contour' || t.type === 'surface'));
+    const root = document.querySelector('.ovz-root');  // the paths chart with its replay bar
+    const gd = root && root.querySelector('.js-plotly-plot');
     return {
         sidebar: box(document.querySelector('[data-testid="stSidebar"]')),
-        chart: box(gd),
+        chart: box(root),
         plot: gd && gd._fullLayout.xaxis ? (r => (x, y) => [r.x + x._offset, r.y + y._offset, x._length,
             y._length])(gd.getBoundingClientRect())(gd._fullLayout.xaxis, gd._fullLayout.yaxis) : null,
         // ▶ and the step slider: Plotly's own, or a replay bar drawn beside the plot (.ovz-bar)
@@ -92,12 +93,12 @@ def _folded(sidebar) -> bool:
 
 
 def _coloured_share(png: bytes, box) -> float:
-    """Share of the box's pixels that are neither white nor grey (the contour's colours)."""
+    """Share of the box's pixels that are painted (not white: the surface's bands are grey)."""
     from PIL import Image
 
     x, y, w, h = (int(v) for v in box)
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)[y:y + h, x:x + w]
-    return float(np.mean(pixels.max(axis=-1) - pixels.min(axis=-1) > 40))
+    return float(np.mean(pixels.min(axis=-1) < 235))
 
 
 def _link(page) -> dict:

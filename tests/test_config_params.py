@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from ui.config import check
 
 from landscapes import FormulaError, parse_formula, worker
 from landscapes import landscape as landscape_module
+from ui.viewformat import check
 
 
 @pytest.mark.parametrize("params", [[1, 2], "lr=0.1", 3])

@@ -34,7 +34,7 @@ _PRESENTING = """
 .st-key-story [data-testid="stAlertContainer"] { max-height: 16vh; }
 .st-key-story p { font-size: clamp(1rem, 1.9vh, 1.6rem); }
 div:has(> .st-key-stage) { height: calc(100vh - 125px); }
-[data-testid="stMain"]:has(.st-key-story) div:has(> .st-key-stage) { height: calc(84vh - 110px); }
+[data-testid="stMain"]:has(.st-key-story) div:has(> .st-key-stage) { height: calc(84vh - 100px); }
 [data-testid="stMain"]:has(.st-key-formula_title) div:has(> .st-key-stage) { height: calc(100vh - 190px); }
 """
 

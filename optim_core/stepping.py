@@ -1,0 +1,159 @@
+"""One step of N trajectories, shared by every way of running them (NumPy, torch eager,
+torch compiled): the optimizer's step, the surface's value and gradient, and the stop check.
+
+A trajectory stops (is frozen at its last good point, with the step and the reason kept)
+when its new point leaves the box ``|x|, |y| <= limit`` or is not finite, when the value or
+the gradient there is not finite, or when its optimizer state stops being finite (e.g.
+RMSProp's and Adam's squared gradient overflowing to inf: the step then shrinks to 0 and the
+path would stall silently).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+# Reason codes of ``stop_code`` (0: still running); RunResult.stop_reason holds the texts.
+STOP_REASONS = ("", "left the box", "point not finite", "value not finite",
+                "gradient not finite", "optimizer state overflowed")
+
+
+class Carry(NamedTuple):
+    """What one step hands to the next: point, value, gradient, optimizer state, and per
+    trajectory whether it still runs, the step it stopped at (−1: never) and why (a code)."""
+
+    p: Any
+    f: Any
+    g: Any
+    state: Any
+    alive: Any
+    diverged_at: Any
+    reason: Any
+    all_alive: bool = False  # eager runs only: no trajectory has stopped yet
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The fixed part of a run: surface, rule, switches (bools, None, names) and namespace."""
+
+    landscape: Any
+    spec: Any
+    switches: dict[str, Any]
+    xp: Any
+
+    def hyperparams(self, numbers: dict[str, Any], factor) -> dict[str, Any]:
+        """The rule's ``hp`` at one step: α scaled by the schedule's factor (None: 1)."""
+        if factor is not None:
+            numbers = {**numbers, "lr": numbers["lr"] * factor}
+        return {**self.switches, **numbers}
+
+
+def split_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(switches, numbers): bools, None and names are fixed per program; numbers vary."""
+    numbers = {k: v for k, v in settings.items()
+               if isinstance(v, np.ndarray) or is_number(v)}
+    return {k: v for k, v in settings.items() if k not in numbers}, numbers
+
+
+def start_carry(pb: Problem, p, numbers: dict[str, Any], limit) -> Carry:
+    """Evaluate the starts; a start outside the box or where f is undefined stops at step 0."""
+    xp = pb.xp
+    f, g = pb.landscape.value_and_grad(p)
+    state = pb.spec.init(p, pb.hyperparams(numbers, None), xp)
+    code = stop_code(p, f, g, state, limit, xp)
+    alive = code == 0
+    return Carry(p, f, g, state, alive, xp.where(alive, -1, 0), code, bool(xp.all(alive)))
+
+
+def advance(pb: Problem, c: Carry, numbers: dict[str, Any], sigma, limit, noise, factor, t,
+            fast: bool, measure: bool = True, active=None) -> tuple[Carry, Any]:
+    r"""One step of every trajectory: :math:`g + \sigma\xi_t` -> the rule's step -> value and
+    gradient at the new points -> the stop check. Returns the new carry and, if ``measure``,
+    the step lengths ‖w_t − w_{t−1}‖ (0 where frozen), else None.
+
+    A trajectory whose new point leaves the box or is not finite, whose value or gradient
+    is not finite, or whose optimizer state stopped being finite is frozen at its last good
+    point with ``t`` and the reason recorded. ``fast`` (eager runs) skips the freezing when
+    every trajectory is fine (a host check per step); ``active`` (a 0-d bool, compiled
+    chunks) turns the whole step into a no-op when false.
+    """
+    xp = pb.xp
+    g_used = c.g if noise is None else c.g + sigma * noise
+    p_new, s_new = pb.spec.step(g_used, c.state, c.p, pb.hyperparams(numbers, factor), t, xp)
+    f_new, g_new = pb.landscape.value_and_grad(p_new)
+    if fast and c.all_alive and _all_fine(p_new, f_new, g_new, s_new, limit, xp):
+        return (c._replace(p=p_new, f=f_new, g=g_new, state=s_new),
+                row_norm(p_new - c.p) if measure else None)
+    code = stop_code(p_new, f_new, g_new, s_new, limit, xp)
+    live = c.alive if active is None else c.alive & active
+    stops, moves = live & (code != 0), live & (code == 0)
+    stamp = t if isinstance(t, int) else xp.astype(t, c.diverged_at.dtype)
+    mask = moves[:, None]
+    return Carry(
+        p=xp.where(mask, p_new, c.p), f=xp.where(moves, f_new, c.f),
+        g=xp.where(mask, g_new, c.g), state=_tree_where(mask, s_new, c.state, xp),
+        alive=c.alive & ~stops, diverged_at=xp.where(stops, stamp, c.diverged_at),
+        reason=xp.where(stops, code, c.reason),
+    ), xp.where(moves, row_norm(p_new - c.p), 0.0) if measure else None
+
+
+def is_number(v) -> bool:
+    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+
+
+def row_norm(v):
+    """‖v‖ of each row of an (N, 2) array, from its columns (cheaper than a reduction)."""
+    return (v[:, 0] * v[:, 0] + v[:, 1] * v[:, 1]) ** 0.5
+
+
+def _leaves(tree) -> list:
+    """The arrays of a (nested) NamedTuple state; ``None`` fields (unused) are skipped."""
+    if tree is None:
+        return []
+    if isinstance(tree, tuple):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    return [tree]
+
+
+def _rows_finite(a, xp):
+    """Per trajectory: every entry of its row of ``a`` ((N,), (N, 1) or (N, 2)) is finite."""
+    if a.ndim == 1:
+        return xp.isfinite(a)
+    ok = xp.isfinite(a[:, 0])
+    for j in range(1, a.shape[1]):
+        ok = ok & xp.isfinite(a[:, j])
+    return ok
+
+
+def _all_fine(p, f, g, state, limit, xp) -> bool:
+    """True when no trajectory has to stop: one reduction per array, one host check. A sum
+    of finite numbers may still overflow; then the exact per-row check runs (never wrong).
+    ``max|p|`` is NaN if any point is, and ``NaN <= limit`` is false."""
+    total = xp.sum(f) + xp.sum(g)
+    for a in _leaves(state):
+        total = total + xp.sum(a)
+    return bool((xp.max(xp.abs(p)) <= limit) & xp.isfinite(total))
+
+
+def stop_code(p, f, g, state, limit, xp):
+    """Per trajectory, the index in STOP_REASONS of why it must stop here (0: it need not).
+    The first cause wins: state, then point, box, value, gradient. ``|nan| <= limit`` is
+    false, so a NaN point is caught as not finite, not as outside the box."""
+    code = xp.where(_rows_finite(g, xp), 0, 4)
+    code = xp.where(xp.isfinite(f), code, 3)
+    code = xp.where((xp.abs(p[:, 0]) <= limit) & (xp.abs(p[:, 1]) <= limit), code, 1)
+    code = xp.where(_rows_finite(p, xp), code, 2)
+    for a in _leaves(state):
+        code = xp.where(_rows_finite(a, xp), code, 5)
+    return code
+
+
+def _tree_where(mask, new, old, xp):
+    """``where`` over a (nested) NamedTuple state; ``None`` fields (unused) stay ``None``."""
+    if new is None:
+        return None
+    if isinstance(new, tuple):
+        return type(new)(*(_tree_where(mask, a, b, xp) for a, b in zip(new, old, strict=True)))
+    return xp.where(mask, new, old)

@@ -1,0 +1,145 @@
+"""The compiled engine (``run(..., backend="torch", compile=True)``) against the eager one and
+the golden references.
+
+Each compiled program costs ~20 s (more on a loaded machine) the first time, so the tests
+share a few: the module-level settings below are the programs' keys. The wider parity subset
+is marked ``slow`` (``pytest -m "not slow"`` leaves it out).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from landscapes import from_formula, get_landscape
+from optim_core import make_optimizer, run
+
+from .conftest import requires_torch
+from .parity_cases import build, landscape_of, load_golden, vectorized
+from .reference import STEPS
+
+pytestmark = requires_torch
+
+ROSEN = get_landscape("rosenbrock")
+STARTS = np.array([[-1.5, 2.5], [1.8, 2.0], [0.5, -0.5], [-1.0, 1.0]])
+LRS = np.array([0.01, 0.05, 0.002, 5.0])  # the last one leaves the box
+
+
+def _graphs() -> int:
+    from torch._dynamo.utils import counters
+
+    return counters["stats"]["unique_graphs"]
+
+
+def _same(a, b, rtol):
+    np.testing.assert_array_equal(a.diverged_at, b.diverged_at)
+    np.testing.assert_array_equal(a.stop_reason, b.stop_reason)
+    np.testing.assert_array_equal(a.step, b.step)
+    for name in ("path", "loss", "grad_norm", "step_size"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=rtol, atol=rtol,
+                                   err_msg=name)
+
+
+def test_float64_every_step_with_noise_equals_eager_and_reuses_its_program():
+    """record='all', noise, per-trajectory α with one divergence: equal to round-off; a
+    second run with other values and another N compiles nothing new."""
+    kw = {"backend": "torch", "noise": 0.3, "seed": 4, "limit": 10.0}
+    opt = make_optimizer("adam", lr=LRS, beta1=np.array([0.9, 0.8, 0.95, 0.9]))
+    eager = run(ROSEN, opt, STARTS, 40, **kw)
+    comp = run(ROSEN, opt, STARTS, 40, compile=True, **kw)
+    assert comp.settings["compiled"] and comp.note == ""
+    assert eager.diverged_at[3] > 0 and eager.stop_reason[3] == "left the box"
+    _same(comp, eager, 1e-12)
+
+    graphs = _graphs()
+    opt2 = make_optimizer("adam", lr=np.full(7, 0.03), beta1=np.linspace(0.5, 0.9, 7))
+    starts2 = np.random.default_rng(1).uniform(-2, 2, (7, 2))
+    again = run(ROSEN, opt2, starts2, 37, compile=True, **kw)  # 37: a chunk cut short
+    assert _graphs() == graphs and again.compile_seconds == 0.0
+    _same(again, run(ROSEN, opt2, starts2, 37, **kw), 1e-12)
+
+
+@pytest.mark.parametrize("record", ["final", 20, 7])
+def test_float32_records_equal_eager(record):
+    """One program ('last state' chunks) serves 'final' and every k ≥ 16 steps; k < 16 uses
+    the every-step program of the same rule. float32: equal to float32 round-off."""
+    opt = make_optimizer("adam", lr=0.02)
+    kw = {"backend": "torch", "dtype": "float32", "record": record}
+    comp = run(ROSEN, opt, STARTS, 50, compile=True, **kw)
+    eager = run(ROSEN, opt, STARTS, 50, **kw)
+    assert comp.path.dtype == np.float32
+    _same(comp, eager, 2e-4)
+
+
+def test_compile_time_is_reported_apart_from_the_run():
+    opt = make_optimizer("adam", lr=0.01)
+    kw = {"backend": "torch", "dtype": "float32", "record": "final", "compile": True}
+    first = run(ROSEN, opt, STARTS, 20, **kw)  # compiled here or in an earlier test
+    second = run(ROSEN, opt, STARTS, 20, **kw)
+    assert second.compile_seconds == 0.0
+    assert first.compile_seconds <= first.seconds
+
+
+def test_a_failed_compilation_runs_eagerly_and_says_so(monkeypatch):
+    """No C++ compiler, an operation Inductor cannot lower: simulated by a compile that
+    fails on the first call. Same results, one warning, and a note on the result."""
+    from optim_core import compiled
+
+    def broken(fn, device):
+        def call(*args):
+            raise RuntimeError("no C++ compiler found (simulated)")
+
+        return call
+
+    monkeypatch.setattr(compiled, "_compile", broken)
+    monkeypatch.setattr(compiled, "_PROGRAMS", type(compiled._PROGRAMS)())
+    opt = make_optimizer("rmsprop", lr=0.01)
+    with pytest.warns(RuntimeWarning, match="could not compile rmsprop.*no C\\+\\+ compiler"):
+        res = run(ROSEN, opt, STARTS, 20, backend="torch", compile=True)
+    assert "ran eagerly" in res.note and not res.settings["compiled"]
+    _same(res, run(ROSEN, opt, STARTS, 20, backend="torch"), 1e-12)
+    import warnings
+
+    with warnings.catch_warnings():  # once per program, not on every run
+        warnings.simplefilter("error")
+        again = run(ROSEN, opt, STARTS, 20, backend="torch", compile=True)
+    assert "ran eagerly" in again.note
+
+
+@pytest.mark.slow
+def test_overflowing_state_stops_in_the_compiled_engine_too():
+    tower = from_formula("exp(exp(exp(x)))")
+    res = run(tower, "rmsprop", [tower.start, [0.0, 0.0]], 30, backend="torch", compile=True)
+    assert list(res.stop_reason) == ["optimizer state overflowed", ""]
+    assert res.diverged_at[0] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "base"), [("sgd", None), ("adopt", None), ("lookahead", "adam")])
+def test_compiled_matches_golden_reference(name, base):
+    """A subset of the parity matrix through the compiled engine (float64, the first
+    surface of each case): SGD (its first step is special), ADOPT (no step at t = 1),
+    Lookahead (a sync every k steps: t as a tensor)."""
+    cases, refs = load_golden(name, base)
+    case, ref = cases[0], refs[0]
+    res = run(landscape_of(case), build(name, base, **vectorized(case["hps"])),
+              np.array(case["starts"]), STEPS, backend="torch", compile=True)
+    for i in range(len(case["hps"])):
+        upto = STEPS + 1 if res.diverged_at[i] < 0 else res.diverged_at[i]
+        np.testing.assert_allclose(res.path[:upto, i], ref[i][:upto], rtol=1e-9, atol=1e-9)
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not _cuda(), reason="no CUDA GPU present")
+def test_cuda_compiled_equals_eager():
+    """Triton instead of C++: the same chunk, noise drawn by a CUDA generator."""
+    opt = make_optimizer("adam", lr=LRS)
+    kw = {"backend": "torch", "device": "cuda", "noise": 0.2, "seed": 1, "limit": 10.0}
+    _same(run(ROSEN, opt, STARTS, 40, compile=True, **kw), run(ROSEN, opt, STARTS, 40, **kw),
+          1e-12)
