@@ -34,6 +34,8 @@ def _page() -> None:
                        initial_sidebar_state="collapsed" if presenting else SIDEBAR_WIDTH)
     page_style(presenting)
     keep_values(st.session_state)
+    with st.sidebar:  # first in the sidebar: the main area's height stays the chart's (ui.layout)
+        main = explore.main_switch()
     settings = sidebar()
     settings, landscape = _drawable(settings)
     if landscape is None:
@@ -42,7 +44,6 @@ def _page() -> None:
     if notice := st.session_state.pop(keys.NOTICE, None):
         st.warning(md(notice))
     _story(settings)
-    main = explore.main_switch()
     if main == "paths":
         main_view(settings, landscape)
     else:
