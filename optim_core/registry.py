@@ -44,6 +44,10 @@ class OptimizerSpec:
     # ``drawn(p, state, hp, xp) -> (N, 2)``: the point to show when it is not the parameter
     # the gradient is taken at (Schedule-Free's average x); None: the parameter itself.
     drawn: Callable | None = None
+    # ``heavy_ball(settings) -> (α', β, λ) | None``: the rule read as Polyak's heavy ball
+    # w ← w − α'(∇f + λw) + β(w − w_prev) (see :mod:`optim_core.theory`), or None where these
+    # settings make it something else (Nesterov); values may be arrays. None: never heavy ball.
+    heavy_ball: Callable[[dict[str, Any]], tuple | None] | None = None
 
 
 def register(spec: OptimizerSpec) -> OptimizerSpec:

@@ -50,6 +50,18 @@ def check_nesterov(hp) -> None:
                          f"(as torch.optim.SGD); got μ={hp['momentum']}, τ={hp['dampening']}.")
 
 
+def sgd_heavy_ball(hp):
+    """torch's SGD as heavy ball (:mod:`optim_core.theory`): α' = α(1 − τ), β = μ, λ; not
+    with Nesterov's look-ahead."""
+    return None if hp["nesterov"] else (hp["lr"] * (1 - hp["dampening"]), hp["momentum"],
+                                        hp["weight_decay"])
+
+
+def ema_heavy_ball(hp):
+    """The EMA form as heavy ball: α' = α(1 − β), β, no weight decay."""
+    return hp["lr"] * (1 - hp["momentum"]), hp["momentum"], 0.0
+
+
 _DAMPENING = ParamSpec("dampening", "τ", 0.0, 0.0, 1.0,
                        help="Dampening: scales the gradient added to the momentum buffer")
 _NESTEROV = c.switch("nesterov", "Nesterov", False, "Look-ahead (Nesterov) momentum")
@@ -57,7 +69,7 @@ _NESTEROV = c.switch("nesterov", "Nesterov", False, "Look-ahead (Nesterov) momen
 SGD = OptimizerSpec(
     name="sgd", title="SGD",
     params=(c.lr(1e-3, 1e-3), c.momentum(0.0, "μ"), _DAMPENING, _NESTEROV, c.weight_decay()),
-    init=_zeros, step=sgd_step, check=check_nesterov,
+    init=_zeros, step=sgd_step, check=check_nesterov, heavy_ball=sgd_heavy_ball,
     latex=r"""\begin{aligned}
 g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1}\\
 b_t &\leftarrow \mu b_{t-1} + (1-\tau)\, g_t \quad (b_1 = g_1)\\
@@ -70,7 +82,7 @@ w_t &\leftarrow w_{t-1} - \alpha \,(g_t + \mu b_t \text{ if Nesterov else } b_t)
 MOMENTUM = OptimizerSpec(
     name="momentum", title="Momentum (EMA)",
     params=(c.lr(1e-2), c.momentum(0.9)),
-    init=_zeros, step=ema_momentum_step,
+    init=_zeros, step=ema_momentum_step, heavy_ball=ema_heavy_ball,
     latex=r"""\begin{aligned}
 v_t &\leftarrow \beta v_{t-1} + (1-\beta)\, \nabla f(w_{t-1}), \quad v_0 = 0\\
 w_t &\leftarrow w_{t-1} - \alpha v_t

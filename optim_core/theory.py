@@ -66,3 +66,26 @@ def quadratic_curvatures(landscape) -> np.ndarray:
         raise ValueError(f"surface '{landscape.name}' is not quadratic (its Hessian varies), so "
                          "the heavy-ball rate does not describe it: use a quadratic bowl.")
     return np.linalg.eigvalsh(np.array(hessian.tolist(), dtype=np.float64))
+
+
+def sweep_rate(sweep, landscape) -> np.ndarray | None:
+    r"""ρ on a sweep's grid (:func:`optim_core.sweep`), where the theory above describes it:
+    the optimizer's spec reads its settings as heavy ball (``OptimizerSpec.heavy_ball`` gives
+    α', β, λ per cell) and the surface is quadratic; None otherwise (the rate would be a guess).
+
+    Weight decay λ shifts every curvature, h' = h + λ, and ρ depends on α' and h' only through
+    α'h', so per cell :math:`\rho = \max_h \rho(T(\alpha'(h + \lambda), \beta, 1))`."""
+    mapping = sweep.optimizer.spec.heavy_ball
+    if mapping is None:
+        return None
+    try:
+        curvatures = quadratic_curvatures(landscape)
+    except ValueError:
+        return None
+    grids = np.meshgrid(*sweep.axes.values(), indexing="ij")
+    read = mapping({**sweep.optimizer.settings, **dict(zip(sweep.axes, grids, strict=True))})
+    if read is None:
+        return None
+    lr, momentum, decay = (np.broadcast_to(np.asarray(v, dtype=np.float64), grids[0].shape)
+                           for v in read)
+    return np.max([heavy_ball_rate(lr * (h + decay), momentum, [1.0]) for h in curvatures], axis=0)

@@ -190,7 +190,7 @@ def test_switching_to_the_3d_view_and_changing_the_tolerance():
     _no_failure(at)
     table = at.dataframe[0].value
     assert (table["within tolerance at step"] != "never").any()
-    at.get("button_group")[0].set_value("3D surface").run()
+    next(b for b in at.get("button_group") if b.key == "view").set_value("3D surface").run()
     _no_failure(at)
     figure = chart_figure(at)
     assert figure["data"][0]["type"] == "surface" and "optiviz" in figure["layout"]["meta"]

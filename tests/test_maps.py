@@ -65,7 +65,7 @@ def test_sweep_map_of_steps_greys_cells_that_never_reach_tol(momentum_sweep):
     never = ~np.isnan(as_array(by_name(spec, "tol never reached")["z"]))
     np.testing.assert_array_equal(never, ~reached & (sw.diverged_at < 0))
     assert never.any()
-    with pytest.raises(ValueError, match="metric must be 'final_loss' or 'steps_to_tol'"):
+    with pytest.raises(ValueError, match="metric must be one of final_loss, steps_to_tol, diverged_at"):
         sweep_map_spec(sw, "loss")
     with pytest.raises(ValueError, match=r"rho must be shaped like the sweep \(12, 10\)"):
         sweep_map_spec(sw, rho=np.ones((10, 12)))

@@ -27,7 +27,22 @@ VIEW_MODE = "view"  # the 2D / 3D switch above the chart
 MODE_LABELS = {"2d": "2D contour", "3d": "3D surface"}  # a link's mode → the switch's option
 PRESENTATION = "presentation"
 LEVELS = "levels"  # contour levels: auto / linear / log
-_SURF, _SCHED, _OPT = "surf", "sched", "opt"  # prefixes of the parameter keys below
+MAIN = "main"  # the switch of the main area: paths or one of the explore views
+MAIN_LABELS = {"paths": "Paths", "sweep": "Sweep map", "basin": "Basin map", "ensemble": "Ensemble"}
+SWEEP_PICK = "sweep_pick"  # the sweep map's clicked point, for the next run to add as a panel
+EXPLORE_MESSAGE = "explore_message"  # what the last click on a map did
+_SURF, _SCHED, _OPT, _EXPLORE = "surf", "sched", "opt", "x"  # prefixes of the parameter keys below
+
+
+def main_of(label: str | None) -> str:
+    """The link's name of the main-area switch's option (``"paths"`` before it is drawn)."""
+    return next((m for m, text in MAIN_LABELS.items() if text == label), "paths")
+
+
+def explore(view: str, *parts: str) -> str:
+    """Key of an explore view's control, e.g. ``x.sweep.metric`` or ``x.sweep.adam.lr.lo``
+    (a range belongs to its optimizer and hyperparameter, so each keeps its own)."""
+    return ".".join((_EXPLORE, view, *parts))
 
 
 def mode_of(label: str | None) -> str:
@@ -69,6 +84,6 @@ def slot_button(action: str, sid: int) -> str:
 
 
 # Values of controls that are not always drawn: another surface's or schedule's parameters, a
-# Lookahead base's, the typed formula and its box, the noise seed.
-KEPT = re.compile(rf"^({_SURF}\.|{_SCHED}\.|{_OPT}\d+\.|{FORMULA}$|{SEED}$|"
+# Lookahead base's, the typed formula and its box, the noise seed, the explore views' settings.
+KEPT = re.compile(rf"^({_SURF}\.|{_SCHED}\.|{_OPT}\d+\.|{_EXPLORE}\.|{FORMULA}$|{SEED}$|"
                   + "|".join(f"{k}$" for k in BOUNDS) + ")")

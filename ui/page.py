@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from . import compute, keys
+from . import compute, explore, keys
 from .errors import guarded
 from .labels import md
 from .layout import FORMULA, SIDEBAR_WIDTH, STORY, page_style
@@ -34,6 +34,8 @@ def _page() -> None:
                        initial_sidebar_state="collapsed" if presenting else SIDEBAR_WIDTH)
     page_style(presenting)
     keep_values(st.session_state)
+    with st.sidebar:  # first in the sidebar: the main area's height stays the chart's (ui.layout)
+        main = explore.main_switch()
     settings = sidebar()
     settings, landscape = _drawable(settings)
     if landscape is None:
@@ -42,7 +44,11 @@ def _page() -> None:
     if notice := st.session_state.pop(keys.NOTICE, None):
         st.warning(md(notice))
     _story(settings)
-    main_view(settings, landscape)
+    if main == "paths":
+        main_view(settings, landscape)
+    else:
+        explore.remember(settings, main)
+        explore.explore_view(main, settings, landscape)
 
 
 def _drawable(settings):

@@ -15,7 +15,10 @@ then shows), ``"mode"`` (``"2d"`` or ``"3d"``), ``"presentation"`` (true: sideba
 story and chart fill the screen), ``"levels"`` (``"auto"``, ``"linear"`` or ``"log"``
 contour levels) and each optimizer's ``"color"`` (so colours stay with their paths). These
 display fields are kept by :func:`check` only where given: a preset that does not name them
-leaves the page's mode, presentation and levels as they are."""
+leaves the page's mode, presentation and levels as they are.
+
+Format 3 adds ``"main"``: what the main area shows, ``"paths"`` (the default, and what a link
+without it opens), ``"sweep"``, ``"basin"`` or ``"ensemble"`` (the explore views)."""
 
 from __future__ import annotations
 
@@ -47,11 +50,12 @@ MAX_LINK = 4000  # characters of an encoded view
 DEFAULT_VIEW = {"surface": "rosenbrock",
                 "optimizers": [{"name": "momentum"}, {"name": "rmsprop"},
                                {"name": "adam", "params": {"lr": 0.1}}]}
-VERSION = 2  # of the format below; links without a version are format 1
+VERSION = 3  # of the format below; links without a version are format 1
 MODES = ("2d", "3d")
 LEVELS = ("auto", "linear", "log")
 _PRESET_ID = re.compile(r"^[a-z0-9-]{1,60}$")
-_DISPLAY = ("version", "title", "story", "preset", "mode", "presentation", "levels")  # not the paths
+MAINS = tuple(keys.MAIN_LABELS)
+_DISPLAY = ("version", "title", "story", "preset", "mode", "presentation", "levels", "main")  # not the paths
 _FIELDS = {"surface", "surface_params", "formula", "bounds", "optimizers", "steps", "start", "noise",
            "seed", "schedule", *_DISPLAY}
 
@@ -186,7 +190,8 @@ def _display(config: dict) -> dict:
             raise ValueError(f"preset must be a preset's id (lower-case letters, digits and -); "
                              f"got {config['preset']!r:.40}.")
         out["preset"] = config["preset"]
-    for field, allowed in (("mode", MODES), ("levels", LEVELS), ("presentation", (False, True))):
+    for field, allowed in (("mode", MODES), ("levels", LEVELS), ("presentation", (False, True)),
+                           ("main", MAINS)):
         if field in config:
             value = config[field]
             if not (isinstance(value, bool) if field == "presentation" else value in allowed):
@@ -207,9 +212,10 @@ def same_view(checked: dict, current: dict) -> bool:
     return paths(checked) == paths(current)
 
 
-def from_settings(settings) -> dict:
+def from_settings(settings, main: str = "paths") -> dict:
     """The config of the page as the sidebar set it (a :class:`ui.settings.Settings`), in the
-    newest format: everything a link needs to reopen the view as it is shown."""
+    newest format: everything a link needs to reopen the view as it is shown; ``main`` (what
+    the main area shows) only where it is not the paths."""
     typed = {"formula": settings.formula, "bounds": settings.bounds} if settings.surface == CUSTOM else {}
     preset = {"preset": settings.preset} if settings.preset is not None else {}
     return {"version": VERSION, **preset, "surface": settings.surface,
@@ -218,7 +224,8 @@ def from_settings(settings) -> dict:
                            for d in settings.drawn],
             "steps": settings.steps, "start": list(settings.start), "noise": settings.noise,
             "seed": settings.seed, "schedule": settings.schedule, "mode": settings.mode,
-            "levels": settings.levels, "presentation": settings.presentation}
+            "levels": settings.levels, "presentation": settings.presentation,
+            **({"main": main} if main != "paths" else {})}
 
 
 def _surface(config: dict):
@@ -294,4 +301,6 @@ def apply(state: MutableMapping, config: dict) -> dict:
     for field, key in (("levels", keys.LEVELS), ("presentation", keys.PRESENTATION)):
         if field in config:
             state[key] = config[field]
+    if "main" in config:
+        state[keys.MAIN] = keys.MAIN_LABELS[config["main"]]
     return config

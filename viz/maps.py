@@ -24,6 +24,7 @@ BASIN_DIVERGED, BASIN_NONE = "#000000", "#d9d9d9"
 SHADE = 0.9  # the share of a basin category's z range used by its shading by steps
 LOSS_FLOOR = 1e-16  # log₁₀ of a loss gap that rounds to 0 or below
 _MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
+SWEEP_METRICS = ("final_loss", "steps_to_tol", "diverged_at")  # what may colour a sweep map
 
 
 def _axis_title(spec) -> str:
@@ -32,7 +33,8 @@ def _axis_title(spec) -> str:
 
 def _sweep_values(sw, metric: str) -> tuple[np.ndarray, str]:
     """The coloured quantity: log₁₀ of the final loss gap (f itself if f* is unknown) or the
-    steps to tol; NaN where the cell diverged or never reached tol."""
+    steps to tol (NaN where the cell diverged or never reached tol); or the step a cell diverged
+    at (NaN where it never did)."""
     bad = sw.diverged_at >= 0
     if metric == "final_loss":
         if sw.min_value is None:
@@ -43,8 +45,11 @@ def _sweep_values(sw, metric: str) -> tuple[np.ndarray, str]:
     elif metric == "steps_to_tol":
         values, title = sw.steps_to_tol.astype(np.float64), f"steps to {sw.criterion}"
         bad = bad | (sw.steps_to_tol < 0)
+    elif metric == "diverged_at":
+        values, title = sw.diverged_at.astype(np.float64), "diverged at step"
+        bad = sw.diverged_at < 0
     else:
-        raise ValueError(f"metric must be 'final_loss' or 'steps_to_tol'; got {metric!r}.")
+        raise ValueError(f"metric must be one of {', '.join(SWEEP_METRICS)}; got {metric!r}.")
     return np.where(bad, np.nan, values), title
 
 
@@ -56,9 +61,10 @@ def _mask_heatmap(mask: np.ndarray, x, y, color: str, name: str, hover: str) -> 
 
 
 def sweep_map_spec(sw, metric: str = "final_loss", *, rho=None, height: int = 600) -> dict:
-    """The sweep as a heatmap (two axes) or a line (one axis) coloured by ``metric``
-    (``"final_loss"`` or ``"steps_to_tol"``); diverged cells in red, cells that never reached
-    tol (for the steps) in grey. Axes are logarithmic where the hyperparameter's spec is.
+    """The sweep as a heatmap (two axes) or a line (one axis) coloured by ``metric`` (one of
+    :data:`SWEEP_METRICS`); diverged cells in red, cells that never reached tol (for the
+    steps) in grey; coloured by the step of divergence, the cells that never diverged in grey.
+    Axes are logarithmic where the hyperparameter's spec is.
 
     ``rho``: a theoretical rate shaped like the grid (e.g. :func:`optim_core.heavy_ball_rate`
     on the axes' values), drawn as labelled contours with the ρ = 1 boundary in black.
@@ -80,9 +86,13 @@ def sweep_map_spec(sw, metric: str = "final_loss", *, rho=None, height: int = 60
     data = [{"type": "heatmap", "x": v2, "y": v1, "z": compact_array(values), "name": title,
              "colorscale": "Viridis", "colorbar": {"title": {"text": title}}, "hoverongaps": False,
              "customdata": custom, "hovertemplate": at + detail}]
-    data.append(_mask_heatmap(sw.diverged_at >= 0, v2, v1, DIVERGED_COLOR, "diverged",
-                              at + "diverged at step %{customdata}<extra></extra>"))
-    data[-1]["customdata"] = compact_array(sw.diverged_at)
+    if metric == "diverged_at":
+        data.append(_mask_heatmap(sw.diverged_at < 0, v2, v1, NOT_REACHED_COLOR, "never diverged",
+                                  at + "never diverged<extra></extra>"))
+    else:
+        data.append(_mask_heatmap(sw.diverged_at >= 0, v2, v1, DIVERGED_COLOR, "diverged",
+                                  at + "diverged at step %{customdata}<extra></extra>"))
+        data[-1]["customdata"] = compact_array(sw.diverged_at)
     if metric == "steps_to_tol":
         never = (sw.steps_to_tol < 0) & (sw.diverged_at < 0)
         data.append(_mask_heatmap(never, v2, v1, NOT_REACHED_COLOR, "tol never reached",
