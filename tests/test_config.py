@@ -228,9 +228,9 @@ def _reopen(config: dict) -> AppTest:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"version": 3}, "format version 3"),
+    ({"version": 4}, "format version 4"),
     ({"version": "2"}, "format version '2'"),
-    ({"version": 3, "sparkle": 1}, "format version 3"),  # a newer link is named as such first
+    ({"version": 4, "sparkle": 1}, "format version 4"),  # a newer link is named as such first
     ({"mode": "4d"}, "mode must be one of"),
     ({"levels": "cubic"}, "levels must be one of"),
     ({"presentation": 1}, "presentation must be one of"),
@@ -252,7 +252,7 @@ def test_a_format_1_link_still_opens_and_changes_nothing_it_does_not_name():
     apply(state, VIEW)
     assert (state["view"], state["presentation"], state["levels"]) == ("3D surface", True, "log")
     at = _reopen(VIEW)
-    assert _link(at)["version"] == 2 and same_view(check(VIEW), check(_link(at)))
+    assert _link(at)["version"] == 3 and same_view(check(VIEW), check(_link(at)))
 
 
 def test_a_preset_and_its_story_survive_a_reload():

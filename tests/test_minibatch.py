@@ -3,6 +3,8 @@ of the per-sample loss averaged over each batch."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -127,3 +129,46 @@ def test_compiled_engine_refuses_mini_batches():
     pytest.importorskip("torch")
     with pytest.raises(ValueError, match="compile=True does not run mini-batches"):
         run("linear_regression", "sgd", START, 5, backend="torch", compile=True, batch_size=4)
+
+
+# --- the view format and the page --------------------------------------------------------------
+
+def test_the_view_format_carries_a_checked_batch_for_data_surfaces_only():
+    from ui.viewformat import check, decode, encode
+
+    view = check({"surface": "linear_regression", "batch": {"size": 8}})
+    assert view["batch"] == {"size": 8, "shuffle": True, "data_seed": 0}
+    assert check(decode(encode(view)))["batch"] == view["batch"]
+    old = check({"surface": "linear_regression", "surface_params": {"n": 32}})  # a format-1 link
+    assert old["batch"] == {"size": 32, "shuffle": True, "data_seed": 0}  # the full batch
+    assert "batch" not in check({"surface": "rosenbrock"})
+    for bad, message in (({"size": 0}, "from 1 to 64"), ({"size": 65}, "from 1 to 64"),
+                         ({"size": "8"}, "from 1 to 64"), ({"size": 8.5}, "from 1 to 64"),
+                         ({"shuffle": 1}, "true or false"),
+                         ({"data_seed": -1}, "data_seed"), ({"sizes": 8}, "batch must be"),
+                         ([8], "batch must be")):
+        with pytest.raises(ValueError, match=message):
+            check({"surface": "linear_regression", "batch": bad})
+    with pytest.raises(ValueError, match="surfaces made from data"):
+        check({"surface": "rosenbrock", "batch": {"size": 8}})
+
+
+def test_the_page_draws_the_presets_mini_batches():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.plotly_arrays import as_array
+    from ui.presets import presets
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60).run()
+    at.selectbox(key="preset").set_value("sgd-batch-size").run()
+    assert not at.exception and at.select_slider(key="batch_size").value == 1
+    preset = presets()["sgd-batch-size"]
+    want = run(get_landscape("linear_regression"), make_optimizer("sgd", lr=0.05), preset["start"],
+               preset["steps"], batch_size=1, data_seed=0).path[:, 0]
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    contour = next(s for s in specs if s["layout"].get("images"))
+    (line,) = [t for t in contour["data"] if t.get("mode") == "lines+markers"]
+    drawn = np.stack([as_array(line["x"]), as_array(line["y"])], axis=-1)
+    np.testing.assert_allclose(drawn, want, rtol=1e-6, atol=1e-9)  # not the full-batch path
