@@ -3,8 +3,6 @@ of the per-sample loss averaged over each batch."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -158,6 +156,7 @@ def test_the_page_draws_the_presets_mini_batches():
 
     from streamlit.testing.v1 import AppTest
 
+    from tests.page_chart import chart_figure
     from tests.plotly_arrays import as_array
     from ui.presets import presets
 
@@ -167,8 +166,6 @@ def test_the_page_draws_the_presets_mini_batches():
     preset = presets()["sgd-batch-size"]
     want = run(get_landscape("linear_regression"), make_optimizer("sgd", lr=0.05), preset["start"],
                preset["steps"], batch_size=1, data_seed=0).path[:, 0]
-    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    contour = next(s for s in specs if s["layout"].get("images"))
-    (line,) = [t for t in contour["data"] if t.get("mode") == "lines+markers"]
+    (line,) = [t for t in chart_figure(at)["data"] if t.get("mode") == "lines+markers"]
     drawn = np.stack([as_array(line["x"]), as_array(line["y"])], axis=-1)
     np.testing.assert_allclose(drawn, want, rtol=1e-6, atol=1e-9)  # not the full-batch path
