@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from optim_core.params import ParamSpec, validate_params
 
+from .data import DATA_SURFACES, DataSurfaceSpec
 from .formula import parse_formula
 from .landscape import Bounds, Landscape
 
@@ -64,7 +65,7 @@ _HIMMELBLAU_MINIMA = (
 _CAMEL_MIN = (0.0898420131003180624, -0.712656403020739633)
 _ST_MIN = -2.90353402777117709512  # root of 4x^3 - 32x + 5 = 0
 
-SURFACES: tuple[SurfaceSpec, ...] = (
+_FORMULA_SURFACES: tuple[SurfaceSpec, ...] = (
     SurfaceSpec(
         name="rosenbrock", title="Rosenbrock",
         formula="(1 - x)**2 + b*(y - x**2)**2",
@@ -199,7 +200,8 @@ SURFACES: tuple[SurfaceSpec, ...] = (
     ),
 )
 
-LANDSCAPES: dict[str, SurfaceSpec] = {s.name: s for s in SURFACES}
+SURFACES: tuple[SurfaceSpec | DataSurfaceSpec, ...] = (*_FORMULA_SURFACES, *DATA_SURFACES)
+LANDSCAPES: dict[str, SurfaceSpec | DataSurfaceSpec] = {s.name: s for s in SURFACES}
 
 
 def get_landscape(name: str, **params) -> Landscape:

@@ -74,17 +74,18 @@ for _name in {*_FUNCTION_NAMES.values(), "sqrt"}:
     globals()[f"_{_name}"] = _function(_name)
 _CALLS = {name: globals()[f"_{name}"] for name in {*_FUNCTION_NAMES.values(), "sqrt"}}
 
-# register index of a value: 0 = x, 1 = y, then constants, then instruction results
+# register index of a value: 0 = x, 1 = y, then any further inputs, then constants, then
+# instruction results
 Ref = tuple[str, int]  # ("v", 0 | 1), ("c", k) or ("i", k)
 
 
 class _Emitter:
     """Turns SymPy nodes into instructions; operations on constants are folded in float64."""
 
-    def __init__(self):
+    def __init__(self, inputs: Sequence[sp.Symbol] = ()):
         self.constants: list[float] = []
         self.code: list[tuple] = []
-        self.env: dict[sp.Symbol, Ref] = {X: ("v", 0), Y: ("v", 1)}
+        self.env: dict[sp.Symbol, Ref] = {s: ("v", k) for k, s in enumerate((X, Y, *inputs))}
 
     def constant(self, value: float) -> Ref:
         value = float(value)
@@ -152,19 +153,21 @@ class _Emitter:
 
 
 class Program:
-    """Evaluates several expressions of ``x, y`` together, sharing common subexpressions.
+    """Evaluates several expressions of ``x, y`` (and of further ``inputs`` symbols, e.g. a
+    data sample's values) together, sharing common subexpressions.
 
     ``size`` is the number of array operations one evaluation does (after sharing and
     constant folding): the work a step costs.
     """
 
-    def __init__(self, exprs: Sequence[sp.Expr]):
+    def __init__(self, exprs: Sequence[sp.Expr], inputs: Sequence[sp.Symbol] = ()):
         replacements, reduced = sp.cse(list(exprs), optimizations="basic")
-        em = _Emitter()
+        em = _Emitter(inputs)
         for sym, e in replacements:
             em.env[sym] = em.compile(e)
         outputs = [em.compile(e) for e in reduced]
-        offsets = {"v": 0, "c": 2, "i": 2 + len(em.constants)}
+        first = 2 + len(inputs)
+        offsets = {"v": 0, "c": first, "i": first + len(em.constants)}
 
         def index(ref):  # a one-argument instruction gets x as its unused second argument
             return 0 if ref is None else offsets[ref[0]] + ref[1]
@@ -177,8 +180,8 @@ class Program:
     def size(self) -> int:
         return len(self.code)
 
-    def __call__(self, x, y, xp) -> list:
-        regs = [x, y, *self.constants]
+    def __call__(self, x, y, xp, *inputs) -> list:
+        regs = [x, y, *inputs, *self.constants]
         for fn, a, b in self.code:
             regs.append(fn(xp, regs[a], regs[b]))
         return [_full(regs[i], x, xp) for i in self.outputs]

@@ -106,7 +106,9 @@ def _recorded_steps(steps: int, record: int | str) -> np.ndarray:
 def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
         backend: str = "numpy", device: str = "cpu", dtype: str = "float64",
         noise=0.0, seed: int = 0, schedule: Schedule | str | dict | None = None,
-        record: int | str = "all", limit: float = 1e6, compile: bool = False) -> RunResult:
+        record: int | str = "all", limit: float = 1e6, compile: bool = False,
+        batch_size: int | None = None, shuffle: bool = True, data_seed: int = 0,
+        drop_last: bool = False) -> RunResult:
     r"""Run ``optimizer`` from each start for ``steps`` steps on ``landscape``.
 
     ``starts``: (N, 2) or (2,). Per-trajectory hyperparameter arrays of length M with a
@@ -121,6 +123,13 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     ``compile=True`` (torch only; ignored for NumPy) runs the same step code compiled with
     ``torch.compile`` in chunks of steps (see :mod:`optim_core.compiled`); where it cannot
     compile it runs eagerly, warns once and says so in ``note``.
+
+    Mini-batches (surfaces made from data only): ``batch_size`` B from 1 (stochastic) to n,
+    the number of samples (n: exactly gradient descent on the full loss; None: the same).
+    Each epoch takes a permutation of the samples (``shuffle``; else their order) from
+    ``numpy.random.default_rng(data_seed)``, a new one per epoch, and cuts it into batches
+    of B, the last one smaller unless ``drop_last``; step t uses batch t, the same for every
+    run with that ``data_seed``. The recorded loss and gradient norm are the full data's.
     """
     if isinstance(landscape, str):
         from landscapes import get_landscape  # lazy: landscapes imports optim_core.params
@@ -133,6 +142,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     if not (is_number(limit) and 0 < limit < math.inf):
         raise ValueError(f"limit must be a positive finite number; got {limit!r}.")
     steps = int(steps)
+    plan = BatchPlan.make(landscape, batch_size, shuffle, data_seed, drop_last)
     be = resolve_backend(backend, device, dtype)
     sched = as_schedule(schedule)
     sigma = _validate_noise(noise)
@@ -147,6 +157,9 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     pb, numbers = _problem(landscape, optimizer, be)
     tic = time.perf_counter()
     compile_seconds, note = 0.0, ""
+    if compile and be.name == "torch" and plan.batches is not None:
+        raise ValueError("compile=True does not run mini-batches: use compile=False with "
+                         "batch_size, or the full batch (batch_size=None or n).")
     if compile and be.name == "torch":
         from .compiled import run_compiled
 
@@ -155,7 +168,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
             recorded, seed)
     else:
         carry, rec = _run_eager(pb, be, numbers, sigma, float(limit), starts_np, steps,
-                                sched.factors(steps), recorded, seed)
+                                sched.factors(steps), recorded, seed, plan.batches)
     arrays = rec.to_numpy(be)
     reason = be.to_numpy(carry.reason)
     return RunResult(
@@ -165,7 +178,8 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
         landscape=getattr(landscape, "name", "custom"),
         settings={"steps": steps, "backend": be.name, "device": str(be.device),
                   "dtype": dtype, "noise": noise, "seed": seed, "schedule": sched.spec.name,
-                  "limit": limit, "compiled": bool(compile and be.name == "torch" and not note)},
+                  "limit": limit, "compiled": bool(compile and be.name == "torch" and not note),
+                  **plan.settings(steps)},
         seconds=time.perf_counter() - tic, stop_reason=np.array(STOP_REASONS)[reason],
         compile_seconds=compile_seconds, note=note,
     )
@@ -204,8 +218,9 @@ class Recording:
 
 
 def _run_eager(pb: Problem, be: Backend, numbers, sigma, limit: float, starts: np.ndarray,
-               steps: int, factors: np.ndarray, recorded: np.ndarray, seed: int):
-    """Step by step on the backend, recording the rows in ``recorded``."""
+               steps: int, factors: np.ndarray, recorded: np.ndarray, seed: int, batches=None):
+    """Step by step on the backend, recording the rows in ``recorded``; ``batches`` yields
+    each step's sample indices (None: full gradients)."""
     n = starts.shape[0]
     sigma_b = be.asarray(sigma[:, None]) if isinstance(sigma, np.ndarray) else sigma
     draw = be.normal_stream(seed, (n, 2)) if _noisy(sigma) else None
@@ -217,10 +232,65 @@ def _run_eager(pb: Problem, be: Backend, numbers, sigma, limit: float, starts: n
         for t in range(1, steps + 1):
             factor = None if factors[t - 1] == 1.0 else float(factors[t - 1])
             c, step_len = advance(pb, c, numbers, sigma_b, limit, draw() if draw else None,
-                                  factor, t, fast=True, measure=t in slot)
+                                  factor, t, fast=True, measure=t in slot,
+                                  batch=next(batches) if batches else None)
             if t in slot:
                 rec.put(slot[t], c.p, c.f, row_norm(c.g), step_len)
     return c, rec
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """Which samples each step sees: ``size`` B of ``n`` samples (None: not a mini-batch run),
+    ``per_epoch`` batches per pass over the data."""
+
+    size: int | None = None
+    n: int = 0
+    shuffle: bool = True
+    data_seed: int = 0
+    drop_last: bool = False
+
+    @classmethod
+    def make(cls, landscape, batch_size, shuffle, data_seed, drop_last) -> BatchPlan:
+        if batch_size is None:
+            return cls()
+        n = getattr(landscape, "n_samples", None)
+        if n is None:
+            raise ValueError(
+                f"batch_size needs a surface made from data (e.g. linear_regression); "
+                f"'{getattr(landscape, 'name', 'custom')}' has no samples. Leave batch_size=None.")
+        if not (isinstance(batch_size, int | np.integer) and is_number(batch_size)
+                and 1 <= batch_size <= n):
+            raise ValueError(f"batch_size must be a whole number from 1 (stochastic) to {n} "
+                             f"(all samples: full batch); got {batch_size!r}.")
+        if not (isinstance(data_seed, int | np.integer) and is_number(data_seed) and data_seed >= 0):
+            raise ValueError(f"data_seed must be a whole number ≥ 0; got {data_seed!r}.")
+        return cls(int(batch_size), n, bool(shuffle), int(data_seed), bool(drop_last))
+
+    @property
+    def per_epoch(self) -> int:
+        return self.n // self.size if self.drop_last else -(-self.n // self.size)
+
+    @property
+    def batches(self):
+        """An endless iterator of sample-index arrays, or None for full gradients."""
+        if self.size is None or self.size == self.n:
+            return None
+        return self._cut()
+
+    def _cut(self):
+        rng = np.random.default_rng(self.data_seed)
+        while True:
+            order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+            for k in range(self.per_epoch):
+                yield order[k * self.size:(k + 1) * self.size]
+
+    def settings(self, steps: int) -> dict[str, Any]:
+        """What RunResult.settings records: B, epochs (steps / batches per epoch), shuffle."""
+        if self.size is None:
+            return {"batch_size": None}
+        return {"batch_size": self.size, "epochs": steps / self.per_epoch,
+                "shuffle": self.shuffle, "data_seed": self.data_seed, "drop_last": self.drop_last}
 
 
 def _noisy(sigma) -> bool:

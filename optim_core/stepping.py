@@ -68,10 +68,14 @@ def start_carry(pb: Problem, p, numbers: dict[str, Any], limit) -> Carry:
 
 
 def advance(pb: Problem, c: Carry, numbers: dict[str, Any], sigma, limit, noise, factor, t,
-            fast: bool, measure: bool = True, active=None) -> tuple[Carry, Any]:
+            fast: bool, measure: bool = True, active=None, batch=None) -> tuple[Carry, Any]:
     r"""One step of every trajectory: :math:`g + \sigma\xi_t` -> the rule's step -> value and
     gradient at the new points -> the stop check. Returns the new carry and, if ``measure``,
     the step lengths ‖w_t − w_{t−1}‖ (0 where frozen), else None.
+
+    ``batch`` (a data surface's sample indices for this step) replaces :math:`g`, the full
+    gradient, by the mini-batch one :math:`\frac1{|B|}\sum_{i\in B}\nabla\ell_i`; the
+    carry keeps the full-data value and gradient.
 
     A trajectory whose new point leaves the box or is not finite, whose value or gradient
     is not finite, or whose optimizer state stopped being finite is frozen at its last good
@@ -80,7 +84,8 @@ def advance(pb: Problem, c: Carry, numbers: dict[str, Any], sigma, limit, noise,
     chunks) turns the whole step into a no-op when false.
     """
     xp = pb.xp
-    g_used = c.g if noise is None else c.g + sigma * noise
+    g = c.g if batch is None else pb.landscape.value_and_grad(c.p, samples=batch)[1]
+    g_used = g if noise is None else g + sigma * noise
     p_new, s_new = pb.spec.step(g_used, c.state, c.p, pb.hyperparams(numbers, factor), t, xp)
     f_new, g_new = pb.landscape.value_and_grad(p_new)
     if fast and c.all_alive and _all_fine(p_new, f_new, g_new, s_new, limit, xp):

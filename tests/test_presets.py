@@ -29,8 +29,10 @@ def _run(pid: str, **changes):
     view = check({**presets()[pid], **changes})
     land = get_landscape(view["surface"], **view["surface_params"])
     optimizers = [make_optimizer(o["name"], **o["params"]) for o in view["optimizers"]]
+    batch = view.get("batch") or {}
     results = run_many(land, optimizers, starts=view["start"], steps=view["steps"], noise=view["noise"],
-                       seed=view["seed"], schedule=view["schedule"])
+                       seed=view["seed"], schedule=view["schedule"], batch_size=batch.get("size"),
+                       shuffle=batch.get("shuffle", True), data_seed=batch.get("data_seed", 0))
     return view, land, results
 
 
@@ -250,3 +252,43 @@ def test_rastrigin_noise_story():
         assert moved.loss[-1, 0] < trapped.loss[-1, 0] - 4
     _, _, (_, calm) = _run("rastrigin-noise", noise=0.0)
     assert tuple(np.round(_path(calm)[-1])) == (3, 2)
+
+
+# --- data surfaces: mini-batches, feature scaling, decaying steps ------------------------------
+
+def _fit_distance(land, result) -> np.ndarray:
+    return _dist(_path(result), land.minima[0])
+
+
+def test_batch_size_story():
+    view, land, (sgd,) = _run("sgd-batch-size")
+    assert np.allclose(land.minima[0], (1.91, 1.04), atol=0.005) and land.n_samples == 64
+    assert view["batch"]["size"] == 1 and view["steps"] == 640  # 10 epochs
+    assert 0.08 < _fit_distance(land, sgd)[-100:].mean() < 0.15  # "about 0.1"
+    _, _, (mini,) = _run("sgd-batch-size", batch={"size": 8, "shuffle": True, "data_seed": 0})
+    assert _fit_distance(land, mini)[-100:].max() < 0.05
+    _, _, (full,) = _run("sgd-batch-size", batch={"size": 64, "shuffle": True, "data_seed": 0})
+    assert _fit_distance(land, full)[-1] < 1e-6 and np.all(np.diff(full.loss[:, 0]) <= 1e-12)
+
+
+def test_feature_offset_story():
+    view, land, (below, above) = _run("feature-offset-ravine")
+    a = np.stack(land.data[:2], axis=1)
+    curv = np.linalg.eigvalsh(2 * a.T @ a / len(a))
+    assert round(curv[1]) == 55 and round(curv[0], 2) == 0.06 and 800 < curv[1] / curv[0] < 1000
+    assert _lr(view, 0) < 2 / curv[1] < _lr(view, 1) and round(2 / curv[1], 3) == 0.036
+    assert _leaves_picture_at(land, _path(above)) is not None and _fit_distance(land, above)[-1] > 1e3
+    assert _leaves_picture_at(land, _path(below)) is None
+    assert round(_fit_distance(land, below)[-1]) == 2
+    view0, land0, (std, _) = _run("feature-offset-ravine", surface_params={"offset": 0.0})
+    a0 = np.stack(land0.data[:2], axis=1)
+    assert np.round(np.linalg.eigvalsh(2 * a0.T @ a0 / len(a0)), 1).tolist() == [1.6, 2.0]
+    assert 60 <= int(np.argmax(_fit_distance(land0, std) < 0.05)) <= 70
+
+
+def test_decaying_step_story():
+    view, land, (decayed,) = _run("sgd-decaying-step")
+    assert view["schedule"] == {"name": "exponential", "gamma": 0.995}
+    assert _fit_distance(land, decayed)[-100:].max() < 0.035
+    _, _, (constant,) = _run("sgd-decaying-step", schedule={"name": "constant"})
+    assert round(_fit_distance(land, constant)[-100:].mean(), 2) == 0.19

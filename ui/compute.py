@@ -53,15 +53,18 @@ def landscape(choice: SurfaceChoice) -> Landscape:
 
 @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
 def _run(choice: tuple, name: str, hp_items: tuple, start: tuple, steps: int, noise: float,
-         seed: int, schedule_items: tuple) -> RunResult:
+         seed: int, schedule_items: tuple, batch_items: tuple = ()) -> RunResult:
+    batch = dict(batch_items)
     return run(_landscape(*choice), make_optimizer(name, **dict(hp_items)), [start], steps,
-               noise=noise, seed=seed, schedule=dict(schedule_items))
+               noise=noise, seed=seed, schedule=dict(schedule_items), batch_size=batch.get("size"),
+               shuffle=batch.get("shuffle", True), data_seed=batch.get("data_seed", 0))
 
 
 def run_drawn(settings: Settings, drawn: Drawn) -> RunResult:
     """The path of one drawn optimizer (cached on every setting that shapes it)."""
     res = _run(dataclasses.astuple(settings.choice), drawn.name, _items(drawn.hyperparams),
-               settings.start, settings.steps, settings.noise, settings.seed, _items(settings.schedule))
+               settings.start, settings.steps, settings.noise, settings.seed, _items(settings.schedule),
+               _items(settings.batch or {}))
     return dataclasses.replace(res, label=drawn.label)
 
 

@@ -17,6 +17,9 @@ START = ("start_x", "start_y")
 STEPS = "steps"
 NOISE = "noise"
 SEED = "seed"
+BATCH_SIZE = "batch_size"  # a data surface's mini-batches
+SHUFFLE = "shuffle"
+DATA_SEED = "data_seed"
 SCHEDULE = "schedule"
 PRESET = "preset"
 SLOTS = "slots"
@@ -84,6 +87,7 @@ def slot_button(action: str, sid: int) -> str:
 
 
 # Values of controls that are not always drawn: another surface's or schedule's parameters, a
-# Lookahead base's, the typed formula and its box, the noise seed, the explore views' settings.
-KEPT = re.compile(rf"^({_SURF}\.|{_SCHED}\.|{_OPT}\d+\.|{_EXPLORE}\.|{FORMULA}$|{SEED}$|"
+# Lookahead base's, the typed formula and its box, the noise and data seeds, the explore views'
+# settings.
+KEPT = re.compile(rf"^({_SURF}\.|{_SCHED}\.|{_OPT}\d+\.|{_EXPLORE}\.|{FORMULA}$|{SEED}$|{DATA_SEED}$|"
                   + "|".join(f"{k}$" for k in BOUNDS) + ")")

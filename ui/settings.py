@@ -38,6 +38,7 @@ class Settings:
     presentation: bool = False  # sidebar folded, story and chart fill the screen
     mode: str = "2d"  # "2d" contour or "3d" surface
     preset: str | None = None  # the lecture preset the view was loaded from
+    batch: dict[str, Any] | None = None  # a data surface's {"size", "shuffle", "data_seed"}
 
     @property
     def choice(self) -> SurfaceChoice:

@@ -10,6 +10,8 @@ import streamlit as st
 from optim_core import OPTIMIZERS, SCHEDULES, make_optimizer
 
 from . import keys
+from .batch_inputs import batch_inputs
+from .compute import landscape
 from .controls import format_value, param_widget
 from .labels import describe, md, unique
 from .presets import presets
@@ -25,6 +27,7 @@ from .state import (
     reset_slot,
     scope_of,
 )
+from .surface import CUSTOM, SurfaceChoice
 from .surface_inputs import levels_input, start_inputs, surface_inputs
 from .viewformat import DEFAULT_STEPS, MAX_STEPS, apply
 
@@ -68,9 +71,21 @@ def sidebar() -> Settings:
                                   "torch.optim.lr_scheduler does.")
     schedule_params = {p.name: param_widget(p, keys.schedule_param(schedule, p.name), bar)
                        for p in SCHEDULES[schedule].params}
+    batch = batch_inputs(bar, _samples(surface, surface_params, formula, bounds))
     return Settings(surface, surface_params, drawn, int(steps), start, float(noise), seed,
                     {"name": schedule, **schedule_params}, formula, bounds, levels, bool(presentation),
-                    keys.mode_of(state.get(keys.VIEW_MODE)), preset)
+                    keys.mode_of(state.get(keys.VIEW_MODE)), preset, batch)
+
+
+def _samples(surface, surface_params, formula, bounds) -> int | None:
+    """The number of samples of a surface made from data (None: not one, or not built)."""
+    if surface == CUSTOM:
+        return None
+    choice = SurfaceChoice(surface, tuple(sorted(surface_params.items())), formula, bounds)
+    try:
+        return getattr(landscape(choice), "n_samples", None)
+    except ValueError:  # the page names what is wrong with the surface
+        return None
 
 
 def _preset_picker(bar) -> str | None:

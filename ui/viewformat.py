@@ -18,7 +18,10 @@ display fields are kept by :func:`check` only where given: a preset that does no
 leaves the page's mode, presentation and levels as they are.
 
 Format 3 adds ``"main"``: what the main area shows, ``"paths"`` (the default, and what a link
-without it opens), ``"sweep"``, ``"basin"`` or ``"ensemble"`` (the explore views)."""
+without it opens), ``"sweep"``, ``"basin"`` or ``"ensemble"`` (the explore views); and
+``"batch"`` for a surface made from data: ``{"size": B, "shuffle": true, "data_seed": 0}``
+with 1 ≤ B ≤ n samples (n: the full batch, the default). Other surfaces take no ``batch``;
+older links open as before (on the paths; a data surface then runs its full batch)."""
 
 from __future__ import annotations
 
@@ -57,7 +60,7 @@ _PRESET_ID = re.compile(r"^[a-z0-9-]{1,60}$")
 MAINS = tuple(keys.MAIN_LABELS)
 _DISPLAY = ("version", "title", "story", "preset", "mode", "presentation", "levels", "main")  # not the paths
 _FIELDS = {"surface", "surface_params", "formula", "bounds", "optimizers", "steps", "start", "noise",
-           "seed", "schedule", *_DISPLAY}
+           "seed", "schedule", "batch", *_DISPLAY}
 
 
 def encode(config: dict) -> str:
@@ -171,10 +174,32 @@ def check(config: dict) -> dict:
     params = _values({k: v for k, v in schedule.items() if k != "name"}, SCHEDULES[name].params,
                      f"schedule '{name}'")
     made = make_schedule(name, **params)
-    return {**config, **display, **typed, "surface": surface,
+    batch = _batch(config.get("batch"), landscape)
+    return {**config, **display, **typed, **batch, "surface": surface,
             "surface_params": dict(landscape.params), "optimizers": optimizers, "steps": steps,
             "start": [float(start[0]), float(start[1])],
             "noise": float(noise), "seed": seed, "schedule": {"name": name, **made.params}}
+
+
+def _batch(batch, landscape) -> dict:
+    """{"batch": {...}} checked, with defaults, for a surface made from data; {} otherwise."""
+    n = getattr(landscape, "n_samples", None)
+    if n is None:
+        if batch is not None:
+            raise ValueError("'batch' is for surfaces made from data (e.g. linear_regression); "
+                             "this surface has no samples.")
+        return {}
+    batch = {"size": n, "shuffle": True, "data_seed": 0} if batch is None else batch
+    if not (isinstance(batch, dict) and set(batch) <= {"size", "shuffle", "data_seed"}):
+        raise ValueError(f"batch must be {{'size': …, 'shuffle': …, 'data_seed': …}}; got {batch!r:.80}.")
+    size, shuffle, seed = batch.get("size", n), batch.get("shuffle", True), batch.get("data_seed", 0)
+    if not (_number(size, 1, n) and isinstance(size, int)):
+        raise ValueError(f"batch size must be a whole number from 1 to {n} (the samples); got {size!r:.40}.")
+    if not isinstance(shuffle, bool):
+        raise ValueError(f"batch shuffle must be true or false; got {shuffle!r:.40}.")
+    if not (_number(seed, 0, 2**31 - 1) and isinstance(seed, int)):
+        raise ValueError(f"batch data_seed must be a whole number from 0 to 2³¹ − 1; got {seed!r:.40}.")
+    return {"batch": {"size": size, "shuffle": shuffle, "data_seed": seed}}
 
 
 def _display(config: dict) -> dict:
@@ -225,7 +250,8 @@ def from_settings(settings, main: str = "paths") -> dict:
             "steps": settings.steps, "start": list(settings.start), "noise": settings.noise,
             "seed": settings.seed, "schedule": settings.schedule, "mode": settings.mode,
             "levels": settings.levels, "presentation": settings.presentation,
-            **({"main": main} if main != "paths" else {})}
+            **({"main": main} if main != "paths" else {}),
+            **({"batch": settings.batch} if settings.batch else {})}
 
 
 def _surface(config: dict):
@@ -294,6 +320,9 @@ def apply(state: MutableMapping, config: dict) -> dict:
     state[keys.SCHEDULE] = name = schedule.pop("name")
     for param, value in schedule.items():
         state[keys.schedule_param(name, param)] = value
+    batch = config.get("batch") or {}
+    state[keys.BATCH_SIZE] = batch.get("size")  # none: the full batch
+    state[keys.SHUFFLE], state[keys.DATA_SEED] = batch.get("shuffle", True), batch.get("data_seed", 0)
     if "preset" in config:
         state[keys.PRESET] = config["preset"]
     if "mode" in config:

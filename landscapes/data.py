@@ -1,0 +1,303 @@
+r"""Surfaces made from data: a two-parameter model fitted to samples.
+
+Every model here is linear in its two parameters :math:`\theta = (x, y)`: sample :math:`i` has
+a design row :math:`a_i = (a_{i1}, a_{i2})` and a target :math:`t_i`, the model's output is
+:math:`z_i = a_i\cdot\theta` and the surface is the mean of a symbolic per-sample loss,
+
+.. math:: f(\theta) = \frac1n\sum_{i=1}^n \ell(\theta; a_i, t_i),
+
+so the gradient of any batch of samples is exact (SymPy differentiates :math:`\ell` once and
+the program runs vectorized over points × samples). For ``ŷ = w·u + b`` the row is
+:math:`(u_i, 1)` and :math:`(x, y) = (w, b)`; for two features and no bias it is
+:math:`(u_{i1}, u_{i2})`.
+
+Datasets are generated from a seed, or are real ones that ship on disk with scikit-learn
+(an optional dependency: ``pip install .[data]``); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+import numpy as np
+import sympy as sp
+from array_api_compat import array_namespace, device, is_numpy_namespace
+
+from optim_core.params import ParamSpec, validate_params
+
+from .compile import Program
+from .formula import RealAbs, X, Y
+from .landscape import Bounds, Landscape
+
+A1, A2, T = sp.symbols("a_1 a_2 t", real=True)  # one sample: design row (a_1, a_2), target t
+SAMPLE = (A1, A2, T)
+
+
+def squared_error(lam: float) -> sp.Expr:
+    r""":math:`\ell = (a\cdot\theta - t)^2` (``lam`` unused: least squares has a minimum)."""
+    return (X * A1 + Y * A2 - T) ** 2
+
+
+def cross_entropy(lam: float) -> sp.Expr:
+    r""":math:`\ell = \log(1 + e^{z}) - t z + \tfrac{\lambda}{2}\|\theta\|^2`, :math:`z = a\cdot\theta`,
+    with the softplus written stably as :math:`\tfrac{z + |z|}{2} + \log(1 + e^{-|z|})`."""
+    z = X * A1 + Y * A2
+    softplus = (z + RealAbs(z)) / 2 + sp.log(1 + sp.exp(-RealAbs(z)))
+    return softplus - T * z + sp.Float(lam) / 2 * (X**2 + Y**2)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def least_squares_minimum(a: np.ndarray, t: np.ndarray, lam: float) -> np.ndarray:
+    r"""The normal equations :math:`A^\top A\,\theta = A^\top t`."""
+    return np.linalg.solve(a.T @ a, a.T @ t)
+
+
+def logistic_minimum(a: np.ndarray, t: np.ndarray, lam: float) -> np.ndarray:
+    r"""Newton's method with the exact Hessian
+    :math:`H = \frac1n A^\top \operatorname{diag}(s(1-s)) A + \lambda I`, :math:`s = \sigma(A\theta)`,
+    halving a step until the loss does not rise (λ > 0 makes the minimum unique and finite)."""
+    n = len(t)
+
+    def loss(theta):
+        z = a @ theta
+        return np.mean(np.logaddexp(0.0, z) - t * z) + lam / 2 * theta @ theta
+
+    theta = np.zeros(2)
+    for _ in range(200):
+        s = _sigmoid(a @ theta)
+        grad = a.T @ (s - t) / n + lam * theta
+        hess = (a * (s * (1 - s))[:, None]).T @ a / n + lam * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        while loss(theta - step) > loss(theta) and np.max(np.abs(step)) > 1e-16:
+            step = step / 2
+        theta = theta - step
+        if np.max(np.abs(step)) <= 1e-15 * max(1.0, np.max(np.abs(theta))):
+            break
+    return theta
+
+
+@dataclass(frozen=True)
+class Model:
+    """A per-sample loss (given λ) and how its mean's minimum is found."""
+
+    loss: Callable[[float], sp.Expr]
+    minimum: Callable[[np.ndarray, np.ndarray, float], np.ndarray]
+
+
+LINEAR = Model(squared_error, least_squares_minimum)
+LOGISTIC = Model(cross_entropy, logistic_minimum)
+
+
+@dataclass(frozen=True)
+class DataLandscape(Landscape):
+    r"""A :class:`Landscape` whose value is the mean over samples of a per-sample loss
+    ``expr`` in ``x, y`` and the sample symbols :data:`SAMPLE`; ``data`` (3, n) holds the
+    rows :math:`a_{i1}, a_{i2}, t_i`."""
+
+    data: np.ndarray = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_program", Program([self.expr, *self.grad_exprs], SAMPLE))
+
+    @property
+    def n_samples(self) -> int:
+        return self.data.shape[1]
+
+    @cached_property
+    def gradient_latex(self) -> str:
+        gx, gy = (sp.latex(g) for g in self.grad_exprs)
+        return (rf"\nabla f = \frac{{1}}{{n}}\sum_{{i=1}}^{{n}} \begin{{pmatrix}} {gx} \\ {gy} "
+                rf"\end{{pmatrix}}_{{a = a_i,\ t = t_i}}")
+
+    def value_and_grad(self, p, samples=None):
+        """``(f, ∇f)`` at ``p`` (..., 2): the means over all samples, or over the sample
+        indices ``samples`` (a 1-D integer array: a mini-batch) when given."""
+        xp = array_namespace(p)
+        cols = self.data if samples is None else self.data[:, np.asarray(samples)]
+        a1, a2, t = (xp.asarray(c, dtype=p.dtype, device=device(p)) for c in cols)
+        x, y = p[..., 0][..., None], p[..., 1][..., None]
+        with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
+            value, gx, gy = self._program(x, y, xp, a1, a2, t)
+        value, gx, gy = (xp.mean(v, axis=-1) for v in (value, gx, gy))
+        return value, xp.stack([gx, gy], axis=-1)
+
+
+# --------------------------------------------------------------------------- datasets
+W_TRUE, B_TRUE = 2.0, 1.0  # the generated regression line y = 2u + 1
+OUTLIER_SHIFT = 10.0
+
+
+def _feature(rng: np.random.Generator, n: int, scale: float, offset: float) -> np.ndarray:
+    return offset + scale * rng.standard_normal(n)
+
+
+def generated_line(n: int, noise: float, outliers: float, scale: float, offset: float,
+                   seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Feature u ~ offset + scale·N(0, 1); target y = 2u + 1 + noise·N(0, 1), and the first
+    round(outliers·n) samples lifted by 10."""
+    rng = np.random.default_rng(seed)
+    u = _feature(rng, n, scale, offset)
+    y = W_TRUE * u + B_TRUE + noise * rng.standard_normal(n)
+    y[: round(outliers * n)] += OUTLIER_SHIFT
+    return np.stack([u, np.ones(n)], axis=1), y
+
+
+def generated_classes(n: int, scale: float, offset: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Feature u ~ offset + scale·N(0, 1) = offset + scale·v; label 1 with probability
+    σ(2v − 0.5): classes that overlap, whatever the scale and offset."""
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(n)
+    labels = (rng.random(n) < _sigmoid(2.0 * v - 0.5)).astype(float)
+    return np.stack([offset + scale * v, np.ones(n)], axis=1), labels
+
+
+def _sklearn_datasets():
+    try:
+        from sklearn import datasets
+    except ImportError:
+        raise ValueError("This surface uses a dataset that ships with scikit-learn, which is not "
+                         "installed: pip install 'optiviz[data]' (or scikit-learn).") from None
+    return datasets
+
+
+def _standard(v: np.ndarray) -> np.ndarray:
+    return (v - v.mean()) / v.std()
+
+
+def diabetes_bmi(scale: float, offset: float) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's diabetes data (442 patients): body-mass index, standardised then
+    scaled and shifted, against disease progression after a year / 100."""
+    data = _sklearn_datasets().load_diabetes(scaled=False)
+    u = offset + scale * _standard(data.data[:, 2])
+    return np.stack([u, np.ones_like(u)], axis=1), data.target / 100.0
+
+
+def iris_two_features() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's iris: versicolor (0) vs virginica (1), 100 flowers, by sepal length and
+    sepal width, both standardised (two weights, no bias)."""
+    data = _sklearn_datasets().load_iris()
+    keep = data.target > 0
+    feats = data.data[keep][:, :2]
+    return np.stack([_standard(feats[:, 0]), _standard(feats[:, 1])], axis=1), \
+        (data.target[keep] == 2).astype(float)
+
+
+# --------------------------------------------------------------------------- surfaces
+
+
+@dataclass(frozen=True)
+class DataSurfaceSpec:
+    """A data surface as data: the model, the dataset (from the parameters) and display facts.
+    Bounds, minima and the minimum value depend on the data: they are those of the built
+    surface (for the spec itself: at the defaults)."""
+
+    name: str
+    title: str
+    latex: str
+    start: tuple[float, float]
+    description: str
+    model: Model
+    dataset: Callable[..., tuple[np.ndarray, np.ndarray]]
+    params: tuple[ParamSpec, ...] = ()
+    log_contours: bool = False
+    smooth: bool = True
+
+    def build(self, **params) -> DataLandscape:
+        values = validate_params(self.params, params, f"surface '{self.name}'")
+        return _build(self, tuple(sorted(values.items())))
+
+    @property
+    def bounds(self) -> Bounds:
+        return self.build().bounds
+
+    @property
+    def minima(self) -> tuple[tuple[float, float], ...]:
+        return self.build().minima
+
+    @property
+    def min_value(self) -> float:
+        return self.build().min_value
+
+
+def display_bounds(minimum: np.ndarray, start: tuple[float, float]) -> Bounds:
+    """A square around the minimum that holds the start with a margin (half-width ≥ 2)."""
+    half = max(2.0, 1.25 * float(np.max(np.abs(np.asarray(start) - minimum))))
+    return tuple((float(m - half), float(m + half)) for m in minimum)
+
+
+@lru_cache(maxsize=64)
+def _build(spec: DataSurfaceSpec, items: tuple[tuple[str, float], ...]) -> DataLandscape:
+    values = dict(items)
+    lam = values.pop("lam", 0.0)
+    a, t = spec.dataset(**values)
+    theta = spec.model.minimum(a, t, lam)
+    land = DataLandscape(
+        name=spec.name, title=spec.title, expr=spec.model.loss(lam),
+        bounds=display_bounds(theta, spec.start), minima=(tuple(map(float, theta)),),
+        start=spec.start, latex=spec.latex, description=spec.description,
+        log_contours=spec.log_contours, smooth=spec.smooth, params=dict(items),
+        data=np.ascontiguousarray(np.column_stack([a, t]).T),
+    )
+    object.__setattr__(land, "min_value", float(land.f(theta)))
+    return land
+
+
+def _param(*args, **kwargs) -> ParamSpec:
+    return ParamSpec(*args, per_trajectory=False, **kwargs)
+
+
+_N = _param("n", "n", 64, 8, 512, kind="int", help="Number of samples")
+_SEED = _param("seed", "seed", 0, 0, 9999, kind="int", help="Seed of the generated data")
+_SCALE = _param("scale", "scale", 1.0, 0.1, 10.0, log=True,
+                help="Spread of the feature; far from 1 the bowl becomes a ravine")
+_OFFSET = _param("offset", "offset", 0.0, -10.0, 10.0,
+                 help="Mean of the feature; away from 0 the bowl becomes a tilted ravine "
+                      "(standardised features: offset 0, scale 1)")
+_LAM = _param("lam", "λ", 0.01, 0.001, 1.0, log=True,
+              help="L2 penalty λ/2·‖θ‖² (keeps the minimum finite when the classes separate)")
+
+_MSE = r"f(w,b) = \frac{1}{n}\sum_{i=1}^{n} \left(w\,u_i + b - y_i\right)^2"
+_XENT = (r"f = \frac{1}{n}\sum_{i=1}^{n} \left[\log\!\left(1 + e^{z_i}\right) - t_i z_i\right]"
+         r" + \tfrac{\lambda}{2}\|\theta\|^2,\ ")
+
+DATA_SURFACES: tuple[DataSurfaceSpec, ...] = (
+    DataSurfaceSpec(
+        name="linear_regression", title="Linear regression (generated data)", latex=_MSE,
+        start=(-2.0, -3.0), model=LINEAR, dataset=generated_line,
+        params=(_N, _param("noise", "σ", 0.5, 0.0, 3.0, help="Noise on the targets"),
+                _param("outliers", "outliers", 0.0, 0.0, 0.3,
+                       help="Fraction of samples lifted by 10"), _SCALE, _OFFSET, _SEED),
+        description="ŷ = w·u + b fitted by mean squared error to y = 2u + 1 + noise: "
+                    "(x, y) is (w, b). An offset or scale on the feature turns the bowl "
+                    "into a ravine.",
+    ),
+    DataSurfaceSpec(
+        name="diabetes_regression", title="Linear regression (diabetes, BMI)", latex=_MSE,
+        start=(-1.0, -1.0), model=LINEAR, dataset=diabetes_bmi, params=(_SCALE, _OFFSET),
+        description="Disease progression / 100 against body-mass index for 442 patients "
+                    "(scikit-learn's diabetes data); (x, y) is (w, b).",
+    ),
+    DataSurfaceSpec(
+        name="logistic_regression", title="Logistic regression (generated data)",
+        latex=_XENT + r"z_i = w\,u_i + b", start=(-3.0, 2.0), model=LOGISTIC,
+        dataset=generated_classes,
+        params=(_N, _param("scale", "scale", 1.0, 0.1, 10.0, log=True, help=_SCALE.help),
+                _param("offset", "offset", 0.0, -5.0, 5.0, help=_OFFSET.help), _LAM, _SEED),
+        description="One weight and a bias on one feature, two overlapping classes, "
+                    "cross-entropy: (x, y) is (w, b).",
+    ),
+    DataSurfaceSpec(
+        name="iris_logistic", title="Logistic regression (iris, two features)",
+        latex=_XENT + r"z_i = w_1 u_{i1} + w_2 u_{i2}", start=(-2.0, 2.0), model=LOGISTIC,
+        dataset=iris_two_features, params=(_LAM,),
+        description="Versicolor vs virginica by standardised sepal length and width "
+                    "(scikit-learn's iris), cross-entropy: (x, y) is (w₁, w₂).",
+    ),
+)
+
