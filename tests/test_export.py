@@ -185,3 +185,24 @@ def test_walkthrough_example_runs_clean(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["animation.html", "contour.html", "grad_norm.html",
                                                           "loss.html"]
     assert "final loss" in out.stdout
+
+
+def test_scene_draws_the_page_paths():
+    """A view's runs, labels and colours as the page makes them, worked out by hand; a panel
+    whose setting breaks a rule across parameters is left out, as on the page."""
+    from landscapes import get_landscape
+    from optim_core import make_optimizer, run
+
+    first, *rest = checked(PRESET)["optimizers"]
+    broken = {"name": "sgd", "params": {"nesterov": True}, "color": "#111111"}
+    view = {**checked(PRESET), "optimizers": [{**first, "color": "#9467bd"}, *rest, broken]}
+    scene = scene_of(view)
+    assert [d.label for d in scene.settings.drawn] == ["SGD (α=0.19)", "SGD (α=0.2)", "SGD (α=0.21)",
+                                                        "SGD (Nesterov)"]
+    assert "Nesterov" in scene.settings.drawn[-1].error
+    assert [r.label for r in scene.results] == ["SGD (α=0.19)", "SGD (α=0.2)", "SGD (α=0.21)"]
+    assert scene.colors == ["#9467bd", "#1f77b4", "#d62728"]  # its own colour, else the first free
+    land = get_landscape("quadratic", a=1.0, c=10.0)
+    for res, lr in zip(scene.results, (0.19, 0.2, 0.21), strict=True):
+        want = run(land, make_optimizer("sgd", lr=lr), [[-2.5, 2.0]], 150)
+        np.testing.assert_array_equal(res.path, want.path)
