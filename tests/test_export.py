@@ -206,3 +206,43 @@ def test_scene_draws_the_page_paths():
     for res, lr in zip(scene.results, (0.19, 0.2, 0.21), strict=True):
         want = run(land, make_optimizer("sgd", lr=lr), [[-2.5, 2.0]], 150)
         np.testing.assert_array_equal(res.path, want.path)
+
+
+def _panel():
+    from ui.exports import export_panel
+    from ui.presets import checked
+    from ui.scene import scene_of
+
+    scene = scene_of(checked("step-size-limit"))
+    export_panel(scene.settings, scene.landscape, scene.results, scene.colors)
+
+
+def test_page_prepares_a_file_only_when_asked(monkeypatch):
+    """The panel offers CSV and JSON at once, a picture after *Prepare*; where no browser is
+    found, the button's place says why instead of failing."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_panel, default_timeout=120).run()
+    assert not at.exception
+    downloads = lambda: [b.proto.label for b in at.get("download_button")]  # noqa: E731
+    assert downloads() == ["⬇ CSV", "⬇ JSON"]
+    assert [b.label for b in at.button] == ["Prepare PNG", "Prepare SVG", "Prepare GIF", "Prepare MP4"]
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setenv("PATH", "")
+    at.button(key="prepare_gif").click().run()
+    assert not at.exception and not at.error
+    assert any("GIF" in c.value and "install Chromium" in c.value for c in at.caption)
+    assert downloads() == ["⬇ CSV", "⬇ JSON"]
+
+
+def test_page_offers_the_prepared_picture():
+    pytest.importorskip("kaleido")
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_panel, default_timeout=120).run()
+    at.button(key="prepare_png").click().run()
+    assert not at.exception
+    assert "⬇ PNG" in [b.proto.label for b in at.get("download_button")]
+    at.run()  # the next rerun offers it from the cache, with no Prepare button left
+    assert "Prepare PNG" not in [b.label for b in at.button]
+    assert "⬇ PNG" in [b.proto.label for b in at.get("download_button")]
