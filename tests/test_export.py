@@ -246,3 +246,11 @@ def test_page_offers_the_prepared_picture():
     at.run()  # the next rerun offers it from the cache, with no Prepare button left
     assert "Prepare PNG" not in [b.label for b in at.button]
     assert "⬇ PNG" in [b.proto.label for b in at.get("download_button")]
+
+
+def test_readme_notebook_walkthrough_runs():
+    text = (ROOT / "README.md").read_text().split("## From Python / notebooks", 1)[1]
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # our own README, not user input
+    assert [r.path.shape for r in namespace["results"]] == [(501, 1, 2)] * 3
