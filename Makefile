@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench bench-app golden readme clean
+.PHONY: run test lint bench bench-app golden readme clean serve stop
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,15 @@ $(VENV)/.installed: pyproject.toml
 
 run: $(VENV)/.installed
 	$(VENV)/bin/streamlit run app.py
+
+# A class: PROCESSES app processes (default: one per core) behind nginx on LISTEN.
+PROCESSES ?= $(shell nproc)
+LISTEN ?= 0.0.0.0:8500
+serve: $(VENV)/.installed
+	OPTIVIZ_PROCESSES=$(PROCESSES) OPTIVIZ_LISTEN=$(LISTEN) PY=$(PY) deploy/serve.sh start
+
+stop:
+	deploy/serve.sh stop
 
 test: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from landscapes import get_landscape
 from optim_core import make_optimizer, run
-from viz import contour_figure, metric_figure, summary_rows
+from viz import contour_figure, contour_spec, metric_figure, summary_rows
+from viz.html_export import html_document
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 
@@ -26,9 +27,9 @@ for res in results:
 fig = contour_figure(land, results, height=600)
 fig.write_html(out / "contour.html", include_plotlyjs=True)
 
-# 3. The animation: ▶ and a step slider that replay the paths together in the browser.
-animated = contour_figure(land, results, frames=50)
-animated.write_html(out / "animation.html", include_plotlyjs=True, auto_play=False)
+# 3. The animation: the page's replay (▶, ±1 step, a step slider, speed) in one offline page.
+animated = contour_spec(land, results, animated=True)
+(out / "animation.html").write_text(html_document(animated, title="Rosenbrock"), encoding="utf-8")
 
 # 4. The curves: loss and gradient norm against the step (log axes where every value is > 0).
 for metric in ("loss", "grad_norm"):

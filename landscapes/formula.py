@@ -6,13 +6,16 @@ and names below are accepted and each one builds its SymPy object directly. The 
 are ``x`` and ``y`` (made here, never from user text); declared parameters become numbers.
 Every constant subexpression is also computed in floating point as it is built, so
 ``9**9**9**9`` or ``exp(exp(exp(100)))`` fail fast with "too large" instead of hanging
-exact arithmetic. ``^`` means power, as in written math.
+exact arithmetic. That includes constants SymPy folds out of variables as it builds
+(``x/x`` → 1, ``x - x`` → 0, ``y**0`` → 1, ``sin(pi)`` → 0): every node is checked *after*
+SymPy has built it. ``^`` means power, as in written math.
 """
 
 from __future__ import annotations
 
 import ast
 import math
+import unicodedata
 
 import sympy as sp
 
@@ -24,9 +27,52 @@ MAX_DEPTH = 40
 MAX_EXPONENT = 100
 _MAX_EXACT_INT = 10**12
 
+
+
+class RealSign(sp.Function):
+    """sign(u) of a real u: −1, 0 or 1. Folds only numbers (no assumption queries)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_Number:
+            return sp.sign(arg)
+        return None
+
+    def _latex(self, printer, exp=None):
+        tex = rf"\operatorname{{sign}}{{\left({printer._print(self.args[0])} \right)}}"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
+
+
+class RealAbs(sp.Function):
+    r"""|u| of a real u, with :math:`\frac{d}{dt}|u| = \operatorname{sign}(u)\,u'`.
+
+    SymPy's ``Abs`` cannot tell that ``sqrt(x)`` or ``x**y`` is real (they are complex for
+    x < 0), so it differentiates through ``re`` and ``im`` and asks slow assumption queries.
+    Every surface here is real where it is defined (NaN elsewhere), so |u| is |u| and its
+    derivative at u = 0 is the subgradient 0 (sign(0) = 0).
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_Number:
+            return abs(arg)
+        return None
+
+    def fdiff(self, argindex=1):
+        return RealSign(self.args[0])
+
+    def _latex(self, printer, exp=None):
+        tex = rf"\left|{{{printer._print(self.args[0])}}}\right|"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
+
+
 FUNCTIONS = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
-    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs,
+    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "abs": RealAbs,
     "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
     "atan": sp.atan, "arctan": sp.atan,
 }
@@ -39,8 +85,33 @@ ALLOWED_TEXT = (
 )
 
 
+# Characters that look like allowed ones but are not (names are Latin; operators ASCII).
+LOOKALIKES = {
+    "х": "x", "Х": "X", "у": "y", "У": "Y", "е": "e", "р": "p", "і": "i", "с": "c", "о": "o",
+    "а": "a", "ѕ": "s", "η": "n", "χ": "x", "ο": "o", "ν": "v", "ρ": "p", "π": "pi",
+    "−": "-", "–": "-", "×": "*", "·": "*", "÷": "/", "²": "**2", "³": "**3",
+}
+
+
 class FormulaError(ValueError):
     """A formula that cannot be accepted; the message says why and what is allowed."""
+
+
+def _lookalike_hint(text: str) -> str:
+    """A note on the first non-ASCII character, e.g. " 'х' is Cyrillic (CYRILLIC SMALL
+    LETTER HA); did you mean Latin x?", or '' if there is none."""
+    ch = next((c for c in text if not c.isascii()), None)
+    if ch is None:
+        return ""
+    name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+    if unicodedata.category(ch).startswith("L"):
+        what = f" '{ch}' is {name.split()[0].capitalize()} ({name})"
+    else:
+        what = f" '{ch}' ({name}) is not an ASCII character"
+    if ch not in LOOKALIKES:
+        return f"{what}: type formulas with plain ASCII letters and operators."
+    latin = LOOKALIKES[ch]
+    return f"{what}; did you mean {'Latin ' if len(latin) == 1 and latin.isalpha() else ''}{latin}?"
 
 
 def _number(value: float | int) -> sp.Expr:
@@ -68,11 +139,49 @@ def _float(compute, what: str) -> float:
     return float(value)
 
 
+_UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo, sp.AccumBounds)
+
+
+def _float_of(expr: sp.Expr) -> float:
+    """The float value of a constant SymPy expression built here (numbers, pi, e, + * ** and
+    the allowed functions), computed in floats: never exact arithmetic on huge numbers."""
+    if expr.is_Number:
+        return _float(lambda: float(expr), "A constant in the formula")
+    if expr in (sp.pi, sp.E):
+        return float(expr)
+    args = [_float_of(a) for a in expr.args]
+    if expr.is_Add:
+        return _float(lambda: math.fsum(args), "A constant in the formula")
+    if expr.is_Mul:
+        return _float(lambda: math.prod(args), "A constant in the formula")
+    if expr.is_Pow:
+        return _float(lambda: args[0] ** args[1], "A constant in the formula")
+    name = _FUNCTION_OF.get(type(expr))
+    if name is None:
+        raise FormulaError(f"The formula has an undefined part ({str(expr)[:60]}).")
+    return _float(lambda: _FLOAT_FUNCTIONS[name](args[0]), f"{name}({str(expr.args[0])[:40]})")
+
+
+def _settle(expr: sp.Expr, value: float | None) -> Built:
+    """Check a node as SymPy built it: no infinities or undefined parts, and a float value
+    for every constant, including one SymPy folded out of variables (x/x, x - x, y**0) or
+    evaluated exactly (sin(pi) is 0, not 1e-16)."""
+    if expr.has(*_UNDEFINED):
+        raise FormulaError("The formula is undefined somewhere on every point (e.g. a division "
+                           "by something that is always zero, or log(0)).")
+    if expr.free_symbols:
+        return expr, None
+    if expr.is_Number:
+        return expr, _float_of(expr)
+    return expr, (_float_of(expr) if value is None else value)
+
+
 _FLOAT_FUNCTIONS = {
     "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log,
     "sqrt": math.sqrt, "abs": abs, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh,
     "atan": math.atan, "arctan": math.atan,
 }
+_FUNCTION_OF = {f: name for name, f in FUNCTIONS.items() if isinstance(f, type)}
 _FLOAT_OPS = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a**b,
@@ -132,7 +241,7 @@ class _Builder:
         if name in FUNCTIONS:
             raise FormulaError(f"'{name}' is a function: write {name}(...).")
         allowed = ", ".join(sorted([*VARIABLES, *CONSTANTS, *self.params]))
-        raise FormulaError(f"Unknown name '{name}'. Allowed names: {allowed}.")
+        raise FormulaError(f"Unknown name '{name}'.{_lookalike_hint(name)} Allowed names: {allowed}.")
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Built:
         if not isinstance(node.op, ast.USub | ast.UAdd):
@@ -140,7 +249,7 @@ class _Builder:
         expr, value = self.build(node.operand, depth + 1)
         if isinstance(node.op, ast.UAdd):
             return expr, value
-        return -expr, (None if value is None else -value)
+        return _settle(-expr, None if value is None else -value)
 
     def _BinOp(self, node: ast.BinOp, depth: int) -> Built:
         op = type(node.op)
@@ -149,17 +258,17 @@ class _Builder:
         # a chain a + b + c + ... nests to the left; only the right operand counts as deeper
         left, lv = self.build(node.left, depth + (op is ast.Pow))
         right, rv = self.build(node.right, depth + 1)
-        if op is ast.Pow and right.is_Number and abs(float(right)) > MAX_EXPONENT:
-            raise FormulaError(f"Exponents are limited to ±{MAX_EXPONENT}; got {right}.")
+        if op is ast.Pow and rv is not None and abs(rv) > MAX_EXPONENT:
+            raise FormulaError(f"Exponents are limited to ±{MAX_EXPONENT}; got {_shown(right, rv)}.")
         if op is ast.Div and rv == 0:
             raise FormulaError("Division by zero in the formula.")
         if lv is None or rv is None:
-            return _SYMPY_OPS[op](left, right), None
+            return _settle(_SYMPY_OPS[op](left, right), None)
         value = _float(lambda: _FLOAT_OPS[op](lv, rv), "A constant in the formula")
         if left.is_Number and right.is_Number and (op is ast.Pow or not (
                 left.is_Integer and right.is_Integer and op is not ast.Div)):
             return _number(value), value  # computed in floats: no exact towers
-        return _SYMPY_OPS[op](left, right), value
+        return _settle(_SYMPY_OPS[op](left, right), value)
 
     def _Call(self, node: ast.Call, depth: int) -> Built:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
@@ -173,8 +282,28 @@ class _Builder:
             raise FormulaError(f"{name}() takes exactly one argument.")
         arg, value = self.build(node.args[0], depth + 1)
         if value is not None:
-            value = _float(lambda: _FLOAT_FUNCTIONS[name](value), f"{name}({arg})")
-        return FUNCTIONS[name](arg), value
+            value = _float(lambda: _FLOAT_FUNCTIONS[name](value), f"{name}({str(arg)[:40]})")
+        return _settle(FUNCTIONS[name](arg), value)
+
+
+def _shown(expr: sp.Expr, value: float) -> str:
+    return str(expr) if expr.is_Number else f"{expr} = {value:.4g}"
+
+
+def _where(text: str, exc: SyntaxError, lead: int) -> str:
+    """Where a syntax error is, as a column of ``text`` as typed (``^`` counts as one
+    character though it is parsed as ``**``): 'column 3', or 'at the end'."""
+    lines = text.replace("^", "**").split("\n")
+    if not exc.offset or not exc.lineno:
+        return "at the end"
+    index = sum(len(line) + 1 for line in lines[:exc.lineno - 1]) + exc.offset - 1
+    typed, parsed = 0, 0
+    while typed < len(text) and parsed + (2 if text[typed] == "^" else 1) <= index:
+        parsed += 2 if text[typed] == "^" else 1
+        typed += 1
+    if typed >= len(text):
+        return "at the end"
+    return f"column {lead + typed + 1}, at '{text[typed]}'"
 
 
 def parse_formula(text: str, params: dict[str, float] | None = None) -> sp.Expr:
@@ -185,6 +314,7 @@ def parse_formula(text: str, params: dict[str, float] | None = None) -> sp.Expr:
     """
     if not isinstance(text, str):
         raise FormulaError("A formula must be text.")
+    lead = len(text) - len(text.lstrip())  # columns are counted in the text as typed
     text = text.strip()
     if not text:
         raise FormulaError("The formula is empty. Example: x**2 + 10*y**2")
@@ -193,7 +323,8 @@ def parse_formula(text: str, params: dict[str, float] | None = None) -> sp.Expr:
     try:
         tree = ast.parse(text.replace("^", "**"), mode="eval")  # ^ is a power, as in math
     except SyntaxError as exc:
-        raise FormulaError(f"The formula is not valid: {exc.msg} (column {exc.offset}).") from None
+        raise FormulaError(f"The formula is not valid: {exc.msg} ({_where(text, exc, lead)})."
+                           f"{_lookalike_hint(text)}") from None
     except (ValueError, RecursionError, MemoryError):
         raise FormulaError("The formula could not be read.") from None
     expr, _ = _Builder(dict(params or {})).build(tree)

@@ -11,9 +11,15 @@ import sympy as sp
 from array_api_compat import array_namespace
 
 from .compile import Program
-from .formula import X, Y, parse_formula
+from .formula import FormulaError, X, Y, parse_formula
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+# Array operations one evaluation of a typed surface's value and gradient may take. The
+# page's most work is 8 paths of 2000 steps, run in the server process: at this cap it costs
+# about 1.6 times that of a 6-operation formula (bench/bench_cap.py); the built-in surfaces
+# take at most 60.
+MAX_OPERATIONS = 120
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,11 @@ class Landscape:
 
     def __post_init__(self):
         object.__setattr__(self, "_program", Program([self.expr, *self.grad_exprs]))
+
+    @property
+    def operations(self) -> int:
+        """Array operations one evaluation of (f, ∇f) takes: the work of one step."""
+        return self._program.size
 
     @cached_property
     def grad_exprs(self) -> tuple[sp.Expr, sp.Expr]:
@@ -109,21 +120,29 @@ def from_formula(
     """Build a :class:`Landscape` from user text such as ``"x**2 + 10*sin(y)"``.
 
     The text is parsed safely (see :mod:`landscapes.formula`); the gradient is exact (SymPy).
-    Raises ``ValueError`` with a message saying what was wrong and what is allowed.
+    Raises :class:`FormulaError` (a ``ValueError``) with a message saying what was wrong and
+    what is allowed.
     """
     try:
         (x0, x1), (y0, y1) = ((float(lo), float(hi)) for lo, hi in bounds)
     except (TypeError, ValueError):
-        raise ValueError(f"Bounds must be ((xmin, xmax), (ymin, ymax)); got {bounds!r}.") from None
+        raise FormulaError(f"Bounds must be ((xmin, xmax), (ymin, ymax)); got {bounds!r:.80}.") from None
     if not (all(math.isfinite(v) for v in (x0, x1, y0, y1)) and x0 < x1 and y0 < y1):
-        raise ValueError("Bounds must be finite and increasing: ((xmin, xmax), (ymin, ymax)) "
+        raise FormulaError("Bounds must be finite and increasing: ((xmin, xmax), (ymin, ymax)) "
                          f"with xmin < xmax and ymin < ymax; got {bounds!r}.")
     expr = parse_formula(text)
     if start is None:
         start = default_start(((x0, x1), (y0, y1)))
-    return Landscape(
+    land = Landscape(
         name=name, title=title or f"f(x, y) = {text.strip()}", expr=expr,
         bounds=((x0, x1), (y0, y1)), start=start, description="A surface typed as a formula.",
         smooth=False,  # a typed kink (|x|, a cone tip) gets the subgradient 0 instead of 0/0
         log_contours=None,  # log levels if the values on the box span many decades
     )
+    if land.operations > MAX_OPERATIONS:
+        raise FormulaError(
+            f"This formula and its gradient take {land.operations} array operations per step; "
+            f"at most {MAX_OPERATIONS} are allowed, so that many long paths still draw in a few "
+            "seconds. Try a shorter formula (e.g. fewer factors in a product)."
+        )
+    return land

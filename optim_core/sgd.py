@@ -121,7 +121,7 @@ ASGD = OptimizerSpec(
         ParamSpec("lambd", "λ_η", 1e-4, 0.0, 1.0, log=True,
                   help="Decay term: shrinks the step size η_t and the weights (torch's lambd)"),
         ParamSpec("power", "κ", 0.75, 0.0, 2.0,
-                  help="Power of the step-size decay η_t = α / (1 + λ_η α (t−1))^κ "
+                  help="Power of the step-size decay: η_t = α / (1 + λ_η α (t−1))^κ "
                        "(torch's alpha)"),
         ParamSpec("t0", "t₀", 1e6, 0.0, 1e7, log=True, help="Step after which averaging starts; the "
                   "average is kept in the state, the path drawn is the iterate (as torch)"),

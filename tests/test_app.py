@@ -3,7 +3,6 @@ paths, adding / copying / resetting / removing optimizers, divergence, bad setti
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from landscapes import LANDSCAPES
 from ui.click import apply_click
 
+from .page_chart import chart_figure
 from .plotly_arrays import as_array
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -37,8 +37,9 @@ def _math(latex) -> str:
 
 
 def _contour(at: AppTest) -> dict:
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return next(s for s in specs if s["layout"].get("images"))  # the contour: its surface is a picture
+    figure = chart_figure(at)
+    assert "scene" not in figure["layout"], "the 2D view is shown"
+    return figure
 
 
 def _paths(at: AppTest) -> dict[str, np.ndarray]:
@@ -55,9 +56,9 @@ def test_default_page_draws_three_optimizers_with_every_view():
     assert list(paths) == ["Momentum (EMA)", "RMSProp", "Adam (α=0.1)"]
     assert all(p.shape == (501, 2) for p in paths.values())
     assert all(np.allclose(p[0], LANDSCAPES["rosenbrock"].start) for p in paths.values())
-    assert len(at.get("plotly_chart")) == 5  # contour, loss, distance, step size, gradient norm
-    contour = _contour(at)
-    assert len(contour["frames"]) > 10 and contour["layout"]["sliders"][0]["steps"][-1]["label"] == "500"
+    assert len(at.get("plotly_chart")) == 4  # loss, distance, step size, gradient norm
+    replay = _contour(at)["layout"]["meta"]["optiviz"]  # the chart replays steps 0..500
+    assert list(as_array(replay["steps"])) == list(range(501)) and len(replay["moving"]) == 3
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 3
     assert any(r"\hat{m}" in latex.value or "m_t" in latex.value for latex in at.latex)
 
@@ -190,8 +191,8 @@ def test_switching_to_the_3d_view_and_changing_the_tolerance():
     assert (table["within tolerance at step"] != "never").any()
     at.get("button_group")[0].set_value("3D surface").run()
     _no_failure(at)
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert specs[0]["data"][0]["type"] == "surface"
+    figure = chart_figure(at)
+    assert figure["data"][0]["type"] == "surface" and "optiviz" in figure["layout"]["meta"]
 
 
 def test_a_typed_formula_is_drawn_with_its_exact_gradient():
@@ -313,12 +314,12 @@ def test_a_broken_formula_keeps_the_last_good_surface_drawn_under_its_error():
     at.selectbox(key="surface").set_value("custom").run()
     at.text_input(key="formula").set_value("x^2 + 3*y^2").run()
     _no_failure(at)
-    good, charts = _contour(at)["data"][0]["z"], len(at.get("plotly_chart"))
+    good, charts = _contour(at)["layout"]["images"][0]["source"], len(at.get("plotly_chart"))
     link = at.query_params["view"]
     at.text_input(key="formula").set_value("x^2 + 3*y^").run()
     assert not at.exception and len(at.error) == 1 and "last surface that worked" in at.error[0].value
     assert at.text_input(key="formula").value == "x^2 + 3*y^"  # the text stays to fix
-    assert len(at.get("plotly_chart")) == charts and _contour(at)["data"][0]["z"] == good
+    assert len(at.get("plotly_chart")) == charts and _contour(at)["layout"]["images"][0]["source"] == good
     assert _math(at.latex[0]) == "f(x, y) = x^{2} + 3 y^{2}"
     assert at.query_params["view"] == link  # a reload reopens the view that worked
 

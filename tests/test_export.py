@@ -19,13 +19,13 @@ from PIL import Image
 from ui.presets import checked
 from ui.scene import scene_of
 from viz import surface_grid, surface_levels
-from viz.animation import frame_rows
 from viz.export import (
     CSV_COLUMNS,
     ExportError,
     animation_frames,
     check_size,
     export,
+    frame_rows,
     read_runs_json,
     runs_csv,
     runs_json,
@@ -88,20 +88,23 @@ def test_json_round_trips_and_reproduces(scene):
 
 def test_frames_show_every_step_up_to_theirs(scene):
     still, frames = animation_frames(scene.landscape, scene.results, colors=scene.colors, frames=FEW)
-    recorded = len(scene.results[0].step)
-    rows = frame_rows(recorded, FEW)
+    rows = frame_rows(len(scene.results[0].step), FEW)
+    assert list(rows) == [0, 50, 100, 150]
     assert [f["name"] for f in frames] == [str(r) for r in rows]
     lines = [i for i, t in enumerate(still["data"]) if "lines" in t.get("mode", "")]
     for row, frame in zip(rows, frames, strict=True):
         patches = dict(zip(frame["traces"], frame["data"], strict=True))
         assert set(lines) <= set(patches)
         drawn = sorted(tuple(np.asarray(patches[i]["x"]).tolist()) for i in lines)
-        want = []
+        want, heads = [], []
         for res in scene.results:  # each path's x, steps 0..row (or to its divergence), in float32
             keep = res.path.shape[0] if res.diverged_at[0] < 0 else int(res.diverged_at[0])
-            x = tuple(res.path[: min(row, keep - 1) + 1, 0, 0].astype(np.float32).tolist())
-            want += [x, x]  # its line and its outline
+            x = res.path[: min(row, keep - 1) + 1, 0, 0].astype(np.float32)
+            want += [tuple(x.tolist())] * 2  # its line and its outline
+            heads.append([float(x[-1])])
         assert drawn == sorted(want)
+        markers = [np.asarray(p["x"]).tolist() for i, p in patches.items() if i not in lines]
+        assert markers == heads  # each result's last-point dot at its last shown point
 
 
 def test_sizes_and_formats_are_checked():
@@ -129,8 +132,8 @@ def test_no_browser_says_what_to_install(scene, monkeypatch):
 
 
 def test_html_is_the_animated_contour(scene):
-    text = _make("html", scene, frames=FEW).decode()
-    assert "Plotly.newPlot" in text and "Plotly.addFrames" in text and "data:image/png;base64" in text
+    text = _make("html", scene).decode()
+    assert "OptivizChart.mount" in text and "data:image/png;base64" in text  # the page's replay
 
 
 # -- made by the browser --------------------------------------------------------------------
@@ -192,16 +195,18 @@ def test_scene_draws_the_page_paths():
     whose setting breaks a rule across parameters is left out, as on the page."""
     from landscapes import get_landscape
     from optim_core import make_optimizer, run
+    from ui.state import SLOT_COLORS
 
+    colors = [c for c, _ in SLOT_COLORS]
     first, *rest = checked(PRESET)["optimizers"]
-    broken = {"name": "sgd", "params": {"nesterov": True}, "color": "#111111"}
-    view = {**checked(PRESET), "optimizers": [{**first, "color": "#9467bd"}, *rest, broken]}
+    broken = {"name": "sgd", "params": {"nesterov": True}, "color": colors[7]}
+    view = {**checked(PRESET), "optimizers": [{**first, "color": colors[4]}, *rest, broken]}
     scene = scene_of(view)
     assert [d.label for d in scene.settings.drawn] == ["SGD (α=0.19)", "SGD (α=0.2)", "SGD (α=0.21)",
                                                         "SGD (Nesterov)"]
     assert "Nesterov" in scene.settings.drawn[-1].error
     assert [r.label for r in scene.results] == ["SGD (α=0.19)", "SGD (α=0.2)", "SGD (α=0.21)"]
-    assert scene.colors == ["#9467bd", "#1f77b4", "#d62728"]  # its own colour, else the first free
+    assert scene.colors == [colors[4], colors[0], colors[1]]  # its own colour, else the first free
     land = get_landscape("quadratic", a=1.0, c=10.0)
     for res, lr in zip(scene.results, (0.19, 0.2, 0.21), strict=True):
         want = run(land, make_optimizer("sgd", lr=lr), [[-2.5, 2.0]], 150)

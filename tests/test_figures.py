@@ -1,18 +1,28 @@
-"""Animation frames, curves, 3D view, summary table and LaTeX values, against hand-worked runs."""
+"""The step-by-step replay, curves, 3D view, summary table and LaTeX values, against hand-worked runs."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from plotly.offline import get_plotlyjs
 
 from landscapes import from_formula, get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, run, run_many
-from viz import CLICK_GRID_NAME, METRICS, contour_figure, metric_figure, summary_rows, surface3d_figure
-from viz.animation import MAX_POINTS, frame_rows
-from viz.figures import LEVELS_NAME
+from viz import (
+    METRICS,
+    contour_figure,
+    contour_spec,
+    metric_figure,
+    summary_rows,
+    surface3d_figure,
+    surface3d_spec,
+)
+from viz.animation import animator_source
+from viz.html_export import html_document, script_json
 from viz.latex import symbol_latex, value_latex, values_latex
 
 from .plotly_arrays import as_array
@@ -27,62 +37,125 @@ def _descent(lr=0.5, steps=10):
 def test_every_figure_is_a_valid_plotly_spec():
     land = get_landscape("rosenbrock")
     results = run_many(land, ["adam", "sgd"], land.start, 300)
-    figures = [contour_figure(land, results, frames=30, click_grid=20), surface3d_figure(land, results)]
+    figures = [contour_figure(land, results, animated=True),
+               surface3d_figure(land, results, animated=True)]
     figures += [metric_figure(results, m, land) for m in METRICS]
     for fig in figures:
         go.Figure(fig.to_dict())  # Plotly's validator: raises on any unknown property
 
 
-def test_frames_grow_every_path_to_its_row_and_end_on_the_figure_as_drawn():
+def _replay(fig: go.Figure) -> tuple[np.ndarray, list]:
+    """The recorded steps and the moving traces the browser's animator reads."""
+    meta = fig.layout.meta["optiviz"]
+    return as_array(meta["steps"]), meta["moving"]
+
+
+def _split(group) -> tuple[dict[int, list[int]], int]:
+    """A result's moving traces: {trajectory j: its path traces} and its last-point markers."""
+    paths: dict[int, list[int]] = {}
+    for index, j in group:
+        if j >= 0:
+            paths.setdefault(j, []).append(index)
+    (heads,) = [index for index, j in group if j < 0]
+    return paths, heads
+
+
+def test_the_replay_reveals_every_recorded_step_of_every_path():
     land = get_landscape("rosenbrock")
     results = run_many(land, ["adam", "momentum"], land.start, 500)
-    fig = contour_figure(land, results, frames=40)
-    rows = frame_rows(501, 40)
-    assert rows[0] == 0 and rows[-1] == 500 and len(fig.frames) == len(rows)
-    line_of = {t.name: i for i, t in enumerate(fig.data) if getattr(t, "mode", None) == "lines+markers"}
-    lines = [line_of[res.label] for res in results]
-    end_of = {t.legendgroup: i for i, t in enumerate(fig.data)  # the last-point dots
-              if getattr(t, "mode", None) == "markers" and t.legendgroup and t.marker.symbol is None}
-    for frame, row in zip(fig.frames, rows, strict=True):
-        assert frame.name == str(row)
-        by_trace = dict(zip(frame.traces, frame.data, strict=True))
-        for res, index in zip(results, lines, strict=True):
-            x, y = as_array(by_trace[index].x), as_array(by_trace[index].y)
-            assert len(x) <= MAX_POINTS + 1 or row == 500
-            np.testing.assert_allclose([x[-1], y[-1]], res.path[row, 0], rtol=1e-6)  # float32
-            if by_trace[index].customdata is not None:  # hover data follows thinned points
-                steps = as_array(by_trace[index].customdata)[:, 0].astype(int)
-                np.testing.assert_allclose(x, res.path[steps, 0, 0], rtol=1e-6)
-            head = as_array(by_trace[end_of[res.label]].x)  # the last-point marker moves with the path
-            np.testing.assert_allclose(head, res.path[row, 0, 0], rtol=1e-6)  # outline + line
-    last = dict(zip(fig.frames[-1].traces, fig.frames[-1].data, strict=True))
-    for index in lines:
-        np.testing.assert_array_equal(as_array(last[index].x), as_array(fig.data[index].x))
-    assert fig.layout.sliders[0].active == len(rows) - 1  # the scrubber starts on the full paths
-    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ play", "❚❚ pause"]
+    fig = contour_figure(land, results, animated=True)
+    steps, moving = _replay(fig)
+    np.testing.assert_array_equal(steps, np.arange(501))
+    assert len(moving) == 2
+    for res, group in zip(results, moving, strict=True):
+        paths, heads = _split(group)
+        assert list(paths) == [0]
+        for index in paths[0]:  # the whole path, every step (row k of the replay: its points 0..k)
+            assert fig.data[index].mode.startswith("lines")
+            np.testing.assert_array_equal(as_array(fig.data[index].x), res.path[:, 0, 0].astype(np.float32))
+            np.testing.assert_array_equal(as_array(fig.data[index].y), res.path[:, 0, 1].astype(np.float32))
+        np.testing.assert_allclose(as_array(fig.data[heads].x), res.path[-1, :, 0], rtol=1e-6)
+    assert not fig.frames
+    assert contour_figure(land, results).layout.meta is None  # a still figure has no replay
 
 
-def test_frames_stop_a_diverged_path_where_it_diverged():
+def test_the_replay_shows_a_bounce_as_it_happened():
+    """Gradient descent on f = x² + 5y² with α = 0.2: y ← y − 0.2·10y = −y, so y bounces
+    2, −2, 2, … at every step (frames that skipped every second step drew a flat line)."""
+    land = from_formula("x^2 + 5*y^2")
+    res = run(land, make_optimizer("sgd", lr=0.2), [[1.0, 2.0]], 200)
+    fig = contour_figure(land, [res], animated=True)
+    paths, _ = _split(_replay(fig)[1][0])
+    for index in paths[0]:
+        np.testing.assert_array_equal(as_array(fig.data[index].y), 2.0 * (-1.0) ** np.arange(201))
+        np.testing.assert_allclose(as_array(fig.data[index].x), 0.6 ** np.arange(201), rtol=1e-6)
+
+
+def test_the_replay_stops_a_diverged_path_at_its_last_finite_point():
     land = get_landscape("quadratic")
     res = run(land, make_optimizer("sgd", lr=np.array([0.05, 1.0])), land.start, 100, limit=1e3)
     d = int(res.diverged_at[1])
-    fig = contour_figure(land, [res], frames=20)
-    line = [i for i, t in enumerate(fig.data) if getattr(t, "mode", None) == "lines+markers"][1]
-    for frame in fig.frames:
-        data = dict(zip(frame.traces, frame.data, strict=True))[line]
-        assert len(as_array(data.x)) <= d and np.all(np.isfinite(as_array(data.x)))
+    assert 0 < d < 100
+    fig = contour_figure(land, [res], animated=True)
+    paths, heads = _split(_replay(fig)[1][0])
+    assert all(len(as_array(fig.data[i].x)) == 101 for i in paths[0])
+    for index in paths[1]:
+        x = as_array(fig.data[index].x)
+        assert len(x) == d and np.all(np.isfinite(x))  # rows 0..d−1: step d left the box
+        np.testing.assert_allclose(x, res.path[:d, 1, 0], rtol=1e-6)
+    np.testing.assert_allclose(as_array(fig.data[heads].x), [res.path[100, 0, 0], res.path[d - 1, 1, 0]],
+                               rtol=1e-6)
 
 
-def test_click_grid_covers_the_bounds_invisibly_and_never_fades_the_paths():
+def _numbers(value):
+    """Every number in a figure spec (typed arrays decoded), with its path."""
+    if isinstance(value, dict) and "bdata" in value:
+        yield from as_array(value).ravel()
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _numbers(v)
+    elif isinstance(value, list | tuple | np.ndarray):
+        for v in value:
+            yield from _numbers(v)
+    elif isinstance(value, int | float | np.number) and not isinstance(value, bool):
+        yield value
+
+
+def test_no_nan_reaches_the_replayed_figure():
+    land = from_formula("log(x) + y^2", bounds=((-1.0, 3.0), (-2.0, 2.0)))  # undefined for x ≤ 0
+    res = run(land, make_optimizer("sgd", lr=np.array([0.1, 3.0])), [[1.0, 1.0], [1.5, -1.0]], 50)
+    for spec in (contour_spec(land, [res], animated=True), surface3d_spec(land, [res], animated=True)):
+        for trace in spec["data"]:
+            for key in ("x", "y", "z"):  # positions and levels; the hover text may say NaN
+                assert all(np.isfinite(v) for v in _numbers(trace.get(key))), (trace["type"], key)
+        assert all(np.isfinite(v) for v in _numbers(spec["layout"]))
+        assert "NaN" not in script_json(spec["layout"])
+
+
+def test_the_3d_view_replays_its_paths():
     land = get_landscape("himmelblau")
-    fig = contour_figure(land, [run(land, "adam", [land.start], 20)], click_grid=25)
-    grid = next(t for t in fig.data if t.name == CLICK_GRID_NAME)
-    (x0, x1), (y0, y1) = land.bounds
-    gx, gy = as_array(grid.x), as_array(grid.y)
-    assert len(gx) == len(gy) == 625 and grid.marker.opacity == 0
-    assert (gx.min(), gx.max(), gy.min(), gy.max()) == (x0, x1, y0, y1)
-    others = [t for t in fig.data if t.type == "scatter" and t.name not in (CLICK_GRID_NAME, LEVELS_NAME)]
-    assert all(t.unselected.marker.opacity == 1 for t in others)
+    results = run_many(land, ["adam", "sgd"], land.start, 40)
+    fig = surface3d_figure(land, results, animated=True, resolution=30)
+    steps, moving = _replay(fig)
+    np.testing.assert_array_equal(steps, np.arange(41))
+    for res, [(index, j)] in zip(results, moving, strict=True):
+        assert fig.data[index].type == "scatter3d" and j == 0
+        np.testing.assert_array_equal(np.asarray(fig.data[index].x), res.path[:, 0, 0])
+
+
+def test_the_html_for_slides_is_one_offline_file_with_the_replay():
+    land = get_landscape("rosenbrock")
+    res = dataclasses.replace(run(land, "adam", [land.start], 30), label="</script><b>x")
+    spec = contour_spec(land, [res], animated=True, resolution=30)
+    page = html_document(spec, title="a < b")
+    # plotly.js, the animator, the figure; a trace named "</script>…" cannot end a script early
+    assert page.count("<script") == page.count("</script>") == 3 and "<script src" not in page
+    assert get_plotlyjs()[:200] in page and animator_source() in page
+    assert "<title>a &lt; b</title>" in page
+    figure = page.split("window.OptivizChart.mount(document.getElementById(\"chart\"), ")[1]
+    decoded = json.loads(figure[: figure.rindex(", {\"presentation\"")].replace("<\\/", "</"))
+    assert "</script><b>x" in [t.get("name") for t in decoded["data"]]
+    assert decoded["layout"]["meta"]["optiviz"]["moving"] == spec["layout"]["meta"]["optiviz"]["moving"]
 
 
 def test_curves_follow_the_hand_worked_descent():
@@ -93,15 +166,15 @@ def test_curves_follow_the_hand_worked_descent():
     for metric, values in expected.items():
         fig = metric_figure([res], metric, land)
         keep = values > 0  # the log axis drops the zero step at t = 0
-        np.testing.assert_allclose(fig.data[0].y, values[keep], rtol=1e-12)
-        np.testing.assert_array_equal(fig.data[0].x, t[keep])
+        np.testing.assert_allclose(as_array(fig.data[0].y), values[keep], rtol=1e-6)  # float32
+        np.testing.assert_array_equal(as_array(fig.data[0].x), t[keep])
         assert fig.layout.yaxis.type == "log"
 
 
 def test_distance_curve_is_empty_on_a_surface_without_a_minimum():
     land = get_landscape("saddle")
     fig = metric_figure([run(land, "adam", [[0.5, 0.1]], 30)], "distance", land)
-    assert len(fig.data[0].y) == 0 and fig.layout.yaxis.type == "linear"
+    assert len(as_array(fig.data[0].y)) == 0 and fig.layout.yaxis.type == "linear"
 
 
 def test_summary_row_of_the_hand_worked_descent():

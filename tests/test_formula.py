@@ -18,7 +18,7 @@ import pytest
 import sympy as sp
 
 from landscapes import FormulaError, Landscape, from_formula, parse_formula
-from landscapes.formula import FUNCTIONS, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, X, Y
+from landscapes.formula import FUNCTIONS, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, RealAbs, X, Y
 
 # text, f, df/dx, df/dy (NumPy, hand-written), box ((x0, x1), (y0, y1)) to sample points in
 CASES = [
@@ -99,7 +99,7 @@ def test_parse_formula_builds_the_expected_sympy_expression():
     assert parse_formula("x^y") == X**Y
     assert parse_formula("pi") == sp.pi and parse_formula("e") == sp.E
     assert sp.simplify(parse_formula("exp(-x)*cos(y)") - sp.exp(-X) * sp.cos(Y)) == 0
-    assert parse_formula("abs(x)+y") == sp.Abs(X) + Y
+    assert parse_formula("abs(x)+y") == RealAbs(X) + Y  # |u| of a real u (see RealAbs)
     assert parse_formula("arctan(x)") == parse_formula("atan(x)") == sp.atan(X)
     assert parse_formula("  x + y \n") == X + Y  # surrounding whitespace is fine
     assert parse_formula("a*x + b", {"a": 2.5, "b": 3}) == 2.5 * X + 3  # declared parameters
@@ -327,3 +327,134 @@ def test_constant_towers_are_rejected_quickly(text):
     out = subprocess.run([sys.executable, "-c", _CHILD, text], capture_output=True, text=True,
                          timeout=4, check=True)
     assert out.stdout.startswith("ValueError:"), out.stdout
+
+
+# --------------------------------------------------------------------------- issue 12 reproductions
+
+
+# Constants SymPy folds out of variables as it builds (x/x → 1, x − x → 0, y**0 → 1, sin(pi) → 0)
+# used to skip the constant checks: exact arithmetic then ran without bound, or another
+# exception type escaped. Each is now refused with the parser's own message.
+FOLDED = [
+    ("exp(exp(exp(100*(x/x))))", "too large"),                  # ran for minutes
+    ("((((x/x*10)**99)**99)**99)**99", "too large"),            # ran for minutes, 450 MB
+    ("sin(exp(60**pi + y**0))", "too large"),                   # ran for minutes
+    ("((x/x*10)**99)**99", "too large"),                        # ValueError (4300 digits)
+    ("atan(99.3/(x-x))", "division by zero"),                   # ValueError (AccumulationBounds)
+    ("sinh(x*y/sin(pi)/y)", "division by zero"),                # TypeError (NaN comparison)
+    ("cosh(cosh(exp(44.66 + y**0)))", "too large"),             # OverflowError
+    ("x**(x/x*1000)", "exponents are limited"),                 # the exponent cap was skipped
+    ("x + 1/(y**0 - 1)", "division by zero"),
+    ("x*log(y - y)", "undefined"),
+]
+
+
+_CHILD_TYPE = """
+import sys
+from landscapes import from_formula
+try:
+    from_formula(sys.argv[1])
+except Exception as exc:
+    print(type(exc).__name__, exc)
+else:
+    print("accepted")
+"""
+
+
+@pytest.mark.parametrize(("text", "words"), FOLDED, ids=[t for t, _ in FOLDED])
+def test_constants_folded_out_of_variables_are_checked(text, words):
+    # in a child process: a hang here (as before the fix) must not hang the test session
+    out = subprocess.run([sys.executable, "-c", _CHILD_TYPE, text], capture_output=True, text=True,
+                         timeout=20, check=True)
+    assert out.stdout.startswith("FormulaError ") and words in out.stdout.lower(), out.stdout
+
+
+@pytest.mark.parametrize(("text", "f", "fx", "fy", "box"), [
+    # abs() of what SymPy can't prove real used to be refused (atan2, re(x0)) or take seconds
+    ("abs(sqrt(x))", lambda x, y: np.sqrt(x), lambda x, y: 0.5 / np.sqrt(x), lambda x, y: 0 * y,
+     ((0.1, 3), (-3, 3))),
+    ("abs(x**y)", lambda x, y: x**y, lambda x, y: y * x ** (y - 1), lambda x, y: x**y * np.log(x),
+     ((0.1, 3), (-2, 2))),
+    ("abs(sin(x)*y)", lambda x, y: np.abs(np.sin(x) * y),
+     lambda x, y: np.sign(np.sin(x) * y) * np.cos(x) * y, lambda x, y: np.sign(np.sin(x) * y) * np.sin(x),
+     ((-3, 3), (-3, 3))),
+], ids=["abs(sqrt(x))", "abs(x**y)", "abs(sin(x)*y)"])
+def test_abs_of_any_expression_is_differentiated_as_sign_times_inner(text, f, fx, fy, box):
+    land = from_formula(text, bounds=box)
+    p = _points(box)
+    value, grad = land.value_and_grad(p)
+    x, y = p[:, 0], p[:, 1]
+    np.testing.assert_allclose(value, f(x, y), rtol=1e-12)
+    np.testing.assert_allclose(grad, np.stack([fx(x, y), fy(x, y)], axis=-1), rtol=1e-12, atol=1e-12)
+
+
+def test_abs_of_a_deep_power_matches_autograd():
+    torch = pytest.importorskip("torch")
+    land = from_formula("abs(tan(sqrt((x+y)**79)))")  # took 5–10 s, then was refused
+    p = torch.tensor(_points(((0.05, 0.45), (0.05, 0.45))), requires_grad=True)
+    s = p[:, 0] + p[:, 1]
+    torch.abs(torch.tan(torch.sqrt(s**79))).sum().backward()
+    np.testing.assert_allclose(land.grad(p.detach()).numpy(), p.grad.numpy(), rtol=1e-10)
+
+
+def test_abs_has_the_subgradient_zero_at_its_kink():
+    land = from_formula("abs(x*y) + abs(x - 1)")
+    # ∇ = (sign(xy)·y + sign(x − 1), sign(xy)·x), with sign(0) = 0
+    np.testing.assert_array_equal(land.grad(np.array([[0.0, 2.0], [1.0, 0.0], [2.0, -1.0]])),
+                                  [[-1.0, 0.0], [0.0, 0.0], [2.0, -2.0]])
+    assert r"\left|" in land.formula_latex and "sign" in land.gradient_latex
+    assert r"\left|{x}\right|^{2}" in from_formula("abs(x)**2 + y").formula_latex  # a power of |u|
+
+
+def test_a_constant_shared_by_value_and_gradient_works_on_torch():
+    # cse hoisted atan(10) into a shared symbol, so log() received a Python float (TypeError)
+    torch = pytest.importorskip("torch")
+    land = from_formula("atan(10)**y")
+    p = torch.tensor([[0.5, 0.5]], dtype=torch.float64, requires_grad=True)
+    value, grad = land.value_and_grad(p)
+    (math.atan(10) ** p[:, 1]).sum().backward()
+    np.testing.assert_allclose(value.detach().numpy(), [math.atan(10) ** 0.5], rtol=1e-14)
+    np.testing.assert_allclose(grad.detach().numpy(), p.grad.numpy(), rtol=1e-14)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("х**2 + y", ["'х' is cyrillic", "did you mean latin x?"]),
+    ("x**2 + у", ["'у' is cyrillic", "did you mean latin y?"]),
+    ("2*π*x", ["'π' is greek", "did you mean pi?"]),
+    ("x − y", ["'−' (minus sign)", "did you mean -?"]),
+    ("x ж", ["'ж' is cyrillic", "plain ascii"]),
+])
+def test_look_alike_characters_are_named(text, words):
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text)
+    for word in words:
+        assert word in str(info.value).lower(), info.value
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("x^^2", "column 3, at '^'"),   # was column 4: ^ is parsed as **, but counts as typed
+    ("x^2^^y", "column 5, at '^'"),
+    ("  x +* y", "column 6, at '*'"),  # leading spaces count
+    ("x**", "at the end"),          # was column 0
+    ("sin(x", "column 4, at '('"),
+])
+def test_syntax_errors_point_at_the_typed_column(text, where):
+    with pytest.raises(FormulaError, match="not valid") as info:
+        parse_formula(text)
+    assert where in str(info.value), info.value
+
+
+# --------------------------------------------------------------------------- work per step
+
+
+def test_the_program_counts_array_operations_per_step():
+    # f = x·y + sin x: x·y, sin x, + ; ∂f/∂x = y + cos x: cos x, + ; ∂f/∂y = x: none
+    assert from_formula("x*y + sin(x)").operations == 5
+    assert from_formula("x + y").operations == 1  # the gradient (1, 1) is constant: no work
+
+
+def test_work_per_step_is_capped_by_the_program_size_not_the_text():
+    product = "*".join(f"(x+{i})" for i in range(1, 16))  # 89 characters, 141 operations
+    with pytest.raises(FormulaError, match="141 array operations per step; at most 120"):
+        from_formula(product)
+    assert from_formula("*".join(f"(x+{i})" for i in range(1, 15))).operations == 119

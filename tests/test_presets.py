@@ -18,6 +18,8 @@ from optim_core import make_optimizer, run_many
 from ui.presets import PRESETS_FILE, presets
 from ui.viewformat import check
 
+from .page_chart import chart_figure
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 IDS = list(presets())
 
@@ -89,9 +91,7 @@ def test_every_step_size_a_story_names_is_one_it_draws(pid):
 # --- every preset loads in the real page -------------------------------------------------------
 
 def _drawn_paths(at: AppTest) -> list[dict]:
-    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    contour = next(s for s in specs if s["layout"].get("images"))  # the contour: its surface is a picture
-    lines = [t for t in contour["data"] if t.get("mode") == "lines+markers"]
+    lines = [t for t in chart_figure(at)["data"] if t.get("mode") == "lines+markers"]
     return sorted(lines, key=lambda t: t.get("legendrank", 1000))  # legend order; layers go by cover
 
 

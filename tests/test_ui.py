@@ -10,7 +10,7 @@ from optim_core.params import ParamSpec
 from ui import keys
 from ui.controls import format_value, is_decay, label, linear_step, nearest, option_values
 from ui.labels import describe, unique
-from ui.state import MAX_SLOTS, add_slot, duplicate_slot, remove_slot, reset_slot
+from ui.state import MAX_SLOTS, SLOT_COLORS, add_slot, duplicate_slot, remove_slot, reset_slot
 from ui.viewformat import DEFAULT_VIEW, apply
 
 ALL_SPECS = [p for o in OPTIMIZERS.values() for p in o.params] + \
@@ -96,7 +96,7 @@ def test_slots_add_copy_reset_and_remove():
     reset_slot(state, 2)
     assert "opt2.adam.lr" not in state and state[f"opt{copy}.adam.lr"] == 0.1
     remove_slot(state, 0)
-    freed = "#1f77b4"
+    freed = SLOT_COLORS[0][0]
     assert freed not in {s["color"] for s in state["slots"]}
     assert state["slots"][-1]["color"] != freed
     new = add_slot(state, "sgd")

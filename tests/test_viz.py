@@ -248,13 +248,13 @@ def test_a_path_that_stays_in_a_small_region_lies_above_one_that_passes_through(
 def test_every_path_dependent_trace_is_registered_for_the_animation(monkeypatch):
     import viz.figures as figures
     seen = {}
-    def record(_layout, _results, moving, _frames):
+    def record(_layout, _results, moving):
         return seen.setdefault("m", moving)
 
     monkeypatch.setattr(figures, "animate", record)
     land = get_landscape("ravine")
     results = run_many(land, ["sgd", "adam"], land.start, 20)
-    spec = figures.contour_spec(land, results, frames=5)
+    spec = figures.contour_spec(land, results, animated=True)
     moving = seen["m"]
     for traces, res in zip(moving, results, strict=True):
         ids = {i for i, _ in traces}

@@ -9,13 +9,14 @@ import streamlit as st
 from . import keys
 from .viewformat import START_LIMIT
 
-RERUN_PAGE = "rerun_page"  # set by start_from_click, read by rerun_page_if_asked
+RERUN_PAGE = "rerun_page"  # set by start_at, read by rerun_page_if_asked
 
 
-def start_from_click(chart_key: str) -> None:
-    """on_select callback of the contour: the clicked position becomes the start. The chart
-    sits in a fragment, which alone would rerun; the flag asks it for a whole-page rerun."""
-    if apply_click(st.session_state, st.session_state[chart_key]["selection"]):
+def start_at(x: float, y: float) -> None:
+    """The chart's click callback (data coordinates): the clicked position becomes the start.
+    The chart sits in a fragment, which alone would rerun; the flag asks it for a whole-page
+    rerun."""
+    if apply_click(st.session_state, {"points": [{"x": x, "y": y}]}):
         st.session_state[RERUN_PAGE] = True
 
 

@@ -8,12 +8,13 @@ import dataclasses
 
 import streamlit as st
 
-from landscapes import Landscape
+from landscapes import FormulaError, Landscape
+from landscapes.worker import WorkersBusy, build_bounded
 from optim_core import RunResult, make_optimizer, run
 from viz import surface_grid
 
 from .settings import Drawn, Settings
-from .surface import SurfaceChoice
+from .surface import CUSTOM, SurfaceChoice
 
 GRID_RESOLUTION = 150
 
@@ -23,8 +24,26 @@ def _items(d: dict) -> tuple:
 
 
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
-def _landscape(name: str, params: tuple, formula: str, bounds: tuple) -> Landscape:
-    return SurfaceChoice(name, params, formula, bounds).build()
+def _built(name: str, params: tuple, formula: str, bounds: tuple) -> Landscape | str:
+    """The surface, or why a typed one can't be drawn (kept too, so a broken formula is not
+    worked out again at every rerun). A typed formula is worked out in a worker process with
+    a time limit: a slow one can't hold up the other sessions this process serves."""
+    choice = SurfaceChoice(name, params, formula, bounds)
+    if name != CUSTOM:
+        return choice.build()
+    try:
+        return build_bounded(choice.build)
+    except WorkersBusy:
+        raise  # not kept: the next rerun tries again
+    except FormulaError as exc:
+        return str(exc)  # the message only: no traceback kept alive in the cache
+
+
+def _landscape(*choice) -> Landscape:
+    built = _built(*choice)
+    if isinstance(built, str):
+        raise FormulaError(built)
+    return built
 
 
 def landscape(choice: SurfaceChoice) -> Landscape:

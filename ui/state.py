@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 
 from optim_core import make_optimizer
+from viz import PATH_COLORS
 
 from . import keys
 
-# (line colour, the same colour as an emoji for labels) — distinct on the Viridis contours
-SLOT_COLORS = (("#1f77b4", "🔵"), ("#d62728", "🔴"), ("#2ca02c", "🟢"), ("#ff7f0e", "🟠"),
-               ("#9467bd", "🟣"), ("#8c564b", "🟤"), ("#111111", "⚫"), ("#d4a017", "🟡"))
+# (line colour, the same colour as an emoji for labels), from the one palette (viz/colors.py)
+SLOT_COLORS = tuple((c.hex, c.emoji) for c in PATH_COLORS)
 MAX_SLOTS = len(SLOT_COLORS)
 
 

@@ -1,17 +1,18 @@
-"""The main view: paths on the contour (animated in the browser) or the 3D surface, the per-step
+"""The main view: paths on the contour or the 3D surface (replayed in the browser), the per-step
 curves, the summary table, and the update rules with the values in use."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from landscapes import LANDSCAPES
 from optim_core import SCHEDULES
 from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec, values_latex
+from viz.html_export import html_document
 
 from . import keys
-from .click import rerun_page_if_asked, start_from_click
+from .chart import path_chart
+from .click import rerun_page_if_asked, start_at
 from .compute import grid, run_drawn
 from .errors import guarded
 from .labels import md
@@ -21,9 +22,10 @@ from .prebuilt import Prebuilt
 from .settings import Settings
 from .state import emoji
 
-FRAMES = 50
+CHART_KEY = "paths"
+CHART_HEIGHT = 640  # outside the page's stage (which sizes the chart to the window)
+PRESENTATION_FONT = 18  # px: every chart text in presentation mode
 SURFACE_RESOLUTION = 120  # the 3D mesh
-CLICK_GRID = 50
 TOLERANCES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.5)
 CHART_CONFIG = {"displaylogo": False, "scrollZoom": False}
 
@@ -70,30 +72,35 @@ def main_view(settings: Settings, landscape) -> None:
 @st.fragment
 @guarded
 def _paths_panel(settings: Settings, landscape, results, colors) -> None:
-    """2D or 3D; switching between them reruns only this panel. A click on the contour
-    moves the start, which changes every path: then the whole page reruns."""
+    """2D or 3D, replayed step by step in the browser; switching between them reruns only this
+    panel. A click on the contour moves the start, which changes every path: then the whole
+    page reruns."""
     rerun_page_if_asked()
     st.session_state.setdefault(keys.VIEW_MODE, keys.MODE_LABELS["2d"])
     view = st.segmented_control("View", tuple(keys.MODE_LABELS.values()), key=keys.VIEW_MODE,
                                 label_visibility="collapsed", required=True, on_change=remember_mode)
-    stage = st.container(key=STAGE)  # as tall as the window allows (ui.layout)
-    if view == keys.MODE_LABELS["3d"]:
-        stage.plotly_chart(Prebuilt(surface3d_spec(landscape, results, colors=colors, height=None,
-                                                   grid=grid(settings.choice, SURFACE_RESOLUTION))),
-                           config=CHART_CONFIG, height="stretch")
-        return
-    fig = contour_spec(landscape, results, colors=colors, height=None, frames=FRAMES,
-                       click_grid=CLICK_GRID, grid=grid(settings.choice))
-    stage.plotly_chart(Prebuilt(fig), key="contour", on_select=lambda: start_from_click("contour"),
-                       selection_mode="points", config=CHART_CONFIG, height="stretch")
+    presentation = settings.presentation
+    font = {"font_size": PRESENTATION_FONT} if presentation else {}
+    with st.container(key=STAGE):  # as tall as the window allows (ui.layout); the chart fills it
+        if view == keys.MODE_LABELS["3d"]:
+            fig = surface3d_spec(landscape, results, colors=colors, height=CHART_HEIGHT, animated=True,
+                                 grid=grid(settings.choice, SURFACE_RESOLUTION), scale=settings.levels,
+                                 **font)
+            path_chart(fig, key=CHART_KEY, presentation=presentation)
+            hint = "▶ replays every path step by step (space, ← →); drag to turn the surface."
+        else:
+            fig = contour_spec(landscape, results, colors=colors, height=CHART_HEIGHT, animated=True,
+                               grid=grid(settings.choice), scale=settings.levels, **font)
+            path_chart(fig, key=CHART_KEY, presentation=presentation, on_click=start_at)
+            hint = ("▶ replays every path step by step (space, ← →); ◀ 1 and 1 ▶ step, the slider "
+                    "scrubs. Click anywhere on the contour to start from there.")
     note, export = st.columns([3, 1], vertical_alignment="center")
-    note.caption("▶ replays every path together; drag the step slider to scrub. "
-                 "Click anywhere on the contour to start from there.")
+    note.caption(hint)
     export.download_button(
         "⬇ HTML for slides", key="export", on_click="ignore", mime="text/html",
         file_name=f"optiviz-{settings.surface}.html",
-        data=lambda: go.Figure(fig).to_html(include_plotlyjs=True, auto_play=False),
-        help="This chart with its animation as one offline HTML file (no server needed).")
+        data=lambda: html_document(fig, title=f"optiviz: {landscape.title}", presentation=presentation),
+        help="This chart with its step-by-step replay as one offline HTML file (no server needed).")
 
 
 @st.fragment

@@ -20,6 +20,7 @@ leaves the page's mode, presentation and levels as they are."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import re
@@ -28,6 +29,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from landscapes import LANDSCAPES, from_formula
+from landscapes.worker import build_bounded
 from optim_core import OPTIMIZERS, SCHEDULES, make_schedule
 from optim_core.params import validate_params
 
@@ -116,6 +118,9 @@ def _optimizer(entry) -> dict:
                          f"got {color!r:.40}.")
     name, spec = entry["name"], OPTIMIZERS[entry["name"]]
     params = entry.get("params") or {}
+    if not isinstance(params, dict):
+        raise ValueError(f"optimizer '{name}': 'params' must be a mapping of names to values; "
+                         f"got {params!r:.40}.")
     choices = _values({k: v for k, v in params.items() if k in choice_names(spec)}, spec.params,
                       f"optimizer '{name}'")
     concrete = concrete_spec(name, choices)
@@ -231,7 +236,8 @@ def _surface(config: dict):
                              f"±{START_LIMIT:g}.")
         if config.get("surface_params"):
             raise ValueError("A typed surface takes no 'surface_params'.")
-        landscape = from_formula(formula, bounds=bounds)
+        # a link is untrusted text: its formula is worked out in a worker with a time limit
+        landscape = build_bounded(functools.partial(from_formula, formula, bounds=bounds))
         return surface, landscape, {"formula": formula, "bounds": [list(b) for b in landscape.bounds]}
     if not isinstance(surface, str) or surface not in LANDSCAPES:
         raise ValueError(f"Unknown surface {surface!r:.40}. Available: {', '.join(LANDSCAPES)}, "

@@ -4,7 +4,6 @@
 from .colors import PALETTE, PATH_COLORS
 from .curves import METRICS, loss_figure, metric_figure, metric_spec
 from .figures import (
-    CLICK_GRID_NAME,
     contour_figure,
     contour_spec,
     surface3d_figure,
@@ -28,7 +27,7 @@ from .maps import (
 from .summary import COLUMNS, summary_rows
 
 __all__ = [
-    "CLICK_GRID_NAME", "COLUMNS", "METRICS", "PALETTE", "PATH_COLORS", "SCALES", "basin_map_figure",
+    "COLUMNS", "METRICS", "PALETTE", "PATH_COLORS", "SCALES", "basin_map_figure",
     "basin_map_spec", "contour_figure", "contour_spec", "ensemble_loss_figure", "ensemble_loss_spec",
     "ensemble_path_figure", "ensemble_path_spec", "loss_figure", "metric_figure", "metric_spec",
     "summary_rows", "surface3d_figure", "surface3d_spec", "surface_grid", "surface_image",

@@ -5,8 +5,8 @@ GIF or MP4. No Streamlit here.
 Pictures come from a Chromium-based browser: PNG and SVG through Plotly's own exporter (kaleido),
 the animation's frames through one headless page (Playwright) that renders each frame with
 ``Plotly.toImage``, as kaleido would, without its per-figure start-up. Each frame ``k`` shows
-every path's recorded steps 0..k, all of them (the page's frames thin long paths), over the
-surface picture. Where a format cannot be made here, :class:`ExportError` says why and what to
+every path's recorded steps 0..k, all of them, over the surface picture, as the page's replay
+does at that step. Where a format cannot be made here, :class:`ExportError` says why and what to
 install."""
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from PIL import Image
 
 from optim_core import RunResult
 
-from .animation import frame_rows
+from .animation import animation_of
 from .figures import contour_spec, surface3d_spec
+from .html_export import html_document
 
 FORMATS = ("png", "svg", "html", "gif", "mp4", "csv", "json")
-FRAMES = 50  # as many as the page's animation
+FRAMES = 50  # rows of the replay a file shows (the page replays every row)
 SIZE = (960, 720)
 FPS = 12
 HOLD = 2.0  # seconds a GIF rests on its last frame before it loops
@@ -135,11 +136,7 @@ def still_spec(landscape, results: Sequence, *, colors=None, mode: str = "2d", s
     if font_size is not None:
         options["font_size"] = font_size
     spec = (surface3d_spec if mode == "3d" else contour_spec)(landscape, results, **options)
-    layout = spec["layout"]
-    layout["width"] = size[0]
-    for axis in ("xaxis", "yaxis"):  # room for the tick labels, which the page's margin leaves out
-        if axis in layout:
-            layout[axis]["automargin"] = True
+    _fit(spec["layout"], size)
     return spec
 
 
@@ -150,31 +147,61 @@ def _values(array) -> np.ndarray:
     return np.asarray(array)
 
 
+def frame_rows(recorded: int, frames: int) -> np.ndarray:
+    """The recorded rows a file's animation shows (the page replays every row; a file takes
+    about ``frames`` of them): every k-th from row 0, k the smallest of 1, 2, 5, 10, 20, 50, …
+    that gives at most about ``frames`` frames (round step numbers), and always the last row."""
+    span = max(recorded - 1, 1)
+    target = span / max(int(frames), 1)
+    stride = next(m * 10**e for e in range(0, 12) for m in (1, 2, 5) if m * 10**e >= target)
+    return np.union1d(np.arange(0, recorded, stride), [recorded - 1])
+
+
 def animation_frames(landscape, results: Sequence, *, colors=None, scale: str = "auto",
                      size: tuple[int, int] = SIZE, frames: int = FRAMES,
                      font_size: int | None = None) -> tuple[dict, list[dict]]:
-    """(still figure, frames) of the page's animation: the same recorded rows
-    (:func:`viz.animation.frame_rows`), each frame ``{"name", "traces", "data"}`` with every
-    path cut to its rows 0..k exactly (no thinning), and the last points as on the page."""
+    """(still figure, frames) of the contour's replay at the rows of :func:`frame_rows`, as the
+    page's animator shows them (:mod:`viz.animation`): at row k every moving path trace is its
+    points 0..k exactly (no thinning; a diverged path stops where it is drawn to), and each
+    result's last-point markers sit at the last shown point of its trajectories. A frame is
+    ``{"name": step, "traces": [trace index, …], "data": [patch, …]}``."""
     if not results:
         raise ValueError("There is nothing to animate: no optimizer is drawn.")
-    still = still_spec(landscape, results, colors=colors, scale=scale, size=size, font_size=font_size)
-    options = {"colors": colors, "scale": scale, "frames": frames}
-    if font_size is not None:
-        options["font_size"] = font_size
-    moving = contour_spec(landscape, results, **options)["frames"]
-    rows = frame_rows(len(results[0].step), frames)
+    options = {} if font_size is None else {"font_size": font_size}
+    still = contour_spec(landscape, results, colors=colors, scale=scale, height=size[1], animated=True,
+                         **options)
+    _fit(still["layout"], size)
+    meta = animation_of(still)
+    steps = _values(meta["steps"])
     out = []
-    for row, frame in zip(rows, moving, strict=True):
-        data = []
-        for index, patch in zip(frame["traces"], frame["data"], strict=True):
-            base = still["data"][index]
-            if "lines" in base.get("mode", ""):  # a path (or its outline) up to row k
-                patch = {"type": "scatter", "x": _values(base["x"])[: row + 1],
-                         "y": _values(base["y"])[: row + 1]}
-            data.append(patch)
-        out.append({"name": frame["name"], "traces": frame["traces"], "data": data})
+    for row in frame_rows(len(steps), frames):
+        indices, data = [], []
+        for group in meta["moving"]:
+            heads: dict[int, tuple[float, float]] = {}
+            for index, j in group:
+                if j < 0:
+                    continue
+                base = still["data"][index]
+                x, y = _values(base["x"])[: row + 1], _values(base["y"])[: row + 1]
+                heads.setdefault(j, (float(x[-1]), float(y[-1])))
+                indices.append(index)
+                data.append({"type": "scatter", "x": x, "y": y})
+            for index, j in group:
+                if j < 0:
+                    indices.append(index)
+                    data.append({"type": "scatter", "x": [heads[k][0] for k in sorted(heads)],
+                                 "y": [heads[k][1] for k in sorted(heads)]})
+        out.append({"name": str(int(steps[row])), "traces": indices, "data": data})
     return still, out
+
+
+def _fit(layout: dict, size: tuple[int, int]) -> None:
+    """A file's figure at ``size``, with room for the tick labels (the page's margins leave
+    them to its chart component)."""
+    layout["width"], layout["height"] = size
+    for axis in ("xaxis", "yaxis"):
+        if axis in layout:
+            layout[axis]["automargin"] = True
 
 
 def _to_json(value) -> str:
@@ -183,14 +210,13 @@ def _to_json(value) -> str:
     return pio.to_json(value, validate=False)
 
 
-def html_text(landscape, results: Sequence, *, colors=None, scale: str = "auto",
-              frames: int = FRAMES) -> str:
-    """The animated contour as one offline HTML file (plotly.js inlined), as the page's
-    "HTML for slides" button writes it."""
-    import plotly.graph_objects as go
-
-    spec = contour_spec(landscape, results, colors=colors, scale=scale, frames=frames)
-    return go.Figure(spec).to_html(include_plotlyjs=True, auto_play=False)
+def html_text(landscape, results: Sequence, *, colors=None, mode: str = "2d", scale: str = "auto",
+              presentation: bool = False) -> str:
+    """The page's offline HTML file (:func:`viz.html_export.html_document`): the figure with its
+    step-by-step replay, plotly.js and the animator inlined."""
+    build = surface3d_spec if mode == "3d" else contour_spec
+    spec = build(landscape, results, colors=colors, scale=scale, animated=True)
+    return html_document(spec, title=f"optiviz: {landscape.title}", presentation=presentation)
 
 
 def browser_path() -> str:
@@ -298,8 +324,8 @@ def export(fmt: str, landscape, results: Sequence, *, view: dict | None = None, 
            mode: str = "2d", scale: str = "auto", size: tuple[int, int] = SIZE, fps: float = FPS,
            frames: int = FRAMES, font_size: int | None = None) -> bytes:
     """The file of format ``fmt`` (one of :data:`FORMATS`) for these runs on this landscape.
-    ``view`` is written into CSV and JSON; ``mode`` picks the PNG / SVG figure (the
-    animation, GIF, MP4 and HTML, is always the contour's)."""
+    ``view`` is written into CSV and JSON; ``mode`` picks the PNG / SVG / HTML figure (GIF
+    and MP4 replay the contour)."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format {fmt!r}; allowed: {', '.join(FORMATS)}.")
     size = check_size(*size, fmt)
@@ -310,7 +336,7 @@ def export(fmt: str, landscape, results: Sequence, *, view: dict | None = None, 
     if fmt == "json":
         return runs_json(results, view).encode()
     if fmt == "html":
-        return html_text(landscape, results, colors=colors, scale=scale, frames=frames).encode()
+        return html_text(landscape, results, colors=colors, mode=mode, scale=scale).encode()
     if fmt in ("png", "svg"):
         spec = still_spec(landscape, results, colors=colors, mode=mode, scale=scale, size=size,
                           font_size=font_size)

@@ -1,5 +1,5 @@
-"""Figures of a landscape and the paths run on it: the 2D contour (animated in the browser with
-Plotly frames) and the 3D surface. No Streamlit here: notebooks, exports and the app share
+"""Figures of a landscape and the paths run on it: the 2D contour (replayed step by step in the
+browser, ``viz.animation``) and the 3D surface. No Streamlit here: notebooks, exports and the app share
 these builders. Every drawn position and level is finite; a loss that is not (a start where
 f is undefined) shows as NaN in the hover text only.
 
@@ -28,9 +28,8 @@ from .animation import animate
 from .colors import DARK_OUTLINE, PALETTE, outline_for, rgb_hex
 from .levels import Levels, choose_levels, log_heights, spans_decades
 from .raster import PIXELS, band_colors, band_png, data_uri, finite_surface, pixel_grid
-from .series import compact_array, hover_rows, kept_rows, typed_array
+from .series import compact_array, hover_rows, kept_rows
 
-CLICK_GRID_NAME = "click to start here"
 LEVELS_NAME = "levels"  # the invisible trace that carries the colour bar
 FONT_SIZE = 12  # Plotly's default; presentation mode passes 18 or more
 FONT_SIZE_3D = 14
@@ -111,17 +110,16 @@ def contour_figure(landscape, results: Sequence = (), **options) -> go.Figure:
 
 
 def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
-                 resolution: int = 150, height: int = 600, frames: int = 0,
-                 click_grid: int = 0, grid=None, scale: str = "auto",
+                 resolution: int = 150, height: int = 600, animated: bool = False,
+                 grid=None, scale: str = "auto",
                  font_size: int = FONT_SIZE, pixels: int = PIXELS) -> dict:
     """The surface's contour bands (a picture under the axes, levels by ``scale``: "auto",
     "linear" or "log", see :mod:`viz.levels`), its minima, and every trajectory of every
     result: a line with markers, the start circled, the last point as a dot, a diverged end
     as an × with its step.
 
-    ``frames > 0`` adds play / pause and a step scrubber that replay all paths together in the
-    browser. ``click_grid > 0`` lays an invisible ``click_grid``² grid of points over the
-    surface so that a click anywhere reports a position (the app's click-to-start).
+    ``animated`` marks the moving traces for the browser's step-by-step replay
+    (:func:`viz.animation.animate`).
     ``grid`` reuses a precomputed :func:`surface_grid` (the values the levels are chosen from);
     ``font_size`` sets every chart text; ``pixels`` is the picture's longer side.
     """
@@ -130,15 +128,6 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
     levels = surface_levels(landscape, z, scale)
     (x0, x1), (y0, y1) = landscape.bounds
     data = [_colorbar(levels, x0, y0, font_size)]
-    if click_grid > 0:
-        gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], click_grid),
-                             np.linspace(ys[0], ys[-1], click_grid))
-        hidden = {"marker": {"opacity": 0.0}}
-        data.append({"type": "scatter", "x": typed_array(gx.ravel(), "f4"),
-                     "y": typed_array(gy.ravel(), "f4"), "mode": "markers",
-                     "name": CLICK_GRID_NAME, "showlegend": False, "hoverinfo": "none",
-                     "marker": {"size": 8, "opacity": 0.0}, "selected": hidden,
-                     "unselected": hidden})
     moving = _path_traces(data, results, colors, landscape.bounds)
     if landscape.minima:  # after the paths: a path's end never hides a star
         mx, my = np.array(landscape.minima).T
@@ -160,8 +149,8 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
         "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
     }
     spec = {"data": data, "layout": layout}
-    if frames > 0 and results:
-        spec["frames"] = animate(layout, results, moving, frames)
+    if animated and results:
+        animate(layout, results, moving)
     return spec
 
 
@@ -335,13 +324,13 @@ def inside_prefix(points: np.ndarray, box: np.ndarray) -> int:
 
 def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
                    resolution: int = 120, height: int = 600, grid=None, scale: str = "auto",
-                   font_size: int = FONT_SIZE_3D) -> dict:
+                   font_size: int = FONT_SIZE_3D, animated: bool = False) -> dict:
     """The surface in 3D, coloured with the contour's bands, with every path lifted onto it.
     The scene is the landscape's box: z spans the surface's heights (log ones where
     :func:`heights3d` says so), and a path that leaves the box is cut where it leaves (the
     rest would stretch the axes to where it escaped). ``grid`` reuses a precomputed
     :func:`surface_grid`; ``font_size`` sets every chart text (axis titles drawn at about the
-    same size)."""
+    same size); ``animated`` as in :func:`contour_spec`."""
     colors = colors_for(results, colors)
     xs, ys, z = grid if grid is not None else surface_grid(landscape, resolution)
     levels = surface_levels(landscape, z, scale)
@@ -358,7 +347,9 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
              "surfacecolor": compact_array(levels.position(z)), "cmin": 0, "cmax": levels.count,
              "colorscale": smooth_colorscale(levels), "opacity": 0.9, "showscale": False,
              "hoverinfo": "skip"}]
+    moving = []
     for i, (res, color) in enumerate(zip(results, colors, strict=True)):
+        moving.append([(len(data) + j, j) for j in range(res.path.shape[1])])
         for j in range(res.path.shape[1]):
             keep = kept_rows(res, j)
             rows = np.flatnonzero(np.isfinite(res.loss[:keep, j]))
@@ -373,6 +364,7 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
                 "marker": {"size": 3, "color": color},
                 "hovertemplate": _HOVER, "customdata": hover_rows(res, rows, j),
             })
+
     def axis(text: str, bounds) -> dict:
         # gl3d draws axis titles smaller than tick labels of the same nominal size
         return {"title": {"text": text, "font": {"size": round(1.6 * font_size)}}, "range": list(bounds),
@@ -387,6 +379,8 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
                         # the bottom, the z title upright (reading down its axis)
                         "camera": {"eye": {"x": 0.25, "y": -1.6, "z": 1.2},
                                    "center": {"x": 0, "y": 0, "z": -0.1}, "up": {"x": 0, "y": 0, "z": 1}}}}
+    if animated and results:
+        animate(layout, results, moving)
     return {"data": data, "layout": layout}
 
 

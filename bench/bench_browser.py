@@ -1,0 +1,150 @@
+"""Benchmark: from a key press on Adam's α slider to Adam's path redrawn, as the browser measures
+it, and the bytes each rerun sends.
+
+    python bench/bench_browser.py [--moves N]
+
+What is measured
+----------------
+``streamlit run app.py`` in a subprocess, the default view in headless Chromium (Playwright,
+1600×1000). Each move presses ArrowRight (or ArrowLeft) on Adam's α slider, moving it to a
+value not seen before in this session (α sweeps its stops; at either end β₁ moves one stop, not
+timed, so the next sweep is new again): Adam's run is a cache miss, as after a real move.
+
+In the page, ``performance.now()`` is taken at the keydown (a capturing listener) and when the
+chart reports a drawn figure whose Adam path differs from the one before (the animator's
+``ovz-drawn`` event, fired after ``Plotly.react`` resolved). A wrapped ``WebSocket`` stamps
+every frame, so each move splits into: key → rerun request sent (the slider's debounce),
+request → last frame of the rerun received (server time plus transfer), last frame → drawn
+(the browser: decode and draw). Bytes are the websocket frames the server sent for the rerun.
+
+The targets (issue 7): median ≤ 250 ms key → drawn and ≤ 150 kB per rerun. The machine is
+shared; the load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.test_browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LR_LABEL,
+    VIEWPORT,
+    start_server,
+    stop_server,
+    wait_idle,
+)
+
+TARGET_MS = 250.0
+TARGET_KB = 150.0
+
+_PROBE = """
+(() => {
+  const frames = window.__frames = [];
+  const Native = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const ws = new Native(...args);
+    const send = ws.send.bind(ws);
+    const size = (d) => d.byteLength || d.size || d.length || 0;
+    ws.send = (d) => { frames.push({dir: "out", at: performance.now(), bytes: size(d)}); send(d); };
+    ws.addEventListener("message",
+                        (e) => frames.push({dir: "in", at: performance.now(), bytes: size(e.data)}));
+    return ws;
+  };
+  window.WebSocket.prototype = Native.prototype;
+  Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+  const draws = window.__draws = [];
+  document.addEventListener("keydown", () => { window.__key = performance.now(); }, true);
+  document.addEventListener("ovz-drawn", (e) => {
+    if (e.detail.kind !== "figure") return;
+    const gd = e.target.querySelector(".js-plotly-plot");
+    const adam = gd.data.filter((t) => t.mode === "lines+markers").find((t) => t.name.startsWith("Adam"));
+    draws.push({at: e.detail.at, adam: adam ? adam.name + ":" + Array.from(adam.x).slice(-3).join(",") : ""});
+  });
+})();
+"""
+
+_ADAM = """() => { const d = window.__draws; return d.length ? d[d.length - 1].adam : ""; }"""
+
+_MOVE = """(before) => {
+  const key = window.__key, draw = window.__draws.find((d) => d.at > key && d.adam !== before);
+  if (!draw) return null;
+  const frames = window.__frames.filter((f) => f.at >= key && f.at <= draw.at);
+  const sent = frames.find((f) => f.dir === "out"), got = frames.filter((f) => f.dir === "in");
+  return {total: draw.at - key, debounce: sent ? sent.at - key : null,
+          server: sent && got.length ? got[got.length - 1].at - sent.at : null,
+          render: got.length ? draw.at - got[got.length - 1].at : null,
+          bytes: got.reduce((s, f) => s + f.bytes, 0), messages: got.length};
+}"""
+
+
+def _slider(page, panel: str, label: str):
+    expanders = page.get_by_test_id("stSidebar").get_by_test_id("stExpander")
+    return expanders.filter(has=page.locator("summary", has_text=panel)).get_by_role("slider", name=label)
+
+
+def measure(moves: int) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    server = start_server(Path(os.environ.get("TMPDIR", "/tmp")) / "bench_browser.log")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(60_000)
+            page.add_init_script(_PROBE)
+            page.goto(server.url)
+            page.wait_for_function("() => window.__draws.length > 0")
+            wait_idle(page)
+            lr, beta1 = _slider(page, "Adam", LR_LABEL), _slider(page, "Adam", "β₁")
+            key, out = "ArrowLeft", []
+            while len(out) < moves:
+                value = lr.get_attribute("aria-valuetext")
+                before = page.evaluate(_ADAM)
+                lr.press(key)
+                page.wait_for_timeout(50)
+                if lr.get_attribute("aria-valuetext") == value:  # an end of α's range: new β₁, sweep back
+                    beta1.press("ArrowLeft")
+                    wait_idle(page)
+                    key = "ArrowRight" if key == "ArrowLeft" else "ArrowLeft"
+                    continue
+                page.wait_for_function(f"() => ({_MOVE})({before!r}) !== null", timeout=30_000)
+                wait_idle(page)
+                out.append(page.evaluate(_MOVE, before))
+            browser.close()
+    finally:
+        stop_server(server)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--moves", type=int, default=20)
+    args = parser.parse_args()
+    started = time.monotonic()
+    rows = measure(args.moves)
+    med = {k: statistics.median(r[k] for r in rows if r[k] is not None)
+           for k in ("total", "debounce", "server", "render", "bytes", "messages")}
+    print(f"load average {os.getloadavg()[0]:.2f} (2 cores shared); {len(rows)} moves to new α values "
+          f"in {time.monotonic() - started:.0f} s")
+    print(f"key press → Adam's path drawn: median {med['total']:.0f} ms "
+          f"(min {min(r['total'] for r in rows):.0f}, max {max(r['total'] for r in rows):.0f}); "
+          f"target ≤ {TARGET_MS:.0f} ms: {'met' if med['total'] <= TARGET_MS else 'NOT met'}")
+    print(f"  of which: key → rerun request {med['debounce']:.0f} ms, request → last frame received "
+          f"(server + transfer) {med['server']:.0f} ms, last frame → drawn {med['render']:.0f} ms")
+    kb = med["bytes"] / 1000
+    print(f"bytes per rerun: median {kb:.1f} kB in {med['messages']:.0f} websocket messages; "
+          f"target ≤ {TARGET_KB:.0f} kB: {'met' if kb <= TARGET_KB else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

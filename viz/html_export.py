@@ -1,0 +1,43 @@
+"""One offline HTML file of an animated figure, for slides: plotly.js and the same step-by-step
+animator as the app inlined, the figure as JSON. Opens from a file:// address, no server."""
+
+from __future__ import annotations
+
+import html
+
+from plotly.io.json import to_json_plotly
+from plotly.offline import get_plotlyjs
+
+from .animation import animator_source
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>body {{ margin: 16px; font-family: system-ui, sans-serif; color: #262730; }}</style>
+</head>
+<body>
+<div id="chart"></div>
+<script>{plotly}</script>
+<script>{animator}</script>
+<script>
+window.OptivizChart.mount(document.getElementById("chart"), {figure}, {options});
+</script>
+</body>
+</html>
+"""
+
+
+def script_json(value) -> str:
+    """JSON of ``value`` (NumPy arrays as typed arrays) that is safe inside a <script> element:
+    Plotly's encoder writes "<", "/" and ">" in strings as \\u escapes, so no text can end it."""
+    return to_json_plotly(value)
+
+
+def html_document(spec: dict, title: str = "optiviz", presentation: bool = False) -> str:
+    """The page: ``spec`` (a ``*_spec`` figure, animated or not) drawn with its replay
+    controls; ``presentation`` fills the window with larger text."""
+    return _PAGE.format(title=html.escape(title), plotly=get_plotlyjs(), animator=animator_source(),
+                        figure=script_json(spec), options=script_json({"presentation": presentation}))
