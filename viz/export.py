@@ -3,11 +3,11 @@ CSV or JSON (with the view that made them), the figure as PNG, SVG or HTML, and 
 GIF or MP4. No Streamlit here.
 
 Pictures come from a Chromium-based browser: PNG and SVG through Plotly's own exporter (kaleido),
-the animation's frames through one headless page (Playwright) that renders each frame with
-``Plotly.toImage``, as kaleido would, without its per-figure start-up. Each frame ``k`` shows
-every path's recorded steps 0..k, all of them, over the surface picture, as the page's replay
-does at that step. Where a format cannot be made here, :class:`ExportError` says why and what to
-install."""
+the animation's frames through one headless page (Playwright) that draws the figure once and
+restyles its paths per frame, as the page's replay does, without kaleido's per-figure start-up.
+Each frame ``k`` shows every path's recorded steps 0..k, all of them, over the surface picture,
+as the page's replay does at that step. Where a format cannot be made here,
+:class:`ExportError` says why and what to install."""
 
 from __future__ import annotations
 
@@ -245,44 +245,51 @@ def figure_image(spec: dict, fmt: str) -> bytes:
                           f"{str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")) from exc
 
 
-_RENDER_JS = """async ({fig, frames, width, height}) => {
-  const images = [];
-  for (const frame of frames) {
-    const data = fig.data.slice();
-    frame.traces.forEach((index, k) => { data[index] = Object.assign({}, fig.data[index], frame.data[k]); });
-    const note = {text: 'step ' + frame.name, xref: 'paper', yref: 'paper', x: 1, y: 1.01,
-                  xanchor: 'right', yanchor: 'bottom', showarrow: false, font: {size: 16}};
-    const layout = Object.assign({}, fig.layout, {annotations: [note]});
-    images.push(await Plotly.toImage({data: data, layout: layout}, {format: 'png', width, height}));
-  }
-  return images;
+_PLOT_JS = """async (fig) => {
+  const note = {text: '', xref: 'paper', yref: 'paper', x: 1, y: 1.01, xanchor: 'right',
+                yanchor: 'bottom', showarrow: false, font: {size: 16}};
+  fig.layout.annotations = [note];
+  await Plotly.newPlot('chart', fig.data, fig.layout, {staticPlot: true});
+}"""
+_FRAME_JS = """async (frame) => {
+  await Plotly.update('chart', {x: frame.x, y: frame.y}, {'annotations[0].text': 'step ' + frame.name},
+                      frame.traces);
 }"""
 
 
 def render_frames(still: dict, frames: list[dict]) -> list[np.ndarray]:
-    """(height, width, 3) uint8 pictures of the frames, each labelled with its step, rendered
-    in one headless browser page."""
+    """(height, width, 3) uint8 pictures of the frames, each labelled with its step: one
+    headless browser page draws the figure once, then restyles the moving traces per frame
+    (as the page's replay does) and takes a picture of the chart."""
     try:
         from playwright.sync_api import Error, sync_playwright
         from plotly.offline import get_plotlyjs
     except ImportError:
         raise ExportError(f"Animations need Playwright: {_INSTALL}.") from None
     width, height = still["layout"]["width"], still["layout"]["height"]
-    payload = json.loads(_to_json({"fig": still, "frames": frames, "width": width, "height": height}))
+    figure = json.loads(_to_json(still))
+    pictures = []
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=browser_path(), args=[
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             try:
-                page = browser.new_page()
-                page.set_content(f"<html><body><script>{get_plotlyjs()}</script></body></html>")
-                uris = page.evaluate(_RENDER_JS, payload)
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.set_content(f"<html><body style='margin:0'><div id='chart' style='width:{width}px;"
+                                 f"height:{height}px'></div><script>{get_plotlyjs()}</script></body></html>")
+                page.evaluate(_PLOT_JS, figure)
+                chart = page.locator("#chart")
+                for frame in frames:
+                    page.evaluate(_FRAME_JS, {
+                        "name": frame["name"], "traces": frame["traces"],
+                        "x": [np.asarray(d["x"], dtype=float).tolist() for d in frame["data"]],
+                        "y": [np.asarray(d["y"], dtype=float).tolist() for d in frame["data"]]})
+                    pictures.append(chart.screenshot(type="png", animations="disabled"))
             finally:
                 browser.close()
     except Error as exc:
         raise ExportError(f"The browser could not render the animation: {str(exc).splitlines()[0]}") from exc
-    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(u.split(",", 1)[1]))).convert("RGB"))
-            for u in uris]
+    return [np.asarray(Image.open(io.BytesIO(p)).convert("RGB")) for p in pictures]
 
 
 def gif_bytes(pictures: Sequence[np.ndarray], fps: float = FPS) -> bytes:
