@@ -50,9 +50,11 @@ def _make(fmt, scene, **options):
 
 def _surface_share(picture: np.ndarray, scene) -> float:
     """Share of the picture's pixels within 12 (of 255) of one of the surface's band colours
-    (the picture is scaled into the plot area, which blends neighbouring pixels)."""
+    that are not near white (the picture is scaled into the plot area, which blends
+    neighbouring pixels)."""
     z = surface_grid(scene.landscape, 150)[2]
     colors = band_colors(surface_levels(scene.landscape, z, scene.settings.levels)).astype(float)
+    colors = colors[colors.min(axis=1) < 230]  # not the near-white bands: the page is white too
     flat = picture.reshape(-1, 1, 3).astype(float)
     return float((np.abs(flat - colors[None]).max(axis=-1).min(axis=-1) <= 12).mean())
 
