@@ -13,6 +13,7 @@ import streamlit as st
 from optim_core import OPTIMIZERS, ParamSpec
 
 from . import keys
+from .labels import format_value
 
 _DECAY_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99,
                   0.995, 0.998, 0.999, 0.9995, 0.9999, 0.99999)
@@ -63,19 +64,6 @@ def nearest(options: list, value: Any) -> Any:
 def linear_step(spec: ParamSpec) -> float:
     """A round slider step giving about 200–2000 positions over the range."""
     return 10.0 ** math.floor(math.log10((spec.high - spec.low) / 200))
-
-
-def format_value(value: Any) -> str:
-    """The shortest text that reads back as the value itself (``0.001``, ``1e-08``,
-    ``0.9999999``, ``100``), ``on`` / ``off`` and ``auto``: a label never rounds a setting."""
-    if value is None:
-        return "auto"
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, float):
-        text = repr(value)
-        return text[:-2] if text.endswith(".0") else text
-    return str(value)
 
 
 def label(spec: ParamSpec) -> str:

@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
-from .controls import format_value
+
+def format_value(value: Any) -> str:
+    """The shortest text that reads back as the value itself (``0.001``, ``1e-08``,
+    ``0.9999999``, ``100``), ``on`` / ``off`` and ``auto``: a label never rounds a setting."""
+    if value is None:
+        return "auto"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
 
 
 def describe(title: str, specs, values: dict) -> str:

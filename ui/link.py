@@ -7,9 +7,7 @@ import streamlit as st
 
 from . import keys
 from .errors import LOG
-from .viewformat import DEFAULT_VIEW, apply, decode, encode, from_settings
-
-LINK_PARAM = "view"
+from .viewformat import DEFAULT_VIEW, LINK_PARAM, apply, decode, encode, from_settings
 
 
 def open_link() -> None:

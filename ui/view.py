@@ -15,6 +15,7 @@ from .chart import path_chart
 from .click import rerun_page_if_asked, start_at
 from .compute import grid, run_drawn
 from .errors import guarded
+from .exports import export_panel
 from .labels import md
 from .layout import STAGE
 from .link import remember_mode
@@ -55,6 +56,7 @@ def main_view(settings: Settings, landscape) -> None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
         _paths_panel(settings, landscape, results, colors)
+        export_panel(settings, landscape, results, colors)
     with right:
         for metric in ("loss", "distance"):
             if metric == "distance" and not landscape.minima:

@@ -48,6 +48,7 @@ MAX_STEPS = 2000
 START_LIMIT = 1000.0  # |x₀|, |y₀|
 MAX_NOISE = 10.0
 MAX_LINK = 4000  # characters of an encoded view
+LINK_PARAM = "view"  # the page's address holds the view as ?view=…
 # The page a fresh visit opens on. Adam at α = 0.1 (its registry default 0.01 barely leaves the
 # start in 500 steps here): the three reach the valley by three different routes.
 DEFAULT_VIEW = {"surface": "rosenbrock",
