@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from . import common as c
 from .adam import Moments, zero_moments
 from .moments import debias, ema, ema_sq
-from .ops import cautious, decoupled_decay, minimum, row_norm, weight_decay
+from .ops import cautious, decoupled_decay, minimum, row_norm, weight_decay, zeros_init
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -98,11 +98,6 @@ class AdanState(NamedTuple):
     prev_g: Any
 
 
-def adan_init(p, hp, xp) -> AdanState:
-    z = xp.zeros_like(p)
-    return AdanState(z, z, z, z)
-
-
 def adan_step(g, s, p, hp, t, xp):
     r"""Adan (Xie et al., 2022) as pytorch_optimizer.Adan: with :math:`\Delta_t = g_t - g_{t-1}`
     (0 at t = 1), :math:`m` averages g, :math:`n` averages Δ, :math:`v` averages
@@ -133,7 +128,7 @@ ADAN = OptimizerSpec(
             ParamSpec("beta3", "β₃", 0.99, 0.0, 1.0, high_open=True,
                       help="Decay of the second moment of g + β₂Δg"),
             c.eps(1e-8), c.weight_decay(), c.decoupled(False)),
-    init=adan_init, step=adan_step,
+    init=zeros_init(AdanState), step=adan_step,
     latex=r"""egin{aligned}
 \Delta_t &= g_t - g_{t-1}\ (\Delta_1 = 0), \quad
 m_t \leftarrow eta_1 m_{t-1} + (1-eta_1) g_t, \quad
@@ -154,11 +149,6 @@ class AdEMAMixState(NamedTuple):
     m: Any
     v: Any
     m_slow: Any
-
-
-def ademamix_init(p, hp, xp) -> AdEMAMixState:
-    z = xp.zeros_like(p)
-    return AdEMAMixState(z, z, z)
 
 
 def _ademamix_warmup(hp, t, xp):
@@ -201,7 +191,7 @@ ADEMAMIX = OptimizerSpec(
                       help="Steps over which α_mix and β₃ warm up (pytorch_optimizer's "
                            "t_alpha_beta3); None: no warm-up"),
             c.eps(1e-8), c.weight_decay(), c.decoupled(False), c.cautious()),
-    init=ademamix_init, step=ademamix_step,
+    init=zeros_init(AdEMAMixState), step=ademamix_step,
     latex=r"""egin{aligned}
 m_t &\leftarrow eta_1 m_{t-1} + (1-eta_1) g_t, \quad
 v_t \leftarrow eta_2 v_{t-1} + (1-eta_2) g_t^2, \quad
@@ -219,11 +209,6 @@ class MARSState(NamedTuple):
     m: Any
     v: Any
     prev_g: Any
-
-
-def mars_init(p, hp, xp) -> MARSState:
-    z = xp.zeros_like(p)
-    return MARSState(z, z, z)
 
 
 def mars_step(g, s, p, hp, t, xp):
@@ -252,7 +237,7 @@ MARS = OptimizerSpec(
                       help="Weight of the gradient correction g_t − g_{t−1} "
                            "(variance reduction)"),
             c.eps(1e-8), c.weight_decay(), c.cautious()),
-    init=mars_init, step=mars_step,
+    init=zeros_init(MARSState), step=mars_step,
     latex=r"""egin{aligned}
 c_t &= g_t + \gamma 	frac{eta_1}{1-eta_1}(g_t - g_{t-1}), \qquad
 c_t \leftarrow c_t / \max(1, \|c_t\|)\

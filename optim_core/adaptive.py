@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import common as c
-from .ops import coupled_decay, decoupled_decay, is_scalar, lerp, maximum, minimum, row_norm, where
+from .ops import (
+    coupled_decay,
+    decoupled_decay,
+    is_scalar,
+    lerp,
+    maximum,
+    minimum,
+    row_norm,
+    where,
+    zeros_init,
+)
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -14,11 +24,6 @@ class RMSPropState(NamedTuple):
     square_avg: Any
     grad_avg: Any
     buf: Any
-
-
-def rmsprop_init(p, hp, xp) -> RMSPropState:
-    z = xp.zeros_like(p)
-    return RMSPropState(z, z, z)
 
 
 def rmsprop_step(g, s, p, hp, t, xp):
@@ -52,7 +57,7 @@ RMSPROP = OptimizerSpec(
                  "Divide by an estimate of the gradient's variance instead of its raw 2nd moment"),
         c.weight_decay(),
     ),
-    init=rmsprop_init, step=rmsprop_step,
+    init=zeros_init(RMSPropState), step=rmsprop_step,
     latex=r"""\begin{aligned}
 s_t &\leftarrow \beta s_{t-1} + (1-\beta)\, g_t^2 \qquad
 \bar g_t \leftarrow \beta \bar g_{t-1} + (1-\beta) g_t \ \text{(centered)}\\
@@ -107,11 +112,6 @@ class AdadeltaState(NamedTuple):
     acc_delta: Any
 
 
-def adadelta_init(p, hp, xp) -> AdadeltaState:
-    z = xp.zeros_like(p)
-    return AdadeltaState(z, z)
-
-
 def adadelta_step(g, s, p, hp, t, xp):
     r"""torch.optim.Adadelta: :math:`\Delta = \sqrt{u+\varepsilon}/\sqrt{s+\varepsilon}\, g`."""
     rho, eps = hp["rho"], hp["eps"]
@@ -129,7 +129,7 @@ ADADELTA = OptimizerSpec(
         ParamSpec("rho", "ρ", 0.9, 0.0, 1.0, help="Decay of both running averages"),
         c.eps(1e-6), c.weight_decay(),
     ),
-    init=adadelta_init, step=adadelta_step,
+    init=zeros_init(AdadeltaState), step=adadelta_step,
     latex=r"""\begin{aligned}
 s_t &\leftarrow \rho s_{t-1} + (1-\rho)\, g_t^2\\
 \Delta_t &= \frac{\sqrt{u_{t-1} + \varepsilon}}{\sqrt{s_t + \varepsilon}}\, g_t, \qquad

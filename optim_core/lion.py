@@ -6,16 +6,12 @@ from typing import Any, NamedTuple
 
 from . import common as c
 from .moments import ema
-from .ops import cautious, weight_decay
+from .ops import cautious, weight_decay, zeros_init
 from .registry import OptimizerSpec
 
 
 class LionState(NamedTuple):
     m: Any
-
-
-def lion_init(p, hp, xp) -> LionState:
-    return LionState(xp.zeros_like(p))
 
 
 def lion_step(g, s, p, hp, t, xp):
@@ -34,7 +30,7 @@ LION = OptimizerSpec(
     name="lion", title="Lion",
     params=(c.lr(1e-2, 1e-4), c.beta1(0.9), c.beta2(0.99), c.weight_decay(),
             c.decoupled(True), c.cautious()),
-    init=lion_init, step=lion_step,
+    init=zeros_init(LionState), step=lion_step,
     latex=r"""\begin{aligned}
 u_t &= \operatorname{sign}\!\left(\beta_1 m_{t-1} + (1-\beta_1)\, g_t\right)\\
 m_t &\leftarrow \beta_2 m_{t-1} + (1-\beta_2)\, g_t\\

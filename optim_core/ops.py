@@ -8,6 +8,17 @@ helpers accept both.
 from __future__ import annotations
 
 
+def zeros_init(state_type):
+    """The ``init`` of an optimizer whose state starts at zero: every field of ``state_type``
+    (a NamedTuple) an array of zeros shaped like the point."""
+
+    def init(p, hp, xp):
+        z = xp.zeros_like(p)
+        return state_type(*(z for _ in state_type._fields))
+
+    return init
+
+
 def is_scalar(v) -> bool:
     return isinstance(v, int | float)
 

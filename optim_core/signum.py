@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from . import common as c
-from .lion import LionState, lion_init
+from .lion import LionState
 from .moments import ema
-from .ops import weight_decay
+from .ops import weight_decay, zeros_init
 from .registry import OptimizerSpec
 
 
@@ -20,7 +20,7 @@ def signum_step(g, s, p, hp, t, xp):
 SIGNUM = OptimizerSpec(
     name="signum", title="Signum",
     params=(c.lr(1e-2, 1e-3), c.momentum(0.9), c.weight_decay(), c.decoupled(True)),
-    init=lion_init, step=signum_step,
+    init=zeros_init(LionState), step=signum_step,
     latex=r"""\begin{aligned}
 m_t &\leftarrow \beta m_{t-1} + (1-\beta)\, g_t\\
 w_t &\leftarrow w_{t-1}(1 - \alpha\lambda) - \alpha\, \operatorname{sign}(m_t)
