@@ -11,6 +11,7 @@ paths, not the surface."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 import tempfile
@@ -93,10 +94,16 @@ _surface_part = st.components.v2.component("optiviz_surface", js=_SURFACE_JS)
 _chart = st.components.v2.component("optiviz_chart", js=_CHART_JS, isolate_styles=False)
 
 
+@functools.cache
+def _animator_version() -> str:
+    """A short hash of the animator's source (read once per process, not on every rerun)."""
+    return hashlib.blake2b(ANIMATOR_JS.read_bytes(), digest_size=6).hexdigest()
+
+
 def _asset_dir() -> Path:
-    """A folder holding plotly.min.js and the animator, named by their versions."""
-    version = hashlib.blake2b(ANIMATOR_JS.read_bytes(), digest_size=6).hexdigest()
-    folder = Path(tempfile.gettempdir()) / f"optiviz-chart-{plotly.__version__}-{version}"
+    """A folder holding plotly.min.js and the animator, named by their versions (made again if
+    the temporary folder was cleaned while the server runs)."""
+    folder = Path(tempfile.gettempdir()) / f"optiviz-chart-{plotly.__version__}-{_animator_version()}"
     if not (folder / "animator.js").exists():
         staging = Path(tempfile.mkdtemp(prefix="optiviz-chart-"))
         shutil.copyfile(PLOTLY_JS, staging / "plotly.min.js")
