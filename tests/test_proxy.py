@@ -15,19 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from .processes import alive as _alive
 from .test_browser import _DRAWN_JS, _ERRORS, TIMEOUT_MS, VIEWPORT, _free_port, _unavailable, browser  # noqa: F401
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 PROCESSES = 2
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state not in ("Z", "X")
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,8 @@ import pytest
 from landscapes import FormulaError, Landscape, from_formula, worker
 from landscapes.worker import WorkersBusy, build_bounded
 
+from .processes import alive as _alive
+
 
 def _endless(pid_file: str) -> Landscape:
     Path(pid_file).write_text(str(os.getpid()))
@@ -30,15 +32,6 @@ def _hungry() -> Landscape:
 
 def _broken() -> Landscape:
     raise KeyError("internal")
-
-
-def _alive(pid: int) -> bool:
-    """Running or sleeping (a zombie waiting to be reaped holds no CPU or memory)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state not in ("Z", "X")
 
 
 def test_a_formula_is_built_in_the_worker_with_its_program_and_latex():
