@@ -94,6 +94,72 @@ LINEAR = Model(squared_error, least_squares_minimum)
 LOGISTIC = Model(cross_entropy, logistic_minimum)
 
 
+CURVE_POINTS = 48  # samples of a curved fit (a straight one needs its two ends)
+_PAD = 0.08  # of the data's span, around the samples
+
+
+@dataclass(frozen=True)
+class Picture:
+    r"""How a data surface draws its samples and the model at a point :math:`\theta = (x, y)`.
+
+    ``kind="curve"``: design rows :math:`(u_i, 1)`; the samples at :math:`(u_i, t_i)` and the
+    fit :math:`u \mapsto \operatorname{link}(x\,u + y)`: ``link="identity"`` is the line
+    :math:`\hat y = w u + b`, ``"logistic"`` the probability :math:`\sigma(w u + b)` of class 1.
+
+    ``kind="boundary"``: design rows :math:`(u_{i1}, u_{i2})` and labels :math:`t_i \in \{0, 1\}`:
+    the samples at :math:`(u_{i1}, u_{i2})` by class, and the decision boundary
+    :math:`\{u : x\,u_1 + y\,u_2 = 0\}` (where :math:`\sigma = \tfrac12`), the line through 0
+    along :math:`(-y, x)/\lVert\theta\rVert`."""
+
+    kind: str
+    x_label: str
+    y_label: str
+    link: str = "identity"
+    classes: tuple[str, str] = ("class 0", "class 1")
+
+    def __post_init__(self):
+        if self.kind not in ("curve", "boundary") or self.link not in ("identity", "logistic"):
+            raise ValueError(f"Picture: kind must be 'curve' or 'boundary' and link 'identity' or "
+                             f"'logistic'; got {self.kind!r}, {self.link!r}.")
+
+    def samples(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(x, y, class) of the drawn samples from ``data`` (3, n); class is None for a curve."""
+        a1, a2, t = data
+        return (a1, t, None) if self.kind == "curve" else (a1, a2, t.astype(int))
+
+    def box(self, data: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The panel's axis ranges: the samples with a margin (a probability axis: [−0.1, 1.1])."""
+        x, y, _ = self.samples(data)
+
+        def span(v):
+            lo, hi = float(np.min(v)), float(np.max(v))
+            pad = _PAD * max(hi - lo, 1e-9)
+            return lo - pad, hi + pad
+        return span(x), (-0.1, 1.1) if self.link == "logistic" and self.kind == "curve" else span(y)
+
+    def grid(self, data: np.ndarray) -> np.ndarray:
+        """The u at which a curve is evaluated: the box's two ends for a line, else
+        :data:`CURVE_POINTS` evenly spaced; for a boundary, the radius that reaches every corner
+        of the box from 0 (the boundary is drawn from −r to r)."""
+        (x0, x1), (y0, y1) = self.box(data)
+        if self.kind == "boundary":
+            return np.array([np.hypot(max(abs(x0), abs(x1)), max(abs(y0), abs(y1)))])
+        return np.linspace(x0, x1, 2 if self.link == "identity" else CURVE_POINTS)
+
+    def fit(self, data: np.ndarray, theta) -> tuple[np.ndarray, np.ndarray]:
+        """(xs, ys) of the fit at each point of ``theta`` (..., 2): arrays (..., G); a boundary
+        for θ = 0 (none) is NaN."""
+        theta = np.asarray(theta, dtype=np.float64)
+        w, b = theta[..., 0:1], theta[..., 1:2]
+        g = self.grid(data)
+        if self.kind == "boundary":
+            with np.errstate(all="ignore"):
+                r = g[0] / np.hypot(w, b)
+            return np.concatenate([r * b, -r * b], -1), np.concatenate([-r * w, r * w], -1)
+        z = w * g + b
+        return np.broadcast_to(g, z.shape), z if self.link == "identity" else _sigmoid(z)
+
+
 @dataclass(frozen=True)
 class DataLandscape(Landscape):
     r"""A :class:`Landscape` whose value is the mean over samples of a per-sample loss
@@ -101,6 +167,7 @@ class DataLandscape(Landscape):
     rows :math:`a_{i1}, a_{i2}, t_i`."""
 
     data: np.ndarray = field(default=None, compare=False, repr=False)
+    picture: Picture | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_program", Program([self.expr, *self.grad_exprs], SAMPLE))
@@ -204,6 +271,7 @@ class DataSurfaceSpec:
     description: str
     model: Model
     dataset: Callable[..., tuple[np.ndarray, np.ndarray]]
+    picture: Picture
     params: tuple[ParamSpec, ...] = ()
     log_contours: bool = False
     smooth: bool = True
@@ -242,7 +310,7 @@ def _build(spec: DataSurfaceSpec, items: tuple[tuple[str, float], ...]) -> DataL
         bounds=display_bounds(theta, spec.start), minima=(tuple(map(float, theta)),),
         start=spec.start, latex=spec.latex, description=spec.description,
         log_contours=spec.log_contours, smooth=spec.smooth, params=dict(items),
-        data=np.ascontiguousarray(np.column_stack([a, t]).T),
+        data=np.ascontiguousarray(np.column_stack([a, t]).T), picture=spec.picture,
     )
     object.__setattr__(land, "min_value", float(land.f(theta)))
     return land
@@ -270,6 +338,7 @@ DATA_SURFACES: tuple[DataSurfaceSpec, ...] = (
     DataSurfaceSpec(
         name="linear_regression", title="Linear regression (generated data)", latex=_MSE,
         start=(-2.0, -3.0), model=LINEAR, dataset=generated_line,
+        picture=Picture("curve", "feature u", "target y"),
         params=(_N, _param("noise", "σ", 0.5, 0.0, 3.0, help="Noise on the targets"),
                 _param("outliers", "outliers", 0.0, 0.0, 0.3,
                        help="Fraction of samples lifted by 10"), _SCALE, _OFFSET, _SEED),
@@ -280,6 +349,7 @@ DATA_SURFACES: tuple[DataSurfaceSpec, ...] = (
     DataSurfaceSpec(
         name="diabetes_regression", title="Linear regression (diabetes, BMI)", latex=_MSE,
         start=(-1.0, -1.0), model=LINEAR, dataset=diabetes_bmi, params=(_SCALE, _OFFSET),
+        picture=Picture("curve", "body-mass index (standardised)", "progression / 100"),
         description="Disease progression / 100 against body-mass index for 442 patients "
                     "(scikit-learn's diabetes data); (x, y) is (w, b).",
     ),
@@ -287,6 +357,7 @@ DATA_SURFACES: tuple[DataSurfaceSpec, ...] = (
         name="logistic_regression", title="Logistic regression (generated data)",
         latex=_XENT + r"z_i = w\,u_i + b", start=(-3.0, 2.0), model=LOGISTIC,
         dataset=generated_classes,
+        picture=Picture("curve", "feature u", "class / P(class 1)", link="logistic"),
         params=(_N, _param("scale", "scale", 1.0, 0.1, 10.0, log=True, help=_SCALE.help),
                 _param("offset", "offset", 0.0, -5.0, 5.0, help=_OFFSET.help), _LAM, _SEED),
         description="One weight and a bias on one feature, two overlapping classes, "
@@ -296,6 +367,8 @@ DATA_SURFACES: tuple[DataSurfaceSpec, ...] = (
         name="iris_logistic", title="Logistic regression (iris, two features)",
         latex=_XENT + r"z_i = w_1 u_{i1} + w_2 u_{i2}", start=(-2.0, 2.0), model=LOGISTIC,
         dataset=iris_two_features, params=(_LAM,),
+        picture=Picture("boundary", "sepal length (standardised)", "sepal width (standardised)",
+                        classes=("versicolor", "virginica")),
         description="Versicolor vs virginica by standardised sepal length and width "
                     "(scikit-learn's iris), cross-entropy: (x, y) is (w₁, w₂).",
     ),

@@ -8,12 +8,14 @@ import streamlit as st
 from landscapes import LANDSCAPES
 from optim_core import SCHEDULES
 from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec, values_latex
+from viz.dataset import picture_of
 from viz.html_export import html_document
 
 from . import keys
 from .chart import path_chart
 from .click import rerun_page_if_asked, start_at
 from .compute import grid, run_drawn
+from .datapanel import dataset_panel
 from .errors import guarded
 from .exports import export_panel
 from .labels import md
@@ -24,6 +26,7 @@ from .settings import Settings
 from .state import emoji
 
 CHART_KEY = "paths"
+DATASET_KEY = "dataset"
 CHART_HEIGHT = 640  # outside the page's stage (which sizes the chart to the window)
 PRESENTATION_FONT = 18  # px: every chart text in presentation mode
 SURFACE_RESOLUTION = 120  # the 3D mesh
@@ -58,6 +61,9 @@ def main_view(settings: Settings, landscape) -> None:
         _paths_panel(settings, landscape, results, colors)
         export_panel(settings, landscape, results, colors)
     with right:
+        if picture_of(landscape) is not None:
+            dataset_panel(landscape, results, colors, key=DATASET_KEY, chart_key=CHART_KEY,
+                          font_size=PRESENTATION_FONT if settings.presentation else None)
         for metric in ("loss", "distance"):
             if metric == "distance" and not landscape.minima:
                 st.caption("This surface has no known minimum, so there is no distance to one.")

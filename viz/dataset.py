@@ -1,0 +1,102 @@
+"""The dataset panel of a surface made from data: its samples as a small scatter and, for every
+trajectory, the model at that trajectory's point θ = (x, y) (a fit line, a probability curve or
+a decision boundary, as the surface's :class:`landscapes.data.Picture` declares).
+
+:func:`dataset_spec` draws the fits at one recorded row (the last by default: the final fits);
+:func:`dataset_replay` adds what the browser needs to follow the paths' replay
+(``viz/datapanel.js``): each fit trace's θ per recorded row and the picture's grid, so showing
+row k restyles only the fit traces."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .figures import FONT_SIZE, colors_for
+from .series import kept_rows, typed_array
+
+DATAPANEL_JS = Path(__file__).with_name("datapanel.js")
+CLASS_COLORS = ("#4c78a8", "#f58518")
+SAMPLE_COLOR = "rgba(90, 90, 90, 0.55)"
+_MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
+
+
+def picture_of(landscape):
+    """The surface's :class:`~landscapes.data.Picture`, or None for a surface without data."""
+    return getattr(landscape, "picture", None)
+
+
+def datapanel_source() -> str:
+    """The panel's JavaScript (defines ``window.OptivizData``)."""
+    return DATAPANEL_JS.read_text(encoding="utf-8")
+
+
+def fit_thetas(res, j: int) -> np.ndarray:
+    """(R, 2) θ of trajectory ``j`` per recorded row, held at its last drawn point after it
+    diverged (as its path is drawn)."""
+    keep = kept_rows(res, j)
+    rows = np.minimum(np.arange(len(res.step)), keep - 1)
+    return res.path[rows, j]
+
+
+def dataset_figure(landscape, results: Sequence = (), **options) -> go.Figure:
+    """:func:`dataset_spec` as a validated figure."""
+    return go.Figure(dataset_spec(landscape, results, **options))
+
+
+def dataset_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
+                 row: int = -1, height: int = 300, font_size: int = FONT_SIZE) -> dict:
+    """The samples, then one fit per trajectory of every result at recorded ``row`` (−1: the
+    last), in the result's colour. A surface without data raises ``ValueError``."""
+    picture = picture_of(landscape)
+    if picture is None:
+        raise ValueError(f"surface '{landscape.name}' is not made from data: it has no dataset to draw.")
+    colors = colors_for(results, colors)
+    x, y, cls = picture.samples(landscape.data)
+    hover = f"{picture.x_label} = %{{x:.4g}}<br>{picture.y_label} = %{{y:.4g}}<extra></extra>"
+    if cls is None:
+        data = [_samples(x, y, "samples", SAMPLE_COLOR, hover)]
+    else:
+        data = [_samples(x[cls == k], y[cls == k], name, color, hover)
+                for k, (name, color) in enumerate(zip(picture.classes, CLASS_COLORS, strict=True))]
+    for res, color in zip(results, colors, strict=True):
+        for j in range(res.path.shape[1]):
+            theta = fit_thetas(res, j)[row]
+            xs, ys = picture.fit(landscape.data, theta)
+            data.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": res.label,
+                         "legendgroup": res.label, "showlegend": j == 0, "cliponaxis": True,
+                         "line": {"color": color, "width": 3}, "hoverinfo": "skip"})
+    (x0, x1), (y0, y1) = picture.box(landscape.data)
+    layout = {"height": height, "margin": _MARGIN, "font": {"size": font_size},
+              "title": {"text": "Data and fit", "x": 0.0, "xanchor": "left",
+                        "font": {"size": round(font_size * 4 / 3)}},
+              "xaxis": {"title": {"text": picture.x_label}, "range": [x0, x1], "zeroline": False,
+                        "automargin": True},
+              "yaxis": {"title": {"text": picture.y_label}, "range": [y0, y1], "zeroline": False,
+                        "automargin": True},
+              "showlegend": cls is not None,
+              "legend": {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.02,
+                         "yanchor": "bottom"}}
+    return {"data": data, "layout": layout}
+
+
+def _samples(x, y, name: str, color: str, hover: str) -> dict:
+    return {"type": "scatter", "x": x, "y": y, "mode": "markers", "name": name,
+            "marker": {"color": color, "size": 6}, "hovertemplate": hover}
+
+
+def dataset_replay(landscape, results: Sequence, **options) -> dict:
+    """:func:`dataset_spec` at the last row plus ``replay``: ``kind``, ``link``, ``grid`` (the
+    picture's), ``first`` (the first fit trace) and ``theta`` (one (R, 2) typed array per fit
+    trace, in trace order)."""
+    picture = picture_of(landscape)
+    spec = dataset_spec(landscape, results, **options)
+    thetas = [fit_thetas(res, j) for res in results for j in range(res.path.shape[1])]
+    return {"figure": spec, "replay": {
+        "kind": picture.kind, "link": picture.link,
+        "grid": typed_array(picture.grid(landscape.data)),
+        "first": len(spec["data"]) - len(thetas),
+        "theta": [typed_array(t) for t in thetas]}}
