@@ -184,7 +184,8 @@ class DataLandscape(Landscape):
 
     def value_and_grad(self, p, samples=None):
         """``(f, ∇f)`` at ``p`` (..., 2): the means over all samples, or over the sample
-        indices ``samples`` (a 1-D integer array: a mini-batch) when given."""
+        indices ``samples`` when given: a mini-batch (B,) shared by every point, or one per
+        point (..., B) (the shape of ``p``'s leading axes)."""
         xp = array_namespace(p)
         cols = self.data if samples is None else self.data[:, np.asarray(samples)]
         a1, a2, t = (xp.asarray(c, dtype=p.dtype, device=device(p)) for c in cols)

@@ -57,6 +57,13 @@ class RunResult:
     note: str = ""
 
     @property
+    def epoch(self) -> np.ndarray | None:
+        """The recorded steps in epochs, t / (batches per epoch) (⌈n/B⌉, or ⌊n/B⌋ with
+        ``drop_last``): a whole number where an epoch ends; None for a run without mini-batches."""
+        per_epoch = self.settings.get("batches_per_epoch")
+        return None if per_epoch is None else self.step / per_epoch
+
+    @property
     def final(self) -> np.ndarray:
         """The last recorded point of each trajectory, (N, 2)."""
         return self.path[-1]
@@ -107,7 +114,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
         backend: str = "numpy", device: str = "cpu", dtype: str = "float64",
         noise=0.0, seed: int = 0, schedule: Schedule | str | dict | None = None,
         record: int | str = "all", limit: float = 1e6, compile: bool = False,
-        batch_size: int | None = None, shuffle: bool = True, data_seed: int = 0,
+        batch_size: int | None = None, shuffle: bool = True, data_seed: int | Sequence[int] = 0,
         drop_last: bool = False) -> RunResult:
     r"""Run ``optimizer`` from each start for ``steps`` steps on ``landscape``.
 
@@ -129,7 +136,9 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     Each epoch takes a permutation of the samples (``shuffle``; else their order) from
     ``numpy.random.default_rng(data_seed)``, a new one per epoch, and cuts it into batches
     of B, the last one smaller unless ``drop_last``; step t uses batch t, the same for every
-    run with that ``data_seed``. The recorded loss and gradient norm are the full data's.
+    run with that ``data_seed``. An array of N seeds gives trajectory i its own permutations,
+    those of a run with ``data_seed=seeds[i]`` (an ensemble over shufflings). The recorded
+    loss and gradient norm are the full data's; ``RunResult.epoch`` converts steps to epochs.
     """
     if isinstance(landscape, str):
         from landscapes import get_landscape  # lazy: landscapes imports optim_core.params
@@ -149,6 +158,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     starts_np = _prepare_starts(starts)
     n = _batch_size({"starts": starts_np.shape[0],
                      "the hyperparameter arrays": optimizer.batch_size(),
+                     "data_seed": plan.members,
                      "noise σ": len(sigma) if isinstance(sigma, np.ndarray) else None})
     starts_np = np.broadcast_to(starts_np, (n, 2))
     recorded = _recorded_steps(steps, record)
@@ -247,7 +257,7 @@ class BatchPlan:
     size: int | None = None
     n: int = 0
     shuffle: bool = True
-    data_seed: int = 0
+    data_seed: int | tuple[int, ...] = 0
     drop_last: bool = False
 
     @classmethod
@@ -263,34 +273,57 @@ class BatchPlan:
                 and 1 <= batch_size <= n):
             raise ValueError(f"batch_size must be a whole number from 1 (stochastic) to {n} "
                              f"(all samples: full batch); got {batch_size!r}.")
-        if not (isinstance(data_seed, int | np.integer) and is_number(data_seed) and data_seed >= 0):
-            raise ValueError(f"data_seed must be a whole number ≥ 0; got {data_seed!r}.")
-        return cls(int(batch_size), n, bool(shuffle), int(data_seed), bool(drop_last))
+        return cls(int(batch_size), n, bool(shuffle), _data_seeds(data_seed), bool(drop_last))
 
     @property
     def per_epoch(self) -> int:
         return self.n // self.size if self.drop_last else -(-self.n // self.size)
 
     @property
+    def members(self) -> int | None:
+        """N when each trajectory has its own ``data_seed`` (a tuple), else None."""
+        return len(self.data_seed) if isinstance(self.data_seed, tuple) else None
+
+    @property
     def batches(self):
-        """An endless iterator of sample-index arrays, or None for full gradients."""
+        """An endless iterator of sample-index arrays, or None for full gradients: (B,) shared
+        by every trajectory, or (N, B) with one permutation per trajectory's seed."""
         if self.size is None or self.size == self.n:
             return None
         return self._cut()
 
     def _cut(self):
-        rng = np.random.default_rng(self.data_seed)
+        seeds = self.data_seed if isinstance(self.data_seed, tuple) else (self.data_seed,)
+        rngs = [np.random.default_rng(s) for s in seeds]
         while True:
-            order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+            order = np.stack([rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+                              for rng in rngs])
+            if self.members is None:
+                order = order[0]
             for k in range(self.per_epoch):
-                yield order[k * self.size:(k + 1) * self.size]
+                yield order[..., k * self.size:(k + 1) * self.size]
 
     def settings(self, steps: int) -> dict[str, Any]:
-        """What RunResult.settings records: B, epochs (steps / batches per epoch), shuffle."""
+        """What RunResult.settings records: B, batches per epoch, epochs (steps / batches per
+        epoch), shuffle, seed(s)."""
         if self.size is None:
             return {"batch_size": None}
-        return {"batch_size": self.size, "epochs": steps / self.per_epoch,
-                "shuffle": self.shuffle, "data_seed": self.data_seed, "drop_last": self.drop_last}
+        seed = list(self.data_seed) if isinstance(self.data_seed, tuple) else self.data_seed
+        return {"batch_size": self.size, "batches_per_epoch": self.per_epoch,
+                "epochs": steps / self.per_epoch, "shuffle": self.shuffle, "data_seed": seed,
+                "drop_last": self.drop_last}
+
+
+def _data_seeds(data_seed) -> int | tuple[int, ...]:
+    """A whole number ≥ 0, or a 1-D sequence of them (one per trajectory) as a tuple."""
+    if isinstance(data_seed, int | np.integer) and is_number(data_seed) and data_seed >= 0:
+        return int(data_seed)
+    arr = np.asarray(data_seed) if isinstance(data_seed, list | tuple | np.ndarray) else None
+    if arr is not None and arr.ndim == 1 and arr.size and np.issubdtype(arr.dtype, np.integer) \
+            and np.all(arr >= 0):
+        return tuple(int(s) for s in arr)
+    raise ValueError("data_seed must be a whole number ≥ 0, or a 1-D array of them (one per "
+                     f"trajectory); got {data_seed!r:.60}.")
 
 
 def _noisy(sigma) -> bool:

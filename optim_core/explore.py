@@ -1,4 +1,5 @@
-r"""Exploring with one vectorized run: hyperparameter sweeps, basins of attraction, noisy ensembles.
+r"""Exploring with one vectorized run: hyperparameter sweeps, basins of attraction, ensembles over
+noise or shuffles.
 
 Each function lays out a grid (of hyperparameter values, of start points, of noise draws) as
 the N trajectories of ONE :func:`optim_core.run`, so a 256 × 256 sweep costs one run of 65,536
@@ -351,7 +352,8 @@ def basins(landscape, optimizer: Optimizer | str, *, resolution=(256, 256), boun
 
 @dataclass(frozen=True)
 class EnsembleResult:
-    """M runs from one start with independent gradient noise, over the recorded steps ``step``.
+    """M runs from one start that differ by their gradient noise or by the order of their
+    mini-batches (``over``), over the recorded steps ``step``.
 
     ``mean`` (R, 2) and ``cov`` (R, 2, 2): mean and covariance of the M positions per step;
     ``loss_quantiles`` (Q, R): the ``quantiles`` of the M losses per step; ``run`` holds
@@ -363,29 +365,57 @@ class EnsembleResult:
     loss_quantiles: np.ndarray
     step: np.ndarray
     run: RunResult
+    over: str = "noise"
+
+
+ENSEMBLE_OVER = ("noise", "shuffle")
 
 
 def ensemble(landscape, optimizer: Optimizer | str, start=None, steps: int = 500, *,
-             noise: float, members: int = 64, seed: int = 0,
-             quantiles=(0.1, 0.25, 0.5, 0.75, 0.9), **run_kwargs) -> EnsembleResult:
-    r"""``members`` runs of ``optimizer`` from ``start`` whose gradients carry independent noise
-    :math:`\sigma\xi`, :math:`\xi \sim \mathcal N(0, I)` (σ = ``noise`` > 0), as one run of
-    M trajectories with ``seed``; ``run_kwargs`` go to :func:`optim_core.run` (``record``
-    included: every step by default)."""
+             noise: float = 0.0, members: int = 64, seed: int = 0, over: str = "noise",
+             data_seed: int = 0, quantiles=(0.1, 0.25, 0.5, 0.75, 0.9), **run_kwargs) -> EnsembleResult:
+    r"""``members`` runs of ``optimizer`` from ``start`` as one run of M trajectories.
+
+    ``over="noise"``: the members' gradients carry independent noise :math:`\sigma\xi`,
+    :math:`\xi \sim \mathcal N(0, I)` (σ = ``noise`` > 0, drawn with ``seed``).
+    ``over="shuffle"`` (a surface made from data, with ``batch_size`` below its n samples in
+    ``run_kwargs``): member m shuffles its mini-batches with ``data_seed + m``, so it equals
+    ``run(..., data_seed=data_seed + m)``; noise, if σ > 0, is added as in any run.
+    ``run_kwargs`` go to :func:`optim_core.run` (``record`` included: every step by default)."""
     landscape, optimizer = _resolve(landscape, optimizer)
     if isinstance(members, bool) or not isinstance(members, int | np.integer) \
             or not 2 <= members <= MAX_MEMBERS:
         raise ValueError(f"members must be a whole number from 2 to {MAX_MEMBERS}; got {members!r}.")
+    if over not in ENSEMBLE_OVER:
+        raise ValueError(f"over must be one of {', '.join(ENSEMBLE_OVER)}; got {over!r}.")
     if isinstance(noise, bool) or not isinstance(noise, int | float | np.integer | np.floating) \
-            or not (np.isfinite(noise) and noise > 0):
-        raise ValueError(f"noise σ must be a finite number > 0 for an ensemble; got {noise!r}.")
+            or not (np.isfinite(noise) and (noise > 0 or (over == "shuffle" and noise == 0))):
+        raise ValueError(f"noise σ must be a finite number > 0 for an ensemble over noise (≥ 0 "
+                         f"over shuffles); got {noise!r}.")
     q = np.asarray(quantiles, dtype=np.float64)
     if q.ndim != 1 or q.size == 0 or np.any((q < 0) | (q > 1)):
         raise ValueError(f"quantiles must be numbers in [0, 1]; got {quantiles!r}.")
+    if over == "shuffle":
+        run_kwargs = {**run_kwargs, "data_seed": _shuffle_seeds(landscape, data_seed, members,
+                                                                run_kwargs)}
     start = np.asarray(landscape.start if start is None else start, dtype=np.float64).reshape(1, 2)
     res = run(landscape, optimizer, np.repeat(start, members, axis=0), steps,
               noise=float(noise), seed=seed, **run_kwargs)
     centred = res.path - res.path.mean(axis=1, keepdims=True)
     cov = np.einsum("rmi,rmj->rij", centred, centred) / (members - 1)
     return EnsembleResult(mean=res.path.mean(axis=1), cov=cov, quantiles=tuple(q.tolist()),
-                          loss_quantiles=np.quantile(res.loss, q, axis=1), step=res.step, run=res)
+                          loss_quantiles=np.quantile(res.loss, q, axis=1), step=res.step, run=res,
+                          over=over)
+
+
+def _shuffle_seeds(landscape, first, members: int, run_kwargs: dict) -> np.ndarray:
+    """data_seed, data_seed + 1, …: one per member, where shuffling makes them differ."""
+    n = getattr(landscape, "n_samples", None)
+    size = run_kwargs.get("batch_size")
+    if n is None or size is None or size >= n or not run_kwargs.get("shuffle", True):
+        raise ValueError("an ensemble over shuffles needs a surface made from data and "
+                         "batch_size below its number of samples, with shuffle on: otherwise "
+                         "every member sees the same batches.")
+    if isinstance(first, bool) or not isinstance(first, int | np.integer) or first < 0:
+        raise ValueError(f"data_seed must be a whole number ≥ 0; got {first!r}.")
+    return int(first) + np.arange(members)

@@ -1,7 +1,8 @@
 """The explore views of the main area, beside the paths: a sweep map over two hyperparameters
 (with the heavy-ball theory where it holds), basin maps of two optimizers side by side, and
-noisy ensembles. Each is one vectorized run (:mod:`optim_core.explore`) behind a bounded
-cache; every request is capped in work (cells × steps) with a message saying what to lower."""
+ensembles over gradient noise or over shuffling seeds. Each is one vectorized run
+(:mod:`optim_core.explore`) behind a bounded cache; every request is capped in work (cells ×
+steps) with a message saying what to lower."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from optim_core import OPTIMIZERS, basins, ensemble, make_optimizer, make_schedu
 from optim_core.params import ParamSpec
 from optim_core.theory import sweep_rate
 from viz import basin_map_spec, ensemble_loss_spec, ensemble_path_spec, sweep_map_spec
+from viz.curves import X_AXES
 from viz.maps import SWEEP_METRICS
 
 from . import keys
@@ -182,9 +184,13 @@ def _basins(choice: tuple, name: str, fixed: tuple, label: str, side: int, steps
 
 @st.cache_resource(**CACHE)
 def _ensemble(choice: tuple, name: str, fixed: tuple, label: str, start: tuple, steps: int,
-              noise: float, members: int, seed: int, schedule: tuple):
+              noise: float, members: int, seed: int, schedule: tuple, over: str = "noise",
+              batch: tuple = ()):
+    batch = dict(batch)
+    shuffled = {"batch_size": batch["size"], "data_seed": batch["data_seed"]} if over == "shuffle" else {}
     return ensemble(build(SurfaceChoice(*choice)), make_optimizer(name, label=label, **dict(fixed)), start,
-                    steps, noise=noise, members=members, seed=seed, schedule=dict(schedule))
+                    steps, noise=noise, members=members, seed=seed, schedule=dict(schedule), over=over,
+                    **shuffled)
 
 
 def _choice(settings) -> tuple:
@@ -386,24 +392,43 @@ def basin_view(settings, landscape) -> None:
 # Ensembles
 
 
+OVER_LABELS = {"noise": "gradient noise σ", "shuffle": "shuffling seed"}
+
+
 @guarded
 def ensemble_view(settings, landscape) -> None:
     drawn = _valid(settings)
     if not drawn:
-        st.info("No optimizer drawn: add one in the sidebar to see its noisy ensemble.")
+        st.info("No optimizer drawn: add one in the sidebar to see its ensemble.")
         return
-    row = st.columns(3)
+    batch = settings.batch
+    row = st.columns(4 if batch else 3)
+    over = "noise"
+    if batch:  # a surface made from data: the members may differ by their shuffles instead
+        _setdefault(keys.explore("ensemble", "over"), "shuffle", OVER_LABELS)
+        over = row[3].segmented_control("Members differ by", list(OVER_LABELS), required=True,
+                                        key=keys.explore("ensemble", "over"), format_func=OVER_LABELS.get,
+                                        help="Gradient noise: ∇f + σξ per member. Shuffling seed: "
+                                             "member m orders its mini-batches with data seed s + m.")
     _setdefault(keys.explore("ensemble", "noise"), settings.noise if settings.noise > 0 else 1.0)
     noise = row[0].number_input("Gradient noise σ", 0.0, 1e6, key=keys.explore("ensemble", "noise"),
-                                format="%g", step=0.5, help="Every gradient is ∇f + σξ, ξ ~ N(0, I).")
+                                format="%g", step=0.5, disabled=over == "shuffle",
+                                help="Every gradient is ∇f + σξ, ξ ~ N(0, I). Over shuffling seeds: "
+                                     "none (the mini-batches are the only noise).")
     _setdefault(keys.explore("ensemble", "members"), 64)
     members = row[1].number_input("Seeds per optimizer (M)", 2, MAX_MEMBERS, step=16,
                                   key=keys.explore("ensemble", "members"))
+    first = f"data seeds {batch['data_seed']}…" if over == "shuffle" else f"seed {settings.seed}"
     row[2].caption(f"{len(drawn)} drawn optimizer(s), {settings.steps} steps from "
-                   f"({settings.start[0]:g}, {settings.start[1]:g}), seed {settings.seed} "
-                   "(the sidebar's).")
-    if noise <= 0:
+                   f"({settings.start[0]:g}, {settings.start[1]:g}), {first} (the sidebar's).")
+    if over == "noise" and noise <= 0:
         st.info("An ensemble needs noise: set σ above 0 (with σ = 0 every seed follows one path).")
+        return
+    n = getattr(landscape, "n_samples", 0)
+    if over == "shuffle" and (batch["size"] >= n or not batch["shuffle"]):
+        st.info(f"Every shuffling seed gives the same batches with batch size {batch['size']} of {n}"
+                f"{'' if batch['shuffle'] else ' and shuffling off'}: choose a smaller batch size "
+                "and turn shuffling on in the sidebar.")
         return
     work = int(members) * settings.steps * len(drawn)
     if refused := work_message("ensemble", work, ENSEMBLE_WORK,
@@ -415,16 +440,25 @@ def ensemble_view(settings, landscape) -> None:
     results = []
     for k, d in enumerate(drawn):
         results.append(_ensemble(_choice(settings), d.name, _items(d.hyperparams), d.label,
-                                 tuple(settings.start), settings.steps, float(noise), int(members),
-                                 settings.seed, _items(settings.schedule)))
+                                 tuple(settings.start), settings.steps,
+                                 0.0 if over == "shuffle" else float(noise), int(members),
+                                 settings.seed, _items(settings.schedule), over,
+                                 _items(batch) if over == "shuffle" else ()))
         bar.progress((k + 1) / len(drawn), text=f"{d.label} done")
     bar.empty()
+    x = "step"
+    if over == "shuffle":
+        _setdefault(keys.explore("ensemble", "x"), "epoch", X_AXES)
+        x = st.segmented_control("Loss against", X_AXES, key=keys.explore("ensemble", "x"), required=True)
     colors, labels = [d.color for d in drawn], [d.label for d in drawn]
     left, right = st.columns([3, 2])
     left.plotly_chart(Prebuilt(ensemble_path_spec(landscape, results, colors=colors, labels=labels,
                                                   height=560)), config=CHART_CONFIG)
-    right.plotly_chart(Prebuilt(ensemble_loss_spec(results, colors=colors, labels=labels, height=560)),
+    right.plotly_chart(Prebuilt(ensemble_loss_spec(results, colors=colors, labels=labels, height=560,
+                                                   x=x)),
                        config=CHART_CONFIG)
-    st.caption(f"Left: the mean of {int(members)} noisy paths per optimizer and their 1σ spread "
-               "(ellipses of the positions' covariance at 40 steps). Right: quantiles 0.1–0.9 and "
-               "0.25–0.75 of the loss, and the median, against the step.")
+    what = (f"{int(members)} paths per optimizer, each shuffling its batches of {batch['size']} with "
+            f"its own seed" if over == "shuffle" else f"{int(members)} noisy paths per optimizer")
+    st.caption(f"Left: the mean of {what} and their 1σ spread (ellipses of the positions' covariance "
+               f"at 40 steps). Right: quantiles 0.1–0.9 and 0.25–0.75 of the loss, and the median, "
+               f"against the {x}.")

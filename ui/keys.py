@@ -20,6 +20,7 @@ SEED = "seed"
 BATCH_SIZE = "batch_size"  # a data surface's mini-batches
 SHUFFLE = "shuffle"
 DATA_SEED = "data_seed"
+CURVE_X = "curve_x"  # the curves' horizontal axis, for mini-batch runs: step or epoch
 SCHEDULE = "schedule"
 PRESET = "preset"
 SLOTS = "slots"

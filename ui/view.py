@@ -8,6 +8,7 @@ import streamlit as st
 from landscapes import LANDSCAPES
 from optim_core import SCHEDULES
 from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec, values_latex
+from viz.curves import X_AXES
 from viz.dataset import picture_of
 from viz.html_export import html_document
 
@@ -64,19 +65,32 @@ def main_view(settings: Settings, landscape) -> None:
         if picture_of(landscape) is not None:
             dataset_panel(landscape, results, colors, key=DATASET_KEY, chart_key=CHART_KEY,
                           font_size=PRESENTATION_FONT if settings.presentation else None)
+        x = _curve_axis(results)
         for metric in ("loss", "distance"):
             if metric == "distance" and not landscape.minima:
                 st.caption("This surface has no known minimum, so there is no distance to one.")
                 continue
             st.plotly_chart(Prebuilt(metric_spec(results, metric, landscape, colors=colors, height=290,
-                                                 legend=metric == "loss")),
+                                                 legend=metric == "loss", x=x)),
                             config=CHART_CONFIG)
     a, b = st.columns(2)
     for column, metric in ((a, "step_size"), (b, "grad_norm")):
-        column.plotly_chart(Prebuilt(metric_spec(results, metric, landscape, colors=colors, height=260)),
+        column.plotly_chart(Prebuilt(metric_spec(results, metric, landscape, colors=colors, height=260,
+                                                 x=x)),
                             config=CHART_CONFIG)
     _summary(results, landscape, bool(landscape.minima))
     _rules(settings, landscape)
+
+
+def _curve_axis(results) -> str:
+    """The curves' horizontal axis: the step, or for mini-batch runs what the switch says
+    (an epoch is one pass over the samples: ⌈n/B⌉ steps, ⌊n/B⌋ dropping the last batch)."""
+    if not results or any(res.epoch is None for res in results):
+        return "step"
+    st.session_state.setdefault(keys.CURVE_X, X_AXES[0])
+    return st.segmented_control("Curves against", X_AXES, key=keys.CURVE_X, required=True,
+                                help="Read the curves per optimizer step or per epoch (one pass "
+                                     "over the data).")
 
 
 @st.fragment

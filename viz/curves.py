@@ -42,9 +42,10 @@ def metric_figure(results: Sequence, metric: str, landscape=None, **options) -> 
 
 def metric_spec(results: Sequence, metric: str, landscape=None, *,
                 colors: Sequence[str] | None = None, height: int = 300, legend: bool = False,
-                font_size: int = FONT_SIZE) -> dict:
-    """One metric of :data:`METRICS` versus step for every trajectory of every result, with a
-    legend on top if ``legend``. Diverged trajectories stop at their last finite point;
+                font_size: int = FONT_SIZE, x: str = "step") -> dict:
+    """One metric of :data:`METRICS` versus ``x`` ("step", or "epoch" for mini-batch runs:
+    :attr:`RunResult.epoch`) for every trajectory of every result, with a legend on top if
+    ``legend``. Diverged trajectories stop at their last finite point;
     non-finite values are left out (on a log axis, so are zeros, e.g. the step size at t = 0).
     A log axis spans the drawn values down to :data:`DECADES` decades below the largest (see
     :func:`log_axis`); ``font_size`` sets every chart text.
@@ -54,9 +55,10 @@ def metric_spec(results: Sequence, metric: str, landscape=None, *,
     series = []
     for res, color in zip(results, colors, strict=True):
         values = np.asarray(spec.values(res, landscape))
+        xs = x_values(res, x)
         for j in range(values.shape[1]):
             keep = kept_rows(res, j)
-            v, s = values[:keep, j], res.step[:keep]
+            v, s = values[:keep, j], xs[:keep]
             ok = np.isfinite(v)
             series.append((res.label, color, j, s[ok], v[ok]))
     drawn = [v for *_, v in series if v.size]
@@ -67,18 +69,34 @@ def metric_spec(results: Sequence, metric: str, landscape=None, *,
             s, v = s[v > 0], v[v > 0]
         # typed arrays: int32 steps and float32 values where they fit (a slider move re-sends
         # every curve, so their bytes count)
-        data.append({"type": "scatter", "x": typed_array(s, "i4"), "y": compact_array(v),
-                     "mode": "lines", "name": label,
+        data.append({"type": "scatter", "x": typed_array(s, "i4" if x == "step" else "f8"),
+                     "y": compact_array(v), "mode": "lines", "name": label,
                      "legendgroup": label, "showlegend": j == 0, "line": {"color": color, "width": 2},
-                     "hovertemplate": f"{label}<br>step %{{x}}<br>{spec.hover}<extra></extra>"})
+                     "hovertemplate": f"{label}<br>{x} {'%{x}' if x == 'step' else '%{x:.4~g}'}"
+                                      f"<br>{spec.hover}<extra></extra>"})
     yaxis = {"title": {"text": spec.axis}, "type": "log" if log else "linear", "exponentformat": "power"}
     if log:
         yaxis.update(log_axis(np.concatenate([v[v > 0] for v in drawn])))
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "font": {"size": font_size},
               "title": {"text": spec.title, "font": {"size": round(font_size * 4 / 3)}}, "showlegend": legend,
               "legend": {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
-              "xaxis": {"title": {"text": "step"}}, "yaxis": yaxis}
+              "xaxis": {"title": {"text": x}}, "yaxis": yaxis}
     return {"data": data, "layout": layout}
+
+
+X_AXES = ("step", "epoch")
+
+
+def x_values(res, x: str) -> np.ndarray:
+    """The recorded rows of ``res`` as steps, or as epochs (a mini-batch run only)."""
+    if x not in X_AXES:
+        raise ValueError(f"x must be one of {', '.join(X_AXES)}; got {x!r}.")
+    if x == "epoch":
+        if res.epoch is None:
+            raise ValueError(f"{res.label}: epochs need a mini-batch run (batch_size set); "
+                             "draw it against the step.")
+        return res.epoch
+    return res.step
 
 
 DECADES = 16  # float64 carries about 16 significant digits: below that, the curves are noise

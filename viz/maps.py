@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from .curves import x_values
 from .figures import colors_for, contour_spec
 from .series import compact_array, typed_array
 
@@ -294,33 +295,35 @@ def ensemble_path_figure(landscape, ensembles: Sequence, **options) -> go.Figure
 
 
 def ensemble_loss_spec(ensembles: Sequence, *, colors: Sequence[str] | None = None,
-                       labels: Sequence[str] | None = None, height: int = 400) -> dict:
-    """Loss quantiles against the step: a band between each symmetric pair of quantiles (the
-    outermost palest) and a line for the middle one; log y when every quantile is > 0."""
+                       labels: Sequence[str] | None = None, height: int = 400, x: str = "step") -> dict:
+    """Loss quantiles against ``x`` ("step", or "epoch" for mini-batch runs): a band between each
+    symmetric pair of quantiles (the outermost palest) and a line for the middle one; log y when
+    every quantile is > 0."""
     colors = colors_for(ensembles, colors)
     labels = labels or [e.run.label for e in ensembles]
     data = []
     positive = True
     for ens, color, label in zip(ensembles, colors, labels, strict=True):
         q, lq = ens.quantiles, ens.loss_quantiles
+        xs = x_values(ens.run, x)
         positive &= bool(np.all(lq > 0))
         for i in range(len(q) // 2):
             lo, hi = lq[i], lq[len(q) - 1 - i]
             name = f"{label}: {q[i]:g}–{q[len(q) - 1 - i]:g} quantiles"
-            data.append({"type": "scatter", "x": ens.step, "y": compact_array(hi), "mode": "lines",
+            data.append({"type": "scatter", "x": xs, "y": compact_array(hi), "mode": "lines",
                          "line": {"width": 0}, "legendgroup": label, "showlegend": False,
                          "name": name, "hoverinfo": "skip"})
-            data.append({"type": "scatter", "x": ens.step, "y": compact_array(lo), "mode": "lines",
+            data.append({"type": "scatter", "x": xs, "y": compact_array(lo), "mode": "lines",
                          "fill": "tonexty", "fillcolor": _rgba(color, 0.15 + 0.15 * i),
                          "line": {"width": 0}, "legendgroup": label, "name": name,
                          "hoverinfo": "skip"})
         if len(q) % 2:
             mid = len(q) // 2
-            data.append({"type": "scatter", "x": ens.step, "y": compact_array(lq[mid]),
+            data.append({"type": "scatter", "x": xs, "y": compact_array(lq[mid]),
                          "mode": "lines", "line": {"color": color, "width": 2},
                          "legendgroup": label, "name": f"{label}: {q[mid]:g} quantile",
-                         "hovertemplate": "step %{x}<br>f = %{y:.4g}<extra></extra>"})
-    layout = {"height": height, "margin": _MARGIN, "xaxis": {"title": {"text": "step"}},
+                         "hovertemplate": f"{x} %{{x:.4~g}}<br>f = %{{y:.4g}}<extra></extra>"})
+    layout = {"height": height, "margin": _MARGIN, "xaxis": {"title": {"text": x}},
               "yaxis": {"title": {"text": "f"}, "type": "log" if positive else "linear"},
               "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"}}
     return {"data": data, "layout": layout}
