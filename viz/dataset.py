@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import plotly.graph_objects as go
 
 from .figures import FONT_SIZE, colors_for
-from .series import kept_rows, typed_array
+from .series import typed_array
 
 DATAPANEL_JS = Path(__file__).with_name("datapanel.js")
 CLASS_COLORS = ("#4c78a8", "#f58518")
@@ -32,14 +31,6 @@ def picture_of(landscape):
 def datapanel_source() -> str:
     """The panel's JavaScript (defines ``window.OptivizData``)."""
     return DATAPANEL_JS.read_text(encoding="utf-8")
-
-
-def fit_thetas(res, j: int) -> np.ndarray:
-    """(R, 2) θ of trajectory ``j`` per recorded row, held at its last drawn point after it
-    diverged (as its path is drawn)."""
-    keep = kept_rows(res, j)
-    rows = np.minimum(np.arange(len(res.step)), keep - 1)
-    return res.path[rows, j]
 
 
 def dataset_figure(landscape, results: Sequence = (), **options) -> go.Figure:
@@ -64,7 +55,7 @@ def dataset_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
                 for k, (name, color) in enumerate(zip(picture.classes, CLASS_COLORS, strict=True))]
     for res, color in zip(results, colors, strict=True):
         for j in range(res.path.shape[1]):
-            theta = fit_thetas(res, j)[row]
+            theta = res.path[row, j]  # a diverged path stays at its last finite point
             xs, ys = picture.fit(landscape.data, theta)
             data.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": res.label,
                          "legendgroup": res.label, "showlegend": j == 0, "cliponaxis": True,
@@ -94,7 +85,7 @@ def dataset_replay(landscape, results: Sequence, **options) -> dict:
     trace, in trace order)."""
     picture = picture_of(landscape)
     spec = dataset_spec(landscape, results, **options)
-    thetas = [fit_thetas(res, j) for res in results for j in range(res.path.shape[1])]
+    thetas = [res.path[:, j] for res in results for j in range(res.path.shape[1])]
     return {"figure": spec, "replay": {
         "kind": picture.kind, "link": picture.link,
         "grid": typed_array(picture.grid(landscape.data)),
