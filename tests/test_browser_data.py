@@ -1,8 +1,9 @@
 """The dataset panel in Chromium: as the paths chart's replay moves (the slider, ← and →, the
 1 ▶ button, ▶ to the end), each fit line of the panel is the line ŷ = w·u + b of its path's point
-(w, b) at the shown row, read from the paths chart itself. A screenshot of the page at one row
-is kept (``$OPTIVIZ_SHOTS`` or a pytest temporary folder). Uses the server and browser fixtures
-of ``tests/test_browser.py`` (select with ``pytest -m browser``)."""
+(w, b) at the shown row, read from the paths chart itself; on the page and in the "HTML for
+slides" file. Screenshots at one row are kept (``$OPTIVIZ_SHOTS`` or a pytest temporary
+folder). Uses the server and browser fixtures of ``tests/test_browser.py`` (select with
+``pytest -m browser``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from landscapes import get_landscape
+from optim_core import make_optimizer, run
 from ui.viewformat import encode
+from viz.export import html_text
 
 from .test_browser import _CHART_JS, TIMEOUT_MS, _explain_failure, _scrub_to, browser, server, wait_idle
 
@@ -80,5 +84,29 @@ def test_the_fit_lines_follow_the_replay(browser, server, tmp_path):  # noqa: F8
                                    f" && document.querySelector('.ovz-root').dataset.row === '{ROWS - 1}'")
             assert _fits_follow(page, ROWS - 1)["fits"] == end["fits"]
             assert not console, console
+    finally:
+        context.close()
+
+
+def test_the_html_for_slides_replays_the_fits_beside_the_paths(browser, tmp_path):  # noqa: F811
+    land = get_landscape("linear_regression", n=32)
+    results = [run(land, make_optimizer(name, lr=0.1), land.start, ROWS - 1, batch_size=4, data_seed=1)
+               for name in ("sgd", "adam")]
+    page_file = tmp_path / "slides.html"
+    page_file.write_text(html_text(land, results), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(page_file.as_uri())
+        _fits_follow(page, ROWS - 1)
+        _scrub_to(page, 7)
+        _fits_follow(page, 7)
+        shots = Path(os.environ.get("OPTIVIZ_SHOTS") or tmp_path)
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "slides-dataset-row7.png"))
+        assert not errors, errors
     finally:
         context.close()

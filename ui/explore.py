@@ -458,7 +458,7 @@ def ensemble_view(settings, landscape) -> None:
                                                    x=x)),
                        config=CHART_CONFIG)
     what = (f"{int(members)} paths per optimizer, each shuffling its batches of {batch['size']} with "
-            f"its own seed" if over == "shuffle" else f"{int(members)} noisy paths per optimizer")
+            f"its own seed," if over == "shuffle" else f"{int(members)} noisy paths per optimizer")
     st.caption(f"Left: the mean of {what} and their 1σ spread (ellipses of the positions' covariance "
                f"at 40 steps). Right: quantiles 0.1–0.9 and 0.25–0.75 of the loss, and the median, "
                f"against the {x}.")

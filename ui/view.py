@@ -9,7 +9,7 @@ from landscapes import LANDSCAPES
 from optim_core import SCHEDULES
 from viz import COLUMNS, contour_spec, metric_spec, summary_rows, surface3d_spec, values_latex
 from viz.curves import X_AXES
-from viz.dataset import picture_of
+from viz.dataset import dataset_replay, picture_of
 from viz.html_export import html_document
 
 from . import keys
@@ -123,7 +123,8 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
     export.download_button(
         "⬇ HTML for slides", key="export", on_click="ignore", mime="text/html",
         file_name=f"optiviz-{settings.surface}.html",
-        data=lambda: html_document(fig, title=f"optiviz: {landscape.title}", presentation=presentation),
+        data=lambda: html_document(fig, title=f"optiviz: {landscape.title}", presentation=presentation,
+                                   panel=dataset_replay(landscape, results, colors=colors)),
         help="This chart with its step-by-step replay as one offline HTML file (no server needed).")
 
 

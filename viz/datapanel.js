@@ -9,8 +9,8 @@
  *   kind "boundary": the line w·u₁ + b·u₂ = 0 from −r to r (grid = [r]), along (−b, w)/‖θ‖.
  * Only the fit traces are restyled. Used by the Streamlit component (ui/datapanel.py) and the
  * offline HTML export: window.OptivizData.mount(root, payload, {source}) -> controller, where
- * source is a CSS selector of the element holding the paths chart (events from elsewhere are
- * ignored).
+ * source is a CSS selector of the paths chart's root or of an element holding it (events from
+ * elsewhere are ignored).
  */
 (function () {
   "use strict";
@@ -41,6 +41,7 @@
 
   function mount(root, payload, options) {
     options = options || {};
+    root.classList.add("ovz-data");
     const plot = document.createElement("div");
     plot.className = "ovz-data-plot";
     root.replaceChildren(plot);
@@ -62,7 +63,8 @@
 
     /* The row the paths chart shows now (its root's data-row), else the last. */
     function currentRow() {
-      const chart = options.source ? document.querySelector(options.source + " .ovz-root") : null;
+      const host = options.source ? document.querySelector(options.source) : null;
+      const chart = host && (host.classList.contains("ovz-root") ? host : host.querySelector(".ovz-root"));
       return chart && chart.dataset.row !== undefined ? Number(chart.dataset.row) : st.rows - 1;
     }
 

@@ -18,8 +18,10 @@ from .figures import FONT_SIZE, colors_for
 from .series import typed_array
 
 DATAPANEL_JS = Path(__file__).with_name("datapanel.js")
-CLASS_COLORS = ("#4c78a8", "#f58518")
-SAMPLE_COLOR = "rgba(90, 90, 90, 0.55)"
+# Samples in greys (the fits wear the paths' colours): a class by its symbol.
+CLASS_MARKERS = ({"symbol": "circle-open", "color": "#6b6b6b", "size": 7},
+                 {"symbol": "diamond", "color": "#2b2b2b", "size": 7})
+SAMPLE_MARKER = {"color": "rgba(90, 90, 90, 0.55)", "size": 6}
 _MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
 
 
@@ -40,8 +42,9 @@ def dataset_figure(landscape, results: Sequence = (), **options) -> go.Figure:
 
 def dataset_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | None = None,
                  row: int = -1, height: int = 300, font_size: int = FONT_SIZE) -> dict:
-    """The samples, then one fit per trajectory of every result at recorded ``row`` (−1: the
-    last), in the result's colour. A surface without data raises ``ValueError``."""
+    """The samples (in greys; classes by symbol, in the legend), then one fit per trajectory of
+    every result at recorded ``row`` (−1: the last) in the result's colour, as its path on the
+    contour. A surface without data raises ``ValueError``."""
     picture = picture_of(landscape)
     if picture is None:
         raise ValueError(f"surface '{landscape.name}' is not made from data: it has no dataset to draw.")
@@ -49,16 +52,16 @@ def dataset_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
     x, y, cls = picture.samples(landscape.data)
     hover = f"{picture.x_label} = %{{x:.4g}}<br>{picture.y_label} = %{{y:.4g}}<extra></extra>"
     if cls is None:
-        data = [_samples(x, y, "samples", SAMPLE_COLOR, hover)]
+        data = [_samples(x, y, "samples", SAMPLE_MARKER, hover)]
     else:
-        data = [_samples(x[cls == k], y[cls == k], name, color, hover)
-                for k, (name, color) in enumerate(zip(picture.classes, CLASS_COLORS, strict=True))]
+        data = [_samples(x[cls == k], y[cls == k], name, marker, hover)
+                for k, (name, marker) in enumerate(zip(picture.classes, CLASS_MARKERS, strict=True))]
     for res, color in zip(results, colors, strict=True):
         for j in range(res.path.shape[1]):
             theta = res.path[row, j]  # a diverged path stays at its last finite point
             xs, ys = picture.fit(landscape.data, theta)
             data.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": res.label,
-                         "legendgroup": res.label, "showlegend": j == 0, "cliponaxis": True,
+                         "showlegend": False, "cliponaxis": True,
                          "line": {"color": color, "width": 3}, "hoverinfo": "skip"})
     (x0, x1), (y0, y1) = picture.box(landscape.data)
     layout = {"height": height, "margin": _MARGIN, "font": {"size": font_size},
@@ -74,16 +77,18 @@ def dataset_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
     return {"data": data, "layout": layout}
 
 
-def _samples(x, y, name: str, color: str, hover: str) -> dict:
-    return {"type": "scatter", "x": x, "y": y, "mode": "markers", "name": name,
-            "marker": {"color": color, "size": 6}, "hovertemplate": hover}
+def _samples(x, y, name: str, marker: dict, hover: str) -> dict:
+    return {"type": "scatter", "x": x, "y": y, "mode": "markers", "name": name, "marker": marker,
+            "hovertemplate": hover}
 
 
-def dataset_replay(landscape, results: Sequence, **options) -> dict:
+def dataset_replay(landscape, results: Sequence, **options) -> dict | None:
     """:func:`dataset_spec` at the last row plus ``replay``: ``kind``, ``link``, ``grid`` (the
     picture's), ``first`` (the first fit trace) and ``theta`` (one (R, 2) typed array per fit
-    trace, in trace order)."""
+    trace, in trace order); None for a surface without data."""
     picture = picture_of(landscape)
+    if picture is None:
+        return None
     spec = dataset_spec(landscape, results, **options)
     thetas = [res.path[:, j] for res in results for j in range(res.path.shape[1])]
     return {"figure": spec, "replay": {

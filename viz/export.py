@@ -27,6 +27,7 @@ from PIL import Image
 from optim_core import RunResult
 
 from .animation import animation_of
+from .dataset import dataset_replay
 from .figures import contour_spec, surface3d_spec
 from .html_export import html_document
 
@@ -213,10 +214,11 @@ def _to_json(value) -> str:
 def html_text(landscape, results: Sequence, *, colors=None, mode: str = "2d", scale: str = "auto",
               presentation: bool = False) -> str:
     """The page's offline HTML file (:func:`viz.html_export.html_document`): the figure with its
-    step-by-step replay, plotly.js and the animator inlined."""
+    step-by-step replay, plotly.js and the animator inlined, and a data surface's dataset panel."""
     build = surface3d_spec if mode == "3d" else contour_spec
     spec = build(landscape, results, colors=colors, scale=scale, animated=True)
-    return html_document(spec, title=f"optiviz: {landscape.title}", presentation=presentation)
+    return html_document(spec, title=f"optiviz: {landscape.title}", presentation=presentation,
+                         panel=dataset_replay(landscape, results, colors=colors))
 
 
 def browser_path() -> str:

@@ -1,5 +1,6 @@
 """One offline HTML file of an animated figure, for slides: plotly.js and the same step-by-step
-animator as the app inlined, the figure as JSON. Opens from a file:// address, no server."""
+animator as the app inlined, the figure as JSON (and for a surface made from data, the dataset
+panel beside it). Opens from a file:// address, no server."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs
 
 from .animation import animator_source
+from .dataset import datapanel_source
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -19,12 +21,12 @@ _PAGE = """<!DOCTYPE html>
 <style>body {{ margin: 16px; font-family: system-ui, sans-serif; color: #262730; }}</style>
 </head>
 <body>
-<div id="chart"></div>
+{charts}
 <script>{plotly}</script>
 <script>{animator}</script>
 <script>
 window.OptivizChart.mount(document.getElementById("chart"), {figure}, {options});
-</script>
+</script>{panel}
 </body>
 </html>
 """
@@ -36,8 +38,22 @@ def script_json(value) -> str:
     return to_json_plotly(value)
 
 
-def html_document(spec: dict, title: str = "optiviz", presentation: bool = False) -> str:
+_SIDE_BY_SIDE = ('<div style="display: flex; gap: 16px; align-items: flex-start">'
+                 '<div id="chart" style="flex: 3 1 0; min-width: 0"></div>'
+                 '<div id="data" style="flex: 2 1 0; min-width: 0"></div></div>')
+_PANEL = """
+<script>{datapanel}</script>
+<script>
+window.OptivizData.mount(document.getElementById("data"), {payload}, {{"source": "#chart"}});
+</script>"""
+
+
+def html_document(spec: dict, title: str = "optiviz", presentation: bool = False,
+                  panel: dict | None = None) -> str:
     """The page: ``spec`` (a ``*_spec`` figure, animated or not) drawn with its replay
-    controls; ``presentation`` fills the window with larger text."""
+    controls; ``presentation`` fills the window with larger text. ``panel`` (a
+    :func:`viz.dataset.dataset_replay`) draws the dataset beside it, following the replay."""
+    extra = "" if panel is None else _PANEL.format(datapanel=datapanel_source(), payload=script_json(panel))
     return _PAGE.format(title=html.escape(title), plotly=get_plotlyjs(), animator=animator_source(),
-                        figure=script_json(spec), options=script_json({"presentation": presentation}))
+                        figure=script_json(spec), options=script_json({"presentation": presentation}),
+                        charts='<div id="chart"></div>' if panel is None else _SIDE_BY_SIDE, panel=extra)
