@@ -176,3 +176,18 @@ def test_the_shuffle_ensemble_asks_for_a_mini_batch():
     at = _open({**REGRESSION, "batch": {"size": 32}}, "ensemble")
     assert any("same batches with batch size 32 of 32" in i.value for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def test_a_views_files_run_its_mini_batches_and_carry_the_panel():
+    from ui.scene import scene_of
+    from ui.viewformat import check
+    from viz.export import html_text
+
+    scene = scene_of(check({**REGRESSION, "version": 3}))
+    land = get_landscape("linear_regression", n=32)
+    want = run(land, make_optimizer("sgd", lr=0.1), land.start, 40, batch_size=8, data_seed=2)
+    np.testing.assert_array_equal(scene.results[0].path, want.path)
+    page = html_text(scene.landscape, scene.results, colors=scene.colors)
+    assert "window.OptivizData.mount(" in page and 'id="data"' in page
+    plain = html_text(get_landscape("quadratic"), [run("quadratic", "sgd", (1.0, 1.0), 5)])
+    assert "OptivizData.mount(" not in plain and 'id="data"' not in plain

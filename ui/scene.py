@@ -45,13 +45,17 @@ def settings_of(config: dict) -> Settings:
     return Settings(config["surface"], dict(config["surface_params"]), drawn, config["steps"],
                     tuple(config["start"]), config["noise"], config["seed"], dict(config["schedule"]),
                     config.get("formula", ""), bounds, config.get("levels", "auto"),
-                    bool(config.get("presentation", False)), config.get("mode", "2d"), config.get("preset"))
+                    bool(config.get("presentation", False)), config.get("mode", "2d"), config.get("preset"),
+                    config.get("batch"))
 
 
 def run_slot(landscape: Landscape, settings: Settings, drawn: Drawn) -> RunResult:
     """The path of one drawn optimizer from the view's start, labelled as in the legend."""
+    batch = settings.batch or {}
     res = run(landscape, make_optimizer(drawn.name, **drawn.hyperparams), [settings.start], settings.steps,
-              noise=settings.noise, seed=settings.seed, schedule=dict(settings.schedule))
+              noise=settings.noise, seed=settings.seed, schedule=dict(settings.schedule),
+              batch_size=batch.get("size"), shuffle=batch.get("shuffle", True),
+              data_seed=batch.get("data_seed", 0))
     return replace(res, label=drawn.label)
 
 
