@@ -15,7 +15,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from .figures import FONT_SIZE, colors_for
-from .series import typed_array
+from .series import compact_array, typed_array
 
 DATAPANEL_JS = Path(__file__).with_name("datapanel.js")
 # Samples in greys (the fits wear the paths' colours): a class by its symbol.
@@ -85,7 +85,8 @@ def _samples(x, y, name: str, marker: dict, hover: str) -> dict:
 def dataset_replay(landscape, results: Sequence, **options) -> dict | None:
     """:func:`dataset_spec` at the last row plus ``replay``: ``kind``, ``link``, ``grid`` (the
     picture's), ``first`` (the first fit trace) and ``theta`` (one (R, 2) typed array per fit
-    trace, in trace order); None for a surface without data."""
+    trace, in trace order; float32 where it holds the values, as the paths on the contour);
+    None for a surface without data."""
     picture = picture_of(landscape)
     if picture is None:
         return None
@@ -95,4 +96,4 @@ def dataset_replay(landscape, results: Sequence, **options) -> dict | None:
         "kind": picture.kind, "link": picture.link,
         "grid": typed_array(picture.grid(landscape.data)),
         "first": len(spec["data"]) - len(thetas),
-        "theta": [typed_array(t) for t in thetas]}}
+        "theta": [compact_array(t) for t in thetas]}}
