@@ -82,6 +82,7 @@
     }
 
     function drawn(e) {
+      if (!root.isConnected) { controller.destroy(); return; }  // the page dropped the panel
       const from = e.target;
       if (options.source && !(from.closest && from.closest(options.source))) return;
       show(e.detail.row);
