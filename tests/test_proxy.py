@@ -73,9 +73,10 @@ def test_two_browser_sessions_are_served_through_the_proxy(browser, proxy):  # n
 
 
 def test_ten_students_for_thirty_seconds_through_the_proxy_without_an_error(proxy):
-    """The short load test (bench/load.py): 10 websocket sessions rerunning the page with a
-    think time, through nginx, for 30 s; any error (a dropped connection, an exception on
-    the page, a rerun that never finishes) fails it."""
+    """The short load test (bench/load.py): 10 websocket sessions, each a student moving
+    sliders, adding optimizers, loading presets and typing formulas with a think time,
+    through nginx, for 30 s; any error (a dropped connection, an exception or the page's
+    "unexpected" note, a request that is never answered) fails it."""
     listen, _ = proxy
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), "--url", f"http://{listen}",
                           "--sessions", "10", "--seconds", "30", "--think", "2"],
