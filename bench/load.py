@@ -123,9 +123,19 @@ class Tab:
                 if widget_id.startswith("$$ID-"):
                     self.widgets[widget_id.split("-", 2)[2]] = (which, getattr(element, which))
             elif kind == "script_finished" and answer.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                problem = problem or self._ignored(states)
                 if problem:
                     raise PageError(problem)
                 return refused
+
+    def _ignored(self, states) -> str | None:
+        """Why a slider change did not take (the protocol drifted from what this driver sends)."""
+        drawn = {element.id: element for _, element in self.widgets.values()}
+        for sent in states:
+            if sent.WhichOneof("value") == "string_array_value" and sent.id in drawn \
+                    and list(drawn[sent.id].raw_value) != list(sent.string_array_value.data):
+                return f"the page ignored a slider change: {sent.id.split('-', 2)[-1]}"
+        return None
 
 
 def _state(widget_id: str, **value) -> WidgetState:
