@@ -215,16 +215,17 @@ async def _connect(url: str):
                               max_size=None, open_timeout=RERUN_TIMEOUT_S)
 
 
-async def _timed(run, end: float) -> float | None:
-    """Seconds ``run`` took; None if the run's time and grace (``end``) ran out first."""
+async def _timed(run, end: float) -> tuple[float, object] | None:
+    """(seconds, result) of awaiting ``run``; None if the run's time and grace (``end``) ran
+    out first."""
     start = time.monotonic()
     try:
-        await asyncio.wait_for(run, min(RERUN_TIMEOUT_S, max(end - start, 0.1)))
+        result = await asyncio.wait_for(run, min(RERUN_TIMEOUT_S, max(end - start, 0.1)))
     except TimeoutError:
         if time.monotonic() >= end - 0.05:
             return None
         raise TimeoutError(f"no answer within {RERUN_TIMEOUT_S} s") from None
-    return time.monotonic() - start
+    return time.monotonic() - start, result
 
 
 async def _student(url: str, deadline: float, think: float, tally: Tally, rng: random.Random,
@@ -233,31 +234,32 @@ async def _student(url: str, deadline: float, think: float, tally: Tally, rng: r
     try:
         async with await _connect(url) as ws:
             tab = Tab(ws)
-            took = await _timed(tab.run(), end)
-            if took is None:
+            timed = await _timed(tab.run(), end)
+            if timed is None:
                 tally.unfinished += 1
                 return
-            tally.opens.append(took)
+            tally.opens.append(timed[0])
             if not hostile:
                 await asyncio.sleep(rng.uniform(0, think))  # students don't all start together
             n = 0
             while time.monotonic() < deadline:
+                typed = "formula" in tab.widgets  # else the hostile one first picks a typed surface
                 if hostile:
                     states = _formula(tab, rng, HOSTILE.replace("{n}", str(59 + n)))
                     n += 1
                 else:
                     action = rng.choices(list(ACTIONS), weights=list(ACTIONS.values()))[0]
                     states = MAKERS[action](tab, rng)
-                outcome = {}
-
-                async def change(states=states, outcome=outcome):
-                    outcome["refused"] = await tab.run(states)
-                took = await _timed(change(), end)
-                if took is None:
+                timed = await _timed(tab.run(states), end)
+                if timed is None:
                     tally.unfinished += 1
                     return
-                (tally.hostile if hostile else tally.changes).append(took)
-                tally.refused += bool(outcome["refused"])
+                took, refused = timed
+                if not hostile:
+                    tally.changes.append(took)
+                    tally.refused += refused
+                elif typed:
+                    tally.hostile.append(took)
                 if think and not hostile:
                     await asyncio.sleep(min(rng.expovariate(1 / think), max(deadline - time.monotonic(), 0)))
     except (OSError, TimeoutError, PageError, websockets.WebSocketException) as exc:
