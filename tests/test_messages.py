@@ -112,6 +112,8 @@ def _damage(view: dict, path: tuple, value) -> dict:
     if not path:
         return value
     head, *rest = path
+    if not isinstance(view, list | dict):
+        raise TypeError("no such place")
     out = list(view) if isinstance(view, list) else dict(view)
     out[head] = _damage(view[head], tuple(rest), value)
     return out
