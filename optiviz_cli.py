@@ -153,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # a bad argument, preset, view, size or path (UsageError too)
         print(f"optiviz: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except ExportError as exc:
-        print(f"optiviz: {exc}", file=sys.stderr)
+    except ExportError as exc:  # on the user's own machine: the library's reason too
+        cause = f" ({str(exc.__cause__).splitlines()[0]})" if exc.__cause__ and str(exc.__cause__) else ""
+        print(f"optiviz: {exc}{cause}", file=sys.stderr)
         return EXIT_MISSING
     except KeyboardInterrupt:
         return 130

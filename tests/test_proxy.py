@@ -7,6 +7,7 @@ needs; skips without it, unless OPTIVIZ_REQUIRE_BROWSER=1 (CI)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -72,14 +73,31 @@ def test_two_browser_sessions_are_served_through_the_proxy(browser, proxy):  # n
     assert len([u for u in upstreams if u.startswith("127.0.0.1:")]) == PROCESSES
 
 
-def test_ten_students_for_thirty_seconds_through_the_proxy_without_an_error(proxy):
-    """The short load test (bench/load.py): 10 websocket sessions rerunning the page with a
-    think time, through nginx, for 30 s; any error (a dropped connection, an exception on
-    the page, a rerun that never finishes) fails it."""
-    listen, _ = proxy
+def _load(listen: str, *args: str) -> str:
+    """bench/load.py's report of a run through the proxy, which must end without an error."""
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), "--url", f"http://{listen}",
-                          "--sessions", "10", "--seconds", "30", "--think", "2"],
-                         capture_output=True, text=True, timeout=180, cwd=ROOT,
+                          *args], capture_output=True, text=True, timeout=240, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "0 errors" in out.stdout, out.stdout
+    assert "\n0 errors" in out.stdout, out.stdout
+    return out.stdout
+
+
+def test_ten_students_for_thirty_seconds_through_the_proxy_without_an_error(proxy):
+    """The short load test (bench/load.py): 10 websocket sessions, each a student moving
+    sliders, adding optimizers, loading presets and typing formulas with a think time,
+    through nginx, for 30 s; any error (a dropped connection, an exception or the page's
+    "unexpected" note, a request that is never answered) fails it."""
+    listen, _ = proxy
+    _load(listen, "--sessions", "10", "--seconds", "30", "--think", "2")
+
+
+def test_a_burst_of_visitors_opening_one_link_all_get_the_page(proxy):
+    listen, _ = proxy
+    assert "burst of 10: 10 pages" in _load(listen, "--burst", "--sessions", "10", "--seconds", "120")
+
+
+def test_students_beside_one_typing_slow_formulas_are_served_without_an_error(proxy):
+    listen, _ = proxy
+    out = _load(listen, "--hostile", "--sessions", "4", "--seconds", "20", "--think", "2")
+    assert re.search(r"hostile session: [1-9]\d* slow formulas", out), out

@@ -10,8 +10,8 @@ import streamlit as st
 
 from viz.export import FPS, SIZE, ExportError, export, runs_csv, runs_json
 
-from .errors import LOG
 from .labels import md
+from .messages import LOG, UNEXPLAINED, for_viewers
 from .settings import Settings
 from .viewformat import encode, from_settings
 
@@ -62,12 +62,12 @@ def export_panel(settings: Settings, landscape, results, colors) -> None:
             try:
                 with st.spinner(f"Making the {title}…"):
                     data = _file(fmt, link, size, fps, settings, landscape, results, colors)
-            except (ExportError, ValueError) as exc:
+            except ExportError as exc:  # why this machine can't make it (the cause is logged)
+                LOG.warning("optiviz: %s export failed", fmt, exc_info=exc)
                 column.caption(md(f"{title}: {exc}"))
                 continue
             except Exception as exc:  # noqa: BLE001 (a button never shows a traceback)
-                LOG.exception("optiviz: %s export failed", fmt)
-                column.caption(md(f"{title} could not be made ({type(exc).__name__})."))
+                column.caption(md(f"{title} could not be made: {for_viewers(exc) or UNEXPLAINED}"))
                 continue
             column.download_button(f"⬇ {title}", data=data, file_name=f"{name}.{fmt}", mime=mime,
                                    key=f"export_{fmt}", on_click="ignore")

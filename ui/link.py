@@ -6,8 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from . import keys
-from .errors import LOG
+from .messages import for_viewers
 from .viewformat import DEFAULT_VIEW, LINK_PARAM, apply, decode, encode, from_settings
+
+UNREADABLE = ("this optiviz cannot read what it describes. A view link is the page's address as "
+              "the page wrote it (…/?view=…), copied whole; the page shows its default view instead.")
 
 
 def open_link() -> None:
@@ -19,11 +22,8 @@ def open_link() -> None:
         try:
             apply(state, decode(st.query_params[LINK_PARAM]))
             return
-        except ValueError as exc:
-            state[keys.NOTICE] = f"The link's view could not be restored: {exc}"
         except Exception as exc:  # noqa: BLE001 (a link is untrusted text: never a broken page)
-            LOG.exception("optiviz: a link failed to open")
-            state[keys.NOTICE] = f"The link's view could not be restored ({type(exc).__name__})."
+            state[keys.NOTICE] = f"The link's view could not be restored: {for_viewers(exc) or UNREADABLE}"
     apply(state, DEFAULT_VIEW)
 
 

@@ -13,6 +13,7 @@ from .errors import guarded
 from .labels import md
 from .layout import FORMULA, SIDEBAR_WIDTH, STORY, page_style
 from .link import open_link, write_link
+from .messages import UNEXPLAINED, for_viewers
 from .presets import checked, presets
 from .sidebar import load_preset, sidebar
 from .state import keep_values
@@ -59,7 +60,8 @@ def _drawable(settings):
     try:
         landscape = compute.landscape(settings.choice)
     except ValueError as exc:
-        st.error(f"This surface can't be drawn: {md(str(exc))} Fix it in the sidebar; everything else "
+        reason = for_viewers(exc) or UNEXPLAINED
+        st.error(f"This surface can't be drawn: {md(reason)} Fix it in the sidebar; everything else "
                  "you set is kept." + (" The charts show the last surface that worked." if LAST_GOOD in state
                                        else ""))
         if LAST_GOOD not in state:

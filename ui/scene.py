@@ -11,6 +11,7 @@ from optim_core import OPTIMIZERS, RunResult, make_optimizer, run
 
 from . import keys
 from .labels import describe, unique
+from .messages import UNEXPLAINED, for_viewers
 from .settings import Drawn, Settings
 from .state import add_slot, choice_names, concrete_spec
 from .viewformat import check
@@ -26,7 +27,7 @@ def drawn_slot(sid: int, name: str, hyperparams: dict, color: str) -> Drawn:
     try:
         make_optimizer(name, **hyperparams)
     except ValueError as exc:
-        error = str(exc)
+        error = for_viewers(exc) or UNEXPLAINED
     return Drawn(sid, name, dict(hyperparams), describe(concrete.title, concrete.params, values), color,
                  concrete, error)
 

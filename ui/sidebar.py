@@ -14,6 +14,7 @@ from .batch_inputs import batch_inputs
 from .compute import landscape
 from .controls import format_value, param_widget
 from .labels import describe, md, unique
+from .messages import UNEXPLAINED, for_viewers
 from .presets import presets
 from .settings import Drawn, Settings
 from .state import (
@@ -109,7 +110,7 @@ def load_preset() -> None:
     try:
         apply(state, presets()[state[keys.PRESET]])
     except ValueError as exc:
-        state[keys.NOTICE] = f"Preset not loaded: {exc}"
+        state[keys.NOTICE] = f"Preset not loaded: {for_viewers(exc) or UNEXPLAINED}"
 
 
 def _slot_panel(bar, slot: dict) -> Drawn:
@@ -134,7 +135,7 @@ def _slot_panel(bar, slot: dict) -> Drawn:
     try:
         make_optimizer(name, **choices, **values)
     except ValueError as exc:
-        error = str(exc)
+        error = for_viewers(exc) or UNEXPLAINED
         box.error(f"Not drawn: {md(error)}")
     return Drawn(sid, name, {**choices, **values}, describe(concrete.title, concrete.params, values),
                  color, concrete, error)

@@ -242,9 +242,9 @@ def figure_image(spec: dict, fmt: str) -> bytes:
     try:
         return pio.to_image(spec, format=fmt, width=layout.get("width"), height=layout.get("height"),
                             validate=False)
-    except Exception as exc:  # kaleido's errors name the browser problem; keep its text
-        raise ExportError(f"{fmt.upper()} export failed in the browser: {type(exc).__name__}: "
-                          f"{str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")) from exc
+    except Exception as exc:  # kaleido's own error (the browser's problem) stays as the cause
+        raise ExportError(f"{fmt.upper()} export failed in the browser that draws pictures: check "
+                          "that it starts, or set BROWSER_PATH to another Chromium-based browser.") from exc
 
 
 _PLOT_JS = """async (fig) => {
@@ -290,7 +290,8 @@ def render_frames(still: dict, frames: list[dict]) -> list[np.ndarray]:
             finally:
                 browser.close()
     except Error as exc:
-        raise ExportError(f"The browser could not render the animation: {str(exc).splitlines()[0]}") from exc
+        raise ExportError("The browser could not render the animation: check that it starts, or set "
+                          "BROWSER_PATH to another Chromium-based browser.") from exc
     return [np.asarray(Image.open(io.BytesIO(p)).convert("RGB")) for p in pictures]
 
 
@@ -316,9 +317,8 @@ def mp4_bytes(pictures: Sequence[np.ndarray], fps: float = FPS) -> bytes:
         import imageio_ffmpeg
 
         imageio_ffmpeg.get_ffmpeg_exe()
-    except (ImportError, RuntimeError) as exc:
-        raise ExportError(f"MP4 export needs imageio and its ffmpeg ({type(exc).__name__}): "
-                          f"{_INSTALL}.") from None
+    except (ImportError, RuntimeError):
+        raise ExportError(f"MP4 export needs imageio and its ffmpeg: {_INSTALL}.") from None
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "animation.mp4")
         with imageio.get_writer(path, format="FFMPEG", fps=fps, codec="libx264", pixelformat="yuv420p",
