@@ -32,6 +32,7 @@ def adabelief_step(g, s, p, hp, t, xp):
 
 ADABELIEF = OptimizerSpec(
     name="adabelief", title="AdaBelief",
+    coordinatewise=True,
     params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-16), c.weight_decay(),
             c.decoupled(True)),
     init=zero_moments, step=adabelief_step,
@@ -76,6 +77,7 @@ def laprop_step(g, s, p, hp, t, xp):
 
 LAPROP = OptimizerSpec(
     name="laprop", title="LaProp",
+    coordinatewise=c.unless_cautious,
     params=(c.lr(1e-2, 4e-4), c.beta1(), c.beta2(), c.eps(1e-15), c.weight_decay(),
             c.cautious()),
     init=laprop_init, step=laprop_step,
@@ -122,6 +124,7 @@ def adan_step(g, s, p, hp, t, xp):
 
 ADAN = OptimizerSpec(
     name="adan", title="Adan",
+    coordinatewise=True,
     params=(c.lr(1e-2, 1e-3), c.beta1(0.98),
             ParamSpec("beta2", "β₂", 0.92, 0.0, 1.0, high_open=True,
                       help="Decay of the average of gradient differences"),
@@ -181,6 +184,7 @@ def ademamix_step(g, s, p, hp, t, xp):
 
 ADEMAMIX = OptimizerSpec(
     name="ademamix", title="AdEMAMix",
+    coordinatewise=c.unless_cautious,
     params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(),
             ParamSpec("beta3", "β₃", 0.9999, 0.0, 1.0, high_open=True,
                       help="Decay of the slow momentum (a very long memory)"),

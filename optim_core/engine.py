@@ -213,6 +213,14 @@ class Recording:
         self.grad_norm[i] = grad_norm
         self.step_size[i] = step_size
 
+    def put_columns(self, i, x, y, f, grad_norm, step_size) -> None:
+        """Like :meth:`put`, with the points given as their two coordinates."""
+        self.path[i, ..., 0] = x
+        self.path[i, ..., 1] = y
+        self.loss[i] = f
+        self.grad_norm[i] = grad_norm
+        self.step_size[i] = step_size
+
     def to_numpy(self, be: Backend) -> dict[str, np.ndarray]:
         return {k: be.to_numpy(getattr(self, k)) for k in ("path", "loss", "grad_norm", "step_size")}
 

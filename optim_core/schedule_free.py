@@ -93,6 +93,7 @@ u_t &= %s
 
 SGD_SCHEDULE_FREE = OptimizerSpec(
     name="sgd_schedule_free", title="Schedule-Free SGD",
+    coordinatewise=True,
     params=(c.lr(1e-3, 1.0),
             ParamSpec("momentum", "β", 0.9, 0.0, 1.0, **_BETA,
                       help="Interpolation between z and x where the gradient is taken"),
@@ -107,6 +108,7 @@ SGD_SCHEDULE_FREE = OptimizerSpec(
 
 ADAMW_SCHEDULE_FREE = OptimizerSpec(
     name="adamw_schedule_free", title="Schedule-Free AdamW",
+    coordinatewise=True,
     params=(c.lr(2.5e-2, 2.5e-3),
             ParamSpec("beta1", "β₁", 0.9, 0.0, 1.0, **_BETA,
                       help="Interpolation between z and x where the gradient is taken"),
