@@ -36,6 +36,7 @@ import numpy as np
 
 from .backend import Backend
 from .stepping import Carry, Problem, advance, columns, join_carry, row_norm, split_carry, start_carry
+from .tracking import first_hit
 
 CHUNK = 16  # steps per compiled program: longer chunks compile slower and gain little
 MAX_PROGRAMS = 32
@@ -55,11 +56,12 @@ class _Program:
 _PROGRAMS: OrderedDict[tuple, _Program] = OrderedDict()
 
 
-def _chunk(pb: Problem, length: int, keep_rows: bool, numbers, sigma, limit, c: Carry, noise,
-           factors, t0, active_steps):
+def _chunk(pb: Problem, length: int, keep_rows: bool, criterion, numbers, sigma, limit,
+           c: Carry, hits, noise, factors, t0, active_steps):
     """``length`` steps from ``c``, of which the first ``active_steps`` are taken. Returns the
-    carry and either the stacked rows of every step (x, y, value, ‖∇f‖, step length) or the
-    length of the last step taken. A carry in the split layout takes its noise as (2, N)
+    carry, either the stacked rows of every step (x, y, value, ‖∇f‖, step length) or the
+    length of the last step taken, and the first hits of ``criterion`` (None: not tracked;
+    see :mod:`optim_core.tracking`). A carry in the split layout takes its noise as (2, N)
     rows (one contiguous row per coordinate)."""
     xp = pb.xp
     split = isinstance(c.p, tuple)
@@ -70,13 +72,15 @@ def _chunk(pb: Problem, length: int, keep_rows: bool, numbers, sigma, limit, c: 
             else noise[k]
         c, step_len = advance(pb, c, numbers, sigma, limit, eps, factors[k], t0 + k,
                               fast=False, active=active)
+        if criterion is not None:
+            hits = first_hit(criterion, hits, c.p, c.f, t0 + k, c.alive & active, xp)
         if keep_rows:
             rows.append((*columns(c.p), c.f, row_norm(c.g), step_len))
         else:
             last = step_len if last is None else xp.where(active, step_len, last)
     if keep_rows:
-        return c, tuple(xp.stack(col) for col in zip(*rows, strict=True))
-    return c, last
+        return c, tuple(xp.stack(col) for col in zip(*rows, strict=True)), hits
+    return c, last, hits
 
 
 def _own_copy(fn):
@@ -102,23 +106,24 @@ def _spec_key(spec) -> tuple:
     return spec.name, spec.step.__module__, spec.step.__qualname__, inner
 
 
-def _key(pb: Problem, be: Backend, keep_rows: bool, noisy: bool) -> tuple:
+def _key(pb: Problem, be: Backend, keep_rows: bool, noisy: bool, criterion) -> tuple:
     land = pb.landscape
     land_key = (getattr(land, "name", None), str(getattr(land, "expr", id(land))),
                 getattr(land, "smooth", None))
     switches = tuple(sorted((k, repr(v)) for k, v in pb.switches.items()))
     return (_spec_key(pb.spec), switches, land_key, str(be.dtype), str(be.device), CHUNK,
-            keep_rows, noisy)
+            keep_rows, noisy, repr(criterion))
 
 
-def _program(key: tuple, pb: Problem, keep_rows: bool, device, split: bool) -> _Program:
+def _program(key: tuple, pb: Problem, keep_rows: bool, criterion, device,
+             split: bool) -> _Program:
     if key in _PROGRAMS:
         _PROGRAMS.move_to_end(key)
         return _PROGRAMS[key]
-    eager = functools.partial(_chunk, pb, CHUNK, keep_rows)
+    eager = functools.partial(_chunk, pb, CHUNK, keep_rows, criterion)
     try:
-        compiled = _compile(functools.partial(_own_copy(_chunk), pb, CHUNK, keep_rows), device,
-                            split)
+        compiled = _compile(functools.partial(_own_copy(_chunk), pb, CHUNK, keep_rows, criterion),
+                            device, split)
     except Exception as exc:  # e.g. torch.compile unsupported on this Python
         prog = _Program(pb, None, eager, _why(exc))
     else:
@@ -177,10 +182,11 @@ def _keeps_rows(recorded: np.ndarray) -> bool:
 
 def run_compiled(pb: Problem, be: Backend, numbers: dict[str, Any], sigma, limit: float,
                  starts: np.ndarray, steps: int, factors: np.ndarray, recorded: np.ndarray,
-                 seed: int):
+                 seed: int, criterion=None):
     """Like the eager loop of :func:`optim_core.run`, in compiled chunks. Returns the final
-    carry, the :class:`~optim_core.engine.Recording`, the seconds spent compiling and a note
-    (empty unless it had to run eagerly)."""
+    carry, the :class:`~optim_core.engine.Recording`, the seconds spent compiling, a note
+    (empty unless it had to run eagerly) and the first hits of ``criterion`` (None if not
+    tracked)."""
     import torch
 
     from .engine import Recording  # here, not at the top: engine imports this module lazily
@@ -189,7 +195,8 @@ def run_compiled(pb: Problem, be: Backend, numbers: dict[str, Any], sigma, limit
     noisy = isinstance(sigma, np.ndarray) or sigma > 0
     keep_rows = _keeps_rows(recorded)
     split = pb.spec.is_coordinatewise(pb.switches)
-    prog = _program(_key(pb, be, keep_rows, noisy), pb, keep_rows, dev, split)
+    prog = _program(_key(pb, be, keep_rows, noisy, criterion), pb, keep_rows, criterion, dev,
+                    split)
     what = f"{pb.spec.name} on {getattr(pb.landscape, 'name', 'a custom surface')}"
 
     def tensor(v):
@@ -212,6 +219,10 @@ def run_compiled(pb: Problem, be: Backend, numbers: dict[str, Any], sigma, limit
     # m and v), and dynamo would guard on that aliasing and compile again once the step has
     # made them different arrays; split columns become contiguous (N, 1) arrays.
     c = _copy_leaves((split_carry(start) if split else start)._replace(all_alive=False))
+    hits = None
+    if criterion is not None:
+        never = torch.full((n,), -1, dtype=torch.int64, device=dev)
+        hits = first_hit(criterion, (never, never), start.p, start.f, 0, start.alive, be.xp)
     compile_seconds, t0 = 0.0, 1
     while t0 <= steps:
         end = min(t0 + CHUNK - 1, steps)
@@ -224,9 +235,10 @@ def run_compiled(pb: Problem, be: Backend, numbers: dict[str, Any], sigma, limit
                 noise[k].copy_(drawn.T)
             else:
                 draw(out=noise[k])
-        args = (numbers, sigma_t, limit_t, c, noise, factors_t[t0 - 1:t0 - 1 + CHUNK].clone(),
-                tensor(t0), torch.tensor(taken, device=dev))
-        (c, out), spent = _call(prog, what, args)
+        args = (numbers, sigma_t, limit_t, c, hits, noise,
+                factors_t[t0 - 1:t0 - 1 + CHUNK].clone(), tensor(t0),
+                torch.tensor(taken, device=dev))
+        (c, out, hits), spent = _call(prog, what, args)
         compile_seconds += spent
         if keep_rows:
             kept = [t for t in range(t0, end + 1) if t in slot]
@@ -241,4 +253,4 @@ def run_compiled(pb: Problem, be: Backend, numbers: dict[str, Any], sigma, limit
         t0 = end + 1
     note = (f"compiled engine unavailable for {what}: {prog.failure}; ran eagerly"
             if prog.failure else "")
-    return join_carry(c, start, be.xp) if split else c, rec, compile_seconds, note
+    return join_carry(c, start, be.xp) if split else c, rec, compile_seconds, note, hits
