@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from . import common as c
 from .adam import Moments, zero_moments
 from .moments import debias, ema, ema_sq
-from .ops import cautious, decoupled_decay, minimum, row_norm, weight_decay, zeros_init
+from .ops import cautious, decoupled_decay, minimum, row_norm, weight_decay, where, zeros_init
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -106,7 +106,7 @@ def adan_step(g, s, p, hp, t, xp):
     :math:`(g_t + eta_2\Delta_t)^2`; two bias-corrected steps share one denominator;
     weight decay is decoupled, or the paper's proximal :math:`w / (1 + lpha\lambda)`."""
     lr, b1, b2, b3, wd = hp["lr"], hp["beta1"], hp["beta2"], hp["beta3"], hp["weight_decay"]
-    diff = 0.0 * g if t == 1 else g - s.prev_g
+    diff = where(t == 1, 0.0 * g, g - s.prev_g, xp)  # t may be a tensor (compiled chunks)
     m = ema(s.m, g, b1, xp)
     n = ema(s.n, diff, b2, xp)
     z = diff * b2 + g

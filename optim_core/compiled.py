@@ -40,6 +40,7 @@ from .tracking import first_hit
 
 CHUNK = 16  # steps per compiled program: longer chunks compile slower and gain little
 MAX_PROGRAMS = 32
+MAX_FUSION = 4096  # operations Inductor may fuse into one loop (a split chunk's all)
 
 
 @dataclass
@@ -94,10 +95,14 @@ def _compile(fn, device, split: bool):
     """``torch.compile`` for a chunk. On the CPU, a chunk in the joint (N, 2) layout gets no
     SIMD code: there it had vectors of two lanes (a row's x and y) or strided columns, which
     ran 3× slower than plain scalar loops. A split chunk is a loop over contiguous columns,
-    which SIMD suits."""
+    which SIMD suits; Inductor may fuse all its steps into that one loop (its default cap of
+    64 operations per loop cut a chunk into five, each writing the whole state out)."""
     import torch
 
-    options = {"cpp.simdlen": 1} if torch.device(device).type == "cpu" and not split else None
+    if torch.device(device).type != "cpu":
+        options = None
+    else:
+        options = {"max_fusion_size": MAX_FUSION} if split else {"cpp.simdlen": 1}
     return torch.compile(fn, fullgraph=True, dynamic=True, options=options)
 
 

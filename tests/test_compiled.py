@@ -111,7 +111,7 @@ def test_sweeps_and_basin_maps_compiled_equal_eager():
     eager engine's, diverged cells included (the sweep's largest α leaves the box)."""
     from optim_core import basins, sweep
 
-    kw = {"backend": "torch", "dtype": "float32"}
+    kw = {"backend": "torch", "dtype": "float32", "limit": 4.0}
     axes = {"lr": np.geomspace(1e-3, 30.0, 9), "beta1": np.linspace(0.0, 0.95, 5)}
     eager = sweep(ROSEN, "adam", axes, steps=60, tol=1e-1, **kw)
     comp = sweep(ROSEN, "adam", axes, steps=60, tol=1e-1, compile=True, **kw)
@@ -147,15 +147,18 @@ def test_overflowing_state_stops_in_the_compiled_engine_too():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "base"), [("sgd", None), ("adopt", None), ("lookahead", "adam")])
+@pytest.mark.parametrize(("name", "base"), [("sgd", None), ("adopt", None), ("lookahead", "adam"),
+                                            ("adan", None)])
 def test_compiled_matches_golden_reference(name, base):
     """A subset of the parity matrix through the compiled engine (float64, the first
     surface of each case): SGD (its first step is special), ADOPT (no step at t = 1),
-    Lookahead (a sync every k steps: t as a tensor)."""
+    Lookahead (a sync every k steps: t as a tensor), Adan (no gradient difference at t = 1),
+    all compiled, none falling back to eager."""
     cases, refs = load_golden(name, base)
     case, ref = cases[0], refs[0]
     res = run(landscape_of(case), build(name, base, **vectorized(case["hps"])),
               np.array(case["starts"]), STEPS, backend="torch", compile=True)
+    assert res.note == "" and res.settings["compiled"]
     for i in range(len(case["hps"])):
         upto = STEPS + 1 if res.diverged_at[i] < 0 else res.diverged_at[i]
         np.testing.assert_allclose(res.path[:upto, i], ref[i][:upto], rtol=1e-9, atol=1e-9)
