@@ -187,13 +187,18 @@ class DataLandscape(Landscape):
         indices ``samples`` when given: a mini-batch (B,) shared by every point, or one per
         point (..., B) (the shape of ``p``'s leading axes)."""
         xp = array_namespace(p)
-        cols = self.data if samples is None else self.data[:, np.asarray(samples)]
-        a1, a2, t = (xp.asarray(c, dtype=p.dtype, device=device(p)) for c in cols)
-        x, y = p[..., 0][..., None], p[..., 1][..., None]
-        with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
-            value, gx, gy = self._program(x, y, xp, a1, a2, t)
-        value, gx, gy = (xp.mean(v, axis=-1) for v in (value, gx, gy))
+        value, gx, gy = self.value_and_grad_xy(p[..., 0], p[..., 1], samples)
         return value, xp.stack([gx, gy], axis=-1)
+
+    def value_and_grad_xy(self, x, y, samples=None):
+        """``(f, ∂f/∂x, ∂f/∂y)`` at the points ``(x, y)`` (two arrays of one shape), means
+        over all samples or over ``samples``."""
+        xp = array_namespace(x)
+        cols = self.data if samples is None else self.data[:, np.asarray(samples)]
+        a1, a2, t = (xp.asarray(c, dtype=x.dtype, device=device(x)) for c in cols)
+        with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
+            value, gx, gy = self._program(x[..., None], y[..., None], xp, a1, a2, t)
+        return tuple(xp.mean(v, axis=-1) for v in (value, gx, gy))
 
 
 # --------------------------------------------------------------------------- datasets

@@ -73,18 +73,23 @@ class Landscape:
     def value_and_grad(self, p):
         """Return ``(f(p), grad f(p))`` computed together (shared subexpressions)."""
         xp = array_namespace(p)
-        x, y = p[..., 0], p[..., 1]
+        value, gx, gy = self.value_and_grad_xy(p[..., 0], p[..., 1])
+        return value, xp.stack([gx, gy], axis=-1)
+
+    def value_and_grad_xy(self, x, y):
+        """``(f, ∂f/∂x, ∂f/∂y)`` at the points ``(x, y)`` given as two arrays of one shape
+        (the compiled engine keeps a batch's coordinates as separate columns)."""
+        xp = array_namespace(x)
         # overflow / 0/0 become inf / NaN, handled by callers (torch never warns; and
         # torch.compile cannot trace np.errstate)
         with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
             value, gx, gy = self._program(x, y, xp)
-        grad = xp.stack([gx, gy], axis=-1)
         if not self.smooth:
             # At a kink (e.g. Ackley's cone tip) the symbolic gradient is 0/0; 0 is a valid
             # subgradient there, so NaNs at finite points with a finite value become 0.
-            kink = xp.isnan(grad) & xp.isfinite(p) & xp.isfinite(value)[..., None]
-            grad = xp.where(kink, xp.zeros_like(grad), grad)
-        return value, grad
+            ok = xp.isfinite(x) & xp.isfinite(y) & xp.isfinite(value)
+            gx, gy = (xp.where(xp.isnan(g) & ok, xp.zeros_like(g), g) for g in (gx, gy))
+        return value, gx, gy
 
     def f(self, p):
         """f(p) for p of shape (..., 2)."""

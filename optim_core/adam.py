@@ -53,6 +53,7 @@ w_t &\leftarrow %s - \alpha\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
 
 ADAM = OptimizerSpec(
     name="adam", title="Adam",
+    coordinatewise=c.unless_cautious,
     params=(*_ADAM_PARAMS, c.weight_decay(), _AMSGRAD, _BIAS, c.cautious()),
     init=adam_init, step=adam_step, fixed={"decoupled_weight_decay": False},
     latex=(_ADAM_LATEX % ("v_t", "w_{t-1}")).replace(
@@ -68,6 +69,7 @@ ADAM = OptimizerSpec(
 
 ADAMW = OptimizerSpec(
     name="adamw", title="AdamW",
+    coordinatewise=c.unless_cautious,
     params=(*_ADAM_PARAMS, c.weight_decay(1e-2), _AMSGRAD, c.cautious()),
     init=adam_init, step=adam_step,
     fixed={"decoupled_weight_decay": True, "bias_correction": True},
@@ -78,6 +80,7 @@ ADAMW = OptimizerSpec(
 
 AMSGRAD = OptimizerSpec(
     name="amsgrad", title="AMSGrad",
+    coordinatewise=True,
     params=(*_ADAM_PARAMS, c.weight_decay()),
     init=adam_init, step=adam_step,
     fixed={"decoupled_weight_decay": False, "amsgrad": True, "bias_correction": True,
@@ -116,6 +119,7 @@ def nadam_step(g, s, p, hp, t, xp):
 
 NADAM = OptimizerSpec(
     name="nadam", title="NAdam",
+    coordinatewise=True,
     params=(c.lr(1e-2, 2e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay(),
             ParamSpec("momentum_decay", "ψ", 4e-3, 0.0, 1.0,
                       help="Warm-up of the momentum schedule μ_t"),
@@ -158,6 +162,7 @@ def radam_step(g, s, p, hp, t, xp):
 
 RADAM = OptimizerSpec(
     name="radam", title="RAdam",
+    coordinatewise=True,
     params=(c.lr(1e-3, 1e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay(),
             c.decoupled()),
     init=adam_init, step=radam_step,
@@ -198,6 +203,7 @@ def adamax_step(g, s, p, hp, t, xp):
 
 ADAMAX = OptimizerSpec(
     name="adamax", title="Adamax",
+    coordinatewise=True,
     params=(c.lr(1e-2, 2e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay()),
     init=zero_moments, step=adamax_step,
     latex=r"""\begin{aligned}
@@ -234,6 +240,7 @@ def adopt_step(g, s, p, hp, t, xp):
 
 ADOPT = OptimizerSpec(
     name="adopt", title="ADOPT",
+    coordinatewise=True,
     params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(0.9999), c.eps(1e-6), c.weight_decay(),
             c.decoupled()),
     init=zero_moments, step=adopt_step,

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from . import common as c
 from .adam import Moments, zero_moments
 from .moments import debias, ema, ema_sq
-from .ops import cautious, decoupled_decay, minimum, row_norm, weight_decay, zeros_init
+from .ops import cautious, decoupled_decay, minimum, row_norm, weight_decay, where, zeros_init
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -32,6 +32,7 @@ def adabelief_step(g, s, p, hp, t, xp):
 
 ADABELIEF = OptimizerSpec(
     name="adabelief", title="AdaBelief",
+    coordinatewise=True,
     params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-16), c.weight_decay(),
             c.decoupled(True)),
     init=zero_moments, step=adabelief_step,
@@ -76,6 +77,7 @@ def laprop_step(g, s, p, hp, t, xp):
 
 LAPROP = OptimizerSpec(
     name="laprop", title="LaProp",
+    coordinatewise=c.unless_cautious,
     params=(c.lr(1e-2, 4e-4), c.beta1(), c.beta2(), c.eps(1e-15), c.weight_decay(),
             c.cautious()),
     init=laprop_init, step=laprop_step,
@@ -104,7 +106,7 @@ def adan_step(g, s, p, hp, t, xp):
     :math:`(g_t + eta_2\Delta_t)^2`; two bias-corrected steps share one denominator;
     weight decay is decoupled, or the paper's proximal :math:`w / (1 + lpha\lambda)`."""
     lr, b1, b2, b3, wd = hp["lr"], hp["beta1"], hp["beta2"], hp["beta3"], hp["weight_decay"]
-    diff = 0.0 * g if t == 1 else g - s.prev_g
+    diff = where(t == 1, 0.0 * g, g - s.prev_g, xp)  # t may be a tensor (compiled chunks)
     m = ema(s.m, g, b1, xp)
     n = ema(s.n, diff, b2, xp)
     z = diff * b2 + g
@@ -122,6 +124,7 @@ def adan_step(g, s, p, hp, t, xp):
 
 ADAN = OptimizerSpec(
     name="adan", title="Adan",
+    coordinatewise=True,
     params=(c.lr(1e-2, 1e-3), c.beta1(0.98),
             ParamSpec("beta2", "β₂", 0.92, 0.0, 1.0, high_open=True,
                       help="Decay of the average of gradient differences"),
@@ -181,6 +184,7 @@ def ademamix_step(g, s, p, hp, t, xp):
 
 ADEMAMIX = OptimizerSpec(
     name="ademamix", title="AdEMAMix",
+    coordinatewise=c.unless_cautious,
     params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(),
             ParamSpec("beta3", "β₃", 0.9999, 0.0, 1.0, high_open=True,
                       help="Decay of the slow momentum (a very long memory)"),

@@ -48,6 +48,7 @@ def rmsprop_step(g, s, p, hp, t, xp):
 
 RMSPROP = OptimizerSpec(
     name="rmsprop", title="RMSProp",
+    coordinatewise=True,
     params=(
         c.lr(1e-2, 1e-2),
         ParamSpec("beta2", "β", 0.99, 0.0, 1.0, high_open=True,
@@ -89,6 +90,7 @@ def adagrad_step(g, s, p, hp, t, xp):
 
 ADAGRAD = OptimizerSpec(
     name="adagrad", title="Adagrad",
+    coordinatewise=True,
     params=(
         c.lr(0.5, 1e-2),
         ParamSpec("lr_decay", "η", 0.0, 0.0, 1.0, help="Learning-rate decay: α / (1 + (t−1)η)"),
@@ -124,6 +126,7 @@ def adadelta_step(g, s, p, hp, t, xp):
 
 ADADELTA = OptimizerSpec(
     name="adadelta", title="Adadelta",
+    coordinatewise=True,
     params=(
         c.lr(1.0, 1.0),
         ParamSpec("rho", "ρ", 0.9, 0.0, 1.0, help="Decay of both running averages"),

@@ -49,3 +49,9 @@ def cautious() -> ParamSpec:
     return switch("cautious", "cautious", False,
                   "Cautious mask: skip coordinates where the update and the gradient disagree "
                   "in sign, and rescale the rest (Liang et al., 2024)")
+
+
+def unless_cautious(settings: dict) -> bool:
+    """``coordinatewise`` of a rule with the cautious switch: the mask's rescaling counts the
+    kept coordinates of a trajectory, which couples them."""
+    return not settings.get("cautious")

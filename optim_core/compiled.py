@@ -35,10 +35,12 @@ from typing import Any
 import numpy as np
 
 from .backend import Backend
-from .stepping import Carry, Problem, advance, row_norm, start_carry
+from .stepping import Carry, Problem, advance, columns, join_carry, row_norm, split_carry, start_carry
+from .tracking import first_hit
 
 CHUNK = 16  # steps per compiled program: longer chunks compile slower and gain little
 MAX_PROGRAMS = 32
+MAX_FUSION = 4096  # operations Inductor may fuse into one loop (a split chunk's all)
 
 
 @dataclass
@@ -55,25 +57,31 @@ class _Program:
 _PROGRAMS: OrderedDict[tuple, _Program] = OrderedDict()
 
 
-def _chunk(pb: Problem, length: int, keep_rows: bool, numbers, sigma, limit, c: Carry, noise,
-           factors, t0, active_steps):
+def _chunk(pb: Problem, length: int, keep_rows: bool, criterion, numbers, sigma, limit,
+           c: Carry, hits, noise, factors, t0, active_steps):
     """``length`` steps from ``c``, of which the first ``active_steps`` are taken. Returns the
-    carry and either the stacked rows of every step (path, value, ‖∇f‖, step length) or the
-    length of the last step taken."""
+    carry, either the stacked rows of every step (x, y, value, ‖∇f‖, step length) or the
+    length of the last step taken, and the first hits of ``criterion`` (None: not tracked;
+    see :mod:`optim_core.tracking`). A carry in the split layout takes its noise as (2, N)
+    rows (one contiguous row per coordinate)."""
     xp = pb.xp
+    split = isinstance(c.p, tuple)
     rows, last = [], None
     for k in range(length):
         active = active_steps > k
-        c, step_len = advance(pb, c, numbers, sigma, limit,
-                              None if noise is None else noise[k], factors[k], t0 + k,
+        eps = None if noise is None else (noise[k][0][:, None], noise[k][1][:, None]) if split \
+            else noise[k]
+        c, step_len = advance(pb, c, numbers, sigma, limit, eps, factors[k], t0 + k,
                               fast=False, active=active)
+        if criterion is not None:
+            hits = first_hit(criterion, hits, c.p, c.f, t0 + k, c.alive & active, xp)
         if keep_rows:
-            rows.append((c.p, c.f, row_norm(c.g), step_len))
+            rows.append((*columns(c.p), c.f, row_norm(c.g), step_len))
         else:
             last = step_len if last is None else xp.where(active, step_len, last)
     if keep_rows:
-        return c, tuple(xp.stack(col) for col in zip(*rows, strict=True))
-    return c, last
+        return c, tuple(xp.stack(col) for col in zip(*rows, strict=True)), hits
+    return c, last, hits
 
 
 def _own_copy(fn):
@@ -83,13 +91,18 @@ def _own_copy(fn):
     return types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
-def _compile(fn, device):
-    """``torch.compile`` for a chunk. On the CPU, Inductor's SIMD code is turned off for it:
-    the (N, 2) layout leaves it vectors of two lanes (a row's x and y) or strided columns,
-    which ran 3× slower than plain scalar loops here."""
+def _compile(fn, device, split: bool):
+    """``torch.compile`` for a chunk. On the CPU, a chunk in the joint (N, 2) layout gets no
+    SIMD code: there it had vectors of two lanes (a row's x and y) or strided columns, which
+    ran 3× slower than plain scalar loops. A split chunk is a loop over contiguous columns,
+    which SIMD suits; Inductor may fuse all its steps into that one loop (its default cap of
+    64 operations per loop cut a chunk into five, each writing the whole state out)."""
     import torch
 
-    options = {"cpp.simdlen": 1} if torch.device(device).type == "cpu" else None
+    if torch.device(device).type != "cpu":
+        options = None
+    else:
+        options = {"max_fusion_size": MAX_FUSION} if split else {"cpp.simdlen": 1}
     return torch.compile(fn, fullgraph=True, dynamic=True, options=options)
 
 
@@ -98,22 +111,24 @@ def _spec_key(spec) -> tuple:
     return spec.name, spec.step.__module__, spec.step.__qualname__, inner
 
 
-def _key(pb: Problem, be: Backend, keep_rows: bool, noisy: bool) -> tuple:
+def _key(pb: Problem, be: Backend, keep_rows: bool, noisy: bool, criterion) -> tuple:
     land = pb.landscape
     land_key = (getattr(land, "name", None), str(getattr(land, "expr", id(land))),
                 getattr(land, "smooth", None))
     switches = tuple(sorted((k, repr(v)) for k, v in pb.switches.items()))
     return (_spec_key(pb.spec), switches, land_key, str(be.dtype), str(be.device), CHUNK,
-            keep_rows, noisy)
+            keep_rows, noisy, repr(criterion))
 
 
-def _program(key: tuple, pb: Problem, keep_rows: bool, device) -> _Program:
+def _program(key: tuple, pb: Problem, keep_rows: bool, criterion, device,
+             split: bool) -> _Program:
     if key in _PROGRAMS:
         _PROGRAMS.move_to_end(key)
         return _PROGRAMS[key]
-    eager = functools.partial(_chunk, pb, CHUNK, keep_rows)
+    eager = functools.partial(_chunk, pb, CHUNK, keep_rows, criterion)
     try:
-        compiled = _compile(functools.partial(_own_copy(_chunk), pb, CHUNK, keep_rows), device)
+        compiled = _compile(functools.partial(_own_copy(_chunk), pb, CHUNK, keep_rows, criterion),
+                            device, split)
     except Exception as exc:  # e.g. torch.compile unsupported on this Python
         prog = _Program(pb, None, eager, _why(exc))
     else:
@@ -155,11 +170,13 @@ def _call(prog: _Program, what: str, args) -> tuple[Any, float]:
 
 
 def _copy_leaves(tree):
-    if tree is None:
-        return None
+    """Each tensor of a (nested) tuple copied into memory of its own, contiguous."""
+    import torch
+
     if isinstance(tree, tuple):
-        return type(tree)(*(_copy_leaves(a) for a in tree))
-    return tree.clone()
+        items = (_copy_leaves(a) for a in tree)
+        return type(tree)(*items) if hasattr(tree, "_fields") else tuple(items)
+    return tree.clone(memory_format=torch.contiguous_format) if torch.is_tensor(tree) else tree
 
 
 def _keeps_rows(recorded: np.ndarray) -> bool:
@@ -170,10 +187,11 @@ def _keeps_rows(recorded: np.ndarray) -> bool:
 
 def run_compiled(pb: Problem, be: Backend, numbers: dict[str, Any], sigma, limit: float,
                  starts: np.ndarray, steps: int, factors: np.ndarray, recorded: np.ndarray,
-                 seed: int):
+                 seed: int, criterion=None):
     """Like the eager loop of :func:`optim_core.run`, in compiled chunks. Returns the final
-    carry, the :class:`~optim_core.engine.Recording`, the seconds spent compiling and a note
-    (empty unless it had to run eagerly)."""
+    carry, the :class:`~optim_core.engine.Recording`, the seconds spent compiling, a note
+    (empty unless it had to run eagerly) and the first hits of ``criterion`` (None if not
+    tracked)."""
     import torch
 
     from .engine import Recording  # here, not at the top: engine imports this module lazily
@@ -181,7 +199,9 @@ def run_compiled(pb: Problem, be: Backend, numbers: dict[str, Any], sigma, limit
     n, dt, dev = starts.shape[0], be.dtype, be.device
     noisy = isinstance(sigma, np.ndarray) or sigma > 0
     keep_rows = _keeps_rows(recorded)
-    prog = _program(_key(pb, be, keep_rows, noisy), pb, keep_rows, dev)
+    split = pb.spec.is_coordinatewise(pb.switches)
+    prog = _program(_key(pb, be, keep_rows, noisy, criterion), pb, keep_rows, criterion, dev,
+                    split)
     what = f"{pb.spec.name} on {getattr(pb.landscape, 'name', 'a custom surface')}"
 
     def tensor(v):
@@ -192,38 +212,50 @@ def run_compiled(pb: Problem, be: Backend, numbers: dict[str, Any], sigma, limit
     limit_t = tensor(limit)
     factors_t = tensor(np.concatenate([factors, np.ones(CHUNK)]))
     draw = be.normal_stream(seed, (n, 2)) if noisy else None
-    noise = torch.zeros((CHUNK, n, 2), dtype=dt, device=dev) if noisy else None
+    noise = torch.zeros((CHUNK, 2, n) if split else (CHUNK, n, 2), dtype=dt, device=dev) \
+        if noisy else None
+    drawn = torch.empty((n, 2), dtype=dt, device=dev) if noisy and split else None
     rec = Recording(be, len(recorded), n)
     slot = {int(s): i for i, s in enumerate(recorded)}
 
-    c = start_carry(prog.problem, be.asarray(starts), numbers, limit_t)
-    # init may share one zeros array between fields (Adam's m and v): dynamo would guard on
-    # that aliasing and compile again once the step has made them different arrays
-    c = c._replace(state=_copy_leaves(c.state), all_alive=False)
-    rec.put(0, c.p, c.f, row_norm(c.g), 0.0)
+    start = start_carry(prog.problem, be.asarray(starts), numbers, limit_t)
+    rec.put(0, start.p, start.f, row_norm(start.g), 0.0)
+    # Each array in memory of its own: init may share one zeros array between fields (Adam's
+    # m and v), and dynamo would guard on that aliasing and compile again once the step has
+    # made them different arrays; split columns become contiguous (N, 1) arrays.
+    c = _copy_leaves((split_carry(start) if split else start)._replace(all_alive=False))
+    hits = None
+    if criterion is not None:
+        never = torch.full((n,), -1, dtype=torch.int64, device=dev)
+        hits = first_hit(criterion, (never, never), start.p, start.f, 0, start.alive, be.xp)
     compile_seconds, t0 = 0.0, 1
     while t0 <= steps:
         end = min(t0 + CHUNK - 1, steps)
         if not keep_rows:  # end the chunk at the next recorded step
             end = min(end, int(recorded[np.searchsorted(recorded, t0)]))
         taken = end - t0 + 1
-        for k in range(taken if noisy else 0):
-            draw(out=noise[k])
-        args = (numbers, sigma_t, limit_t, c, noise, factors_t[t0 - 1:t0 - 1 + CHUNK].clone(),
-                tensor(t0), torch.tensor(taken, device=dev))
-        (c, out), spent = _call(prog, what, args)
+        for k in range(taken if noisy else 0):  # the eager engine's (N, 2) draws, in order
+            if split:
+                draw(out=drawn)
+                noise[k].copy_(drawn.T)
+            else:
+                draw(out=noise[k])
+        args = (numbers, sigma_t, limit_t, c, hits, noise,
+                factors_t[t0 - 1:t0 - 1 + CHUNK].clone(), tensor(t0),
+                torch.tensor(taken, device=dev))
+        (c, out, hits), spent = _call(prog, what, args)
         compile_seconds += spent
         if keep_rows:
             kept = [t for t in range(t0, end + 1) if t in slot]
             if len(kept) == taken:  # every step of the chunk
-                rec.put(slice(slot[t0], slot[end] + 1), *(col[:taken] for col in out))
+                rec.put_columns(slice(slot[t0], slot[end] + 1), *(col[:taken] for col in out))
             elif kept:
                 rows = torch.tensor([t - t0 for t in kept], device=dev)
                 at = slice(slot[kept[0]], slot[kept[-1]] + 1)
-                rec.put(at, *(col.index_select(0, rows) for col in out))
+                rec.put_columns(at, *(col.index_select(0, rows) for col in out))
         elif end in slot:
-            rec.put(slot[end], c.p, c.f, row_norm(c.g), out)
+            rec.put_columns(slot[end], *columns(c.p), c.f, row_norm(c.g), out)
         t0 = end + 1
     note = (f"compiled engine unavailable for {what}: {prog.failure}; ran eagerly"
             if prog.failure else "")
-    return c, rec, compile_seconds, note
+    return join_carry(c, start, be.xp) if split else c, rec, compile_seconds, note, hits

@@ -22,6 +22,7 @@ from .backend import Backend, resolve_backend
 from .registry import Optimizer, make_optimizer
 from .schedules import Schedule, as_schedule
 from .stepping import STOP_REASONS, Problem, advance, is_number, row_norm, split_settings, start_carry
+from .tracking import FirstHit, counted
 
 MAX_STEPS = 1_000_000
 MAX_RECORD_BYTES = 4 * 2**30
@@ -37,6 +38,8 @@ class RunResult:
     ``stop_reason`` (N,) says why, one of ``STOP_REASONS`` ("" where it never stopped).
     ``seconds`` is the run's time, ``compile_seconds`` the part spent compiling (compiled
     engine only); ``note`` says when a compiled run had to fall back to eager.
+    ``first_hit`` and ``hit_index`` (N,) (with ``track``): the first step within tolerance and
+    the minimum reached then (−1, −1: never, or only at / after the trajectory's stop).
     """
 
     path: np.ndarray
@@ -55,6 +58,14 @@ class RunResult:
     stop_reason: np.ndarray | None = None
     compile_seconds: float = 0.0
     note: str = ""
+    first_hit: np.ndarray | None = None
+    hit_index: np.ndarray | None = None
+
+    @property
+    def engine(self) -> str:
+        """What ran it: "NumPy", "torch" or "torch, compiled"."""
+        name = "NumPy" if self.settings.get("backend") == "numpy" else "torch"
+        return f"{name}, compiled" if self.settings.get("compiled") else name
 
     @property
     def epoch(self) -> np.ndarray | None:
@@ -115,7 +126,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
         noise=0.0, seed: int = 0, schedule: Schedule | str | dict | None = None,
         record: int | str = "all", limit: float = 1e6, compile: bool = False,
         batch_size: int | None = None, shuffle: bool = True, data_seed: int | Sequence[int] = 0,
-        drop_last: bool = False) -> RunResult:
+        drop_last: bool = False, track=None) -> RunResult:
     r"""Run ``optimizer`` from each start for ``steps`` steps on ``landscape``.
 
     ``starts``: (N, 2) or (2,). Per-trajectory hyperparameter arrays of length M with a
@@ -139,6 +150,9 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     run with that ``data_seed``. An array of N seeds gives trajectory i its own permutations,
     those of a run with ``data_seed=seeds[i]`` (an ensemble over shufflings). The recorded
     loss and gradient norm are the full data's; ``RunResult.epoch`` converts steps to epochs.
+
+    ``track`` (a criterion of :mod:`optim_core.tracking`) follows, without recording the
+    path, the first step each trajectory is within tolerance (``first_hit``, ``hit_index``).
     """
     if isinstance(landscape, str):
         from landscapes import get_landscape  # lazy: landscapes imports optim_core.params
@@ -164,25 +178,37 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     recorded = _recorded_steps(steps, record)
     _check_memory(len(recorded), n, np.dtype(dtype).itemsize)
 
-    pb, numbers = _problem(landscape, optimizer, be)
-    tic = time.perf_counter()
-    compile_seconds, note = 0.0, ""
-    if compile and be.name == "torch" and plan.batches is not None:
+    compiled = compile and be.name == "torch"
+    if compiled and plan.batches is not None:
         raise ValueError("compile=True does not run mini-batches: use compile=False with "
                          "batch_size, or the full batch (batch_size=None or n).")
-    if compile and be.name == "torch":
+    if track is not None and plan.batches is not None:
+        raise ValueError("track follows full-batch runs only: leave batch_size out.")
+    watch = FirstHit(landscape, track) if track is not None and not compiled else None
+    pb, numbers = _problem(watch or landscape, optimizer, be)
+    tic = time.perf_counter()
+    compile_seconds, note, hits = 0.0, "", None
+    if compiled:
         from .compiled import run_compiled
 
-        carry, rec, compile_seconds, note = run_compiled(
+        carry, rec, compile_seconds, note, hits = run_compiled(
             pb, be, numbers, sigma, float(limit), starts_np, steps, sched.factors(steps),
-            recorded, seed)
+            recorded, seed, track)
     else:
         carry, rec = _run_eager(pb, be, numbers, sigma, float(limit), starts_np, steps,
                                 sched.factors(steps), recorded, seed, plan.batches)
+        if watch is not None:
+            if watch.calls != steps + 1:
+                raise RuntimeError(f"the engine evaluated the surface {watch.calls} times for "
+                                   f"{steps} steps; tracking expects one call per step.")
+            hits = watch.first, watch.index
     arrays = rec.to_numpy(be)
     reason = be.to_numpy(carry.reason)
+    diverged_at = be.to_numpy(carry.diverged_at).astype(np.int64)
+    first, index = counted(*(be.to_numpy(h).astype(np.int64) for h in hits), diverged_at) \
+        if hits is not None else (None, None)
     return RunResult(
-        **arrays, diverged_at=be.to_numpy(carry.diverged_at).astype(np.int64), step=recorded,
+        **arrays, diverged_at=diverged_at, step=recorded,
         lr_factor=sched.factors(steps), optimizer=optimizer.name,
         label=optimizer.display_name, hyperparams=dict(optimizer.hyperparams),
         landscape=getattr(landscape, "name", "custom"),
@@ -191,7 +217,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
                   "limit": limit, "compiled": bool(compile and be.name == "torch" and not note),
                   **plan.settings(steps)},
         seconds=time.perf_counter() - tic, stop_reason=np.array(STOP_REASONS)[reason],
-        compile_seconds=compile_seconds, note=note,
+        compile_seconds=compile_seconds, note=note, first_hit=first, hit_index=index,
     )
 
 
@@ -219,6 +245,14 @@ class Recording:
     def put(self, i, p, f, grad_norm, step_size) -> None:
         """Row ``i`` (an int) or rows ``i`` (a slice, with stacked values)."""
         self.path[i] = p
+        self.loss[i] = f
+        self.grad_norm[i] = grad_norm
+        self.step_size[i] = step_size
+
+    def put_columns(self, i, x, y, f, grad_norm, step_size) -> None:
+        """Like :meth:`put`, with the points given as their two coordinates."""
+        self.path[i, ..., 0] = x
+        self.path[i, ..., 1] = y
         self.loss[i] = f
         self.grad_norm[i] = grad_norm
         self.step_size[i] = step_size

@@ -16,8 +16,8 @@ whose point :math:`w_t` satisfies the surface's criterion:
 
 It is the first hit: a path may leave the ball again later (Adam bouncing round a minimum).
 Steps at or after a trajectory's divergence never count. The hit is tracked during the run,
-step by step, without recording the path (see :class:`_FirstHit`), so it is exact at any grid
-size.
+step by step, without recording the path (:mod:`optim_core.tracking`), so it is exact at
+any grid size, eager or compiled.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device
 
 from .engine import RunResult, run
 from .params import ParamSpec
 from .registry import Optimizer, make_optimizer
+from .tracking import LossGap, NearestMinimum
 
 MAX_CELLS = 512 * 512
 MAX_MEMBERS = 4096
@@ -39,115 +39,16 @@ BASIN_TOL = 1e-3
 NOT_CONVERGED, DIVERGED = -1, -2
 
 
-# --------------------------------------------------------------------------------------------
-# Tracking the first step within tolerance
-
-
-class _FirstHit:
-    """A landscape that watches the engine evaluate it.
-
-    The engine evaluates the landscape once at the starts (t = 0), then once per step at the
-    new points (t = 1, 2, …). On each call, among the trajectories that have not yet reached
-    tol, ``criterion.screen`` (cheap, over all N) picks those that may have, and
-    ``criterion.which`` (exact, on those only) gives the index of the minimum within tol
-    (−1: none); the first such step and index are kept. ``calls`` lets the caller check that
-    the engine kept this one-call-per-step contract. Everything else is the wrapped landscape's.
-    """
-
-    def __init__(self, landscape, criterion):
-        self._landscape = landscape
-        self._criterion = criterion
-        self.calls = 0
-        self.first = None
-        self.index = None
-
-    def __getattr__(self, name):
-        return getattr(self._landscape, name)
-
-    def value_and_grad(self, p):
-        f, g = self._landscape.value_and_grad(p)
-        xp = array_namespace(f)
-        if self.first is None:
-            self.first = xp.full(f.shape, -1, dtype=xp.int64, device=device(f))
-            self.index = xp.full(f.shape, -1, dtype=xp.int64, device=device(f))
-        maybe = self._criterion.screen(p, f, xp) & (self.first < 0)
-        if bool(xp.any(maybe)):
-            (rows,) = xp.nonzero(maybe)
-            which = self._criterion.which(p[rows, ...], f[rows], xp)
-            self.first[rows] = xp.where(which >= 0, self.calls, -1)
-            self.index[rows] = which
-        self.calls += 1
-        return f, g
-
-
-@dataclass(frozen=True)
-class _LossGap:
-    """Within tol: :math:`f - f^\\star \\le` tol (the screen is exact)."""
-
-    min_value: float
-    tol: float
-
-    def screen(self, p, f, xp):
-        return f - self.min_value <= self.tol
-
-    def which(self, p, f, xp):
-        return xp.where(f - self.min_value <= self.tol, 0, -1)
-
-
-@dataclass(frozen=True)
-class _NearestMinimum:
-    """Within tol of minimum i: :math:`\\lVert p - m_i\\rVert \\le` tol. The screen only
-    checks x, :math:`|x - m_{i,x}| \\le` tol for some i (a necessary condition, 3 operations
-    per minimum); ``which`` gives the nearest minimum's index where it is within tol."""
-
-    minima: tuple[tuple[float, float], ...]
-    tol: float
-
-    def screen(self, p, f, xp):
-        x = p[:, 0]
-        near = None
-        for mx, _ in self.minima:
-            close = xp.abs(x - mx) <= self.tol
-            near = close if near is None else near | close
-        return near
-
-    def which(self, p, f, xp):
-        x, y = p[:, 0], p[:, 1]
-        best = index = None
-        for i, (mx, my) in enumerate(self.minima):
-            d2 = (x - mx) ** 2 + (y - my) ** 2
-            if best is None:
-                best, index = d2, xp.zeros(d2.shape, dtype=xp.int64, device=device(d2))
-            else:
-                index = xp.where(d2 < best, i, index)
-                best = xp.minimum(best, d2)
-        return xp.where(best <= self.tol * self.tol, index, -1)
-
-
 def _tracked_run(landscape, optimizer: Optimizer, starts, steps: int, criterion,
                  run_kwargs) -> tuple:
-    """``run(..., record="final")`` that also returns, per trajectory, the first step within
-    tolerance and the minimum's index then (−1, −1 if never, or only at / after divergence)."""
-    if "record" in run_kwargs:
-        raise ValueError("record is chosen by the explorer (only the final step is kept); "
-                         "leave it out.")
-    if run_kwargs.get("compile"):
-        raise ValueError("the explorer tracks the first step within tol between steps, which a "
-                         "compiled run cannot do yet: leave compile out (runs eagerly).")
-    probe = _FirstHit(landscape, criterion)
-    res = run(probe, optimizer, starts, steps, record="final", **run_kwargs)
-    if probe.calls != res.step[-1] + 1:
-        raise RuntimeError(f"the engine evaluated the surface {probe.calls} times for "
-                           f"{res.step[-1]} steps; the first-hit tracking expects one call per step.")
-    first = np.asarray(_to_numpy(probe.first), dtype=np.int64)
-    index = np.asarray(_to_numpy(probe.index), dtype=np.int64)
-    counted = (res.diverged_at < 0) | (first < res.diverged_at)
-    first = np.where(counted & (first >= 0), first, -1)
-    return res, first, np.where(first >= 0, index, -1)
-
-
-def _to_numpy(a) -> np.ndarray:
-    return a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
+    """``run(..., record="final", track=criterion)``: the result, and per trajectory the
+    first step within tolerance and the minimum's index then (−1, −1 if never, or only at /
+    after divergence)."""
+    if "record" in run_kwargs or "track" in run_kwargs:
+        raise ValueError("record and track are chosen by the explorer (only the final step is "
+                         "kept; the first step within tol is tracked): leave them out.")
+    res = run(landscape, optimizer, starts, steps, record="final", track=criterion, **run_kwargs)
+    return res, res.first_hit, res.hit_index
 
 
 def _resolve(landscape, optimizer) -> tuple[Any, Optimizer]:
@@ -202,6 +103,7 @@ class SweepResult:
     criterion: str
     min_value: float | None
     seconds: float
+    engine: str = "NumPy"
 
     def optimizer_at(self, *index: int) -> Optimizer:
         """The optimizer of one cell, e.g. ``sw.optimizer_at(i, j)`` (to draw its path)."""
@@ -267,10 +169,10 @@ def sweep(landscape, optimizer: Optimizer | str, axes: dict, starts=None, steps:
                            **{**optimizer.hyperparams,
                               **{name: g.ravel() for name, g in zip(values, grids, strict=True)}})
     if landscape.min_value is not None:
-        criterion = _LossGap(landscape.min_value, tol)
+        criterion = LossGap(landscape.min_value, tol)
         meaning = f"f − f* ≤ {tol:g} (f* = {landscape.min_value:g})"
     elif landscape.minima:
-        criterion = _NearestMinimum(tuple(landscape.minima), tol)
+        criterion = NearestMinimum(tuple(landscape.minima), tol)
         meaning = f"distance to the nearest minimum ≤ {tol:g}"
     else:
         raise ValueError(f"surface '{landscape.name}' declares neither its minimum value nor "
@@ -282,7 +184,7 @@ def sweep(landscape, optimizer: Optimizer | str, axes: dict, starts=None, steps:
         diverged_at=res.diverged_at.reshape(shape), final_point=res.path[-1].reshape(*shape, 2),
         optimizer=optimizer, landscape=res.landscape, start=(float(start[0]), float(start[1])),
         steps=int(res.step[-1]), tol=tol, criterion=meaning,
-        min_value=landscape.min_value, seconds=res.seconds,
+        min_value=landscape.min_value, seconds=res.seconds, engine=res.engine,
     )
 
 
@@ -308,6 +210,7 @@ class BasinResult:
     steps: int
     tol: float
     seconds: float
+    engine: str = "NumPy"
 
 
 def basin_grid(bounds, resolution) -> tuple[np.ndarray, np.ndarray]:
@@ -337,13 +240,13 @@ def basins(landscape, optimizer: Optimizer | str, *, resolution=(256, 256), boun
     x, y = basin_grid(landscape.bounds if bounds is None else bounds, resolution)
     starts = np.stack(np.meshgrid(x, y), axis=-1).reshape(-1, 2)
     res, first, index = _tracked_run(landscape, optimizer, starts, steps,
-                                     _NearestMinimum(tuple(landscape.minima), tol), run_kwargs)
+                                     NearestMinimum(tuple(landscape.minima), tol), run_kwargs)
     label = np.where(res.diverged_at >= 0, DIVERGED, np.where(first >= 0, index, NOT_CONVERGED))
     shape = (len(y), len(x))
     return BasinResult(x=x, y=y, label=label.reshape(shape), steps_to_tol=first.reshape(shape),
                        minima=tuple(landscape.minima), optimizer=optimizer,
                        landscape=res.landscape, steps=int(res.step[-1]), tol=tol,
-                       seconds=res.seconds)
+                       seconds=res.seconds, engine=res.engine)
 
 
 # --------------------------------------------------------------------------------------------

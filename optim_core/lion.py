@@ -28,6 +28,7 @@ def lion_step(g, s, p, hp, t, xp):
 
 LION = OptimizerSpec(
     name="lion", title="Lion",
+    coordinatewise=c.unless_cautious,
     params=(c.lr(1e-2, 1e-4), c.beta1(0.9), c.beta2(0.99), c.weight_decay(),
             c.decoupled(True), c.cautious()),
     init=zeros_init(LionState), step=lion_step,

@@ -37,7 +37,7 @@ def _wrap(base: OptimizerSpec) -> OptimizerSpec:
     return OptimizerSpec(
         name="lookahead", title=f"Lookahead({base.title})",
         params=(_K, _ALPHA, *base.params), init=init, step=step, fixed=base.fixed,
-        check=base.check, inner=base,
+        check=base.check, inner=base, coordinatewise=base.coordinatewise,
         latex=r"""\begin{aligned}
 &\text{BASE step on the fast weights } w_t;\ \text{every } k \text{ steps:}\\
 &\phi \leftarrow \phi + \alpha_{\text{slow}}\,(w_t - \phi), \qquad w_t \leftarrow \phi

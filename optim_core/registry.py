@@ -48,6 +48,16 @@ class OptimizerSpec:
     # w ← w − α'(∇f + λw) + β(w − w_prev) (see :mod:`optim_core.theory`), or None where these
     # settings make it something else (Nesterov); values may be arrays. None: never heavy ball.
     heavy_ball: Callable[[dict[str, Any]], tuple | None] | None = None
+    # ``coordinatewise``: the rule treats each coordinate on its own (no norm, sum or matrix
+    # across a trajectory's two coordinates), so run on one coordinate column alone it gives
+    # the same numbers; the compiled engine then runs a chunk as one loop over the batch. A
+    # bool, or a function of the settings (where a switch couples the coordinates).
+    coordinatewise: bool | Callable[[dict[str, Any]], bool] = False
+
+    def is_coordinatewise(self, settings: dict[str, Any]) -> bool:
+        """Whether, with these settings, the rule treats each coordinate on its own."""
+        cw = self.coordinatewise
+        return bool(cw(settings) if callable(cw) else cw)
 
 
 def register(spec: OptimizerSpec) -> OptimizerSpec:

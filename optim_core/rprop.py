@@ -36,6 +36,7 @@ def rprop_step(g, s, p, hp, t, xp):
 
 RPROP = OptimizerSpec(
     name="rprop", title="Rprop",
+    coordinatewise=True,
     params=(
         c.lr(1e-2, 1e-2),
         ParamSpec("eta_minus", "η⁻", 0.5, 0.0, 1.0, low_open=True, high_open=True,

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from . import common as c
 from .moments import debias, ema_sq
-from .ops import coupled_decay, lerp, maximum
+from .ops import coupled_decay, is_scalar, lerp, maximum, minimum
 from .params import ParamSpec
 from .registry import OptimizerSpec
 
@@ -34,8 +34,8 @@ def schedule_free_init(p, hp, xp) -> ScheduleFreeState:
 def _average_weight(s, hp, t, xp):
     """(warmed-up α_t, c_t, lr_max, weight_sum): x's averaging weight
     :math:`c_t = t^r \\alpha_{\\max}^p / \\sum_{i \\le t} i^r \\alpha_{\\max}^p`."""
-    warmup = hp["warmup_steps"]
-    lr = hp["lr"] * (t / warmup if t - 1 < warmup else 1.0)
+    warmup = hp["warmup_steps"]  # the ramp t / warmup while t ≤ warmup, as min(t / warmup, 1)
+    lr = hp["lr"] * (1.0 if is_scalar(warmup) and warmup == 0 else minimum(t / warmup, 1.0, xp))
     lr_max = maximum(lr, s.lr_max, xp)
     weight = t ** hp["r"] * lr_max ** hp["weight_lr_power"]
     weight_sum = s.weight_sum + weight
@@ -93,6 +93,7 @@ u_t &= %s
 
 SGD_SCHEDULE_FREE = OptimizerSpec(
     name="sgd_schedule_free", title="Schedule-Free SGD",
+    coordinatewise=True,
     params=(c.lr(1e-3, 1.0),
             ParamSpec("momentum", "β", 0.9, 0.0, 1.0, **_BETA,
                       help="Interpolation between z and x where the gradient is taken"),
@@ -107,6 +108,7 @@ SGD_SCHEDULE_FREE = OptimizerSpec(
 
 ADAMW_SCHEDULE_FREE = OptimizerSpec(
     name="adamw_schedule_free", title="Schedule-Free AdamW",
+    coordinatewise=True,
     params=(c.lr(2.5e-2, 2.5e-3),
             ParamSpec("beta1", "β₁", 0.9, 0.0, 1.0, **_BETA,
                       help="Interpolation between z and x where the gradient is taken"),

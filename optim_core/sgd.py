@@ -68,6 +68,7 @@ _NESTEROV = c.switch("nesterov", "Nesterov", False, "Look-ahead (Nesterov) momen
 
 SGD = OptimizerSpec(
     name="sgd", title="SGD",
+    coordinatewise=True,
     params=(c.lr(1e-3, 1e-3), c.momentum(0.0, "μ"), _DAMPENING, _NESTEROV, c.weight_decay()),
     init=_zeros, step=sgd_step, check=check_nesterov, heavy_ball=sgd_heavy_ball,
     latex=r"""\begin{aligned}
@@ -81,6 +82,7 @@ w_t &\leftarrow w_{t-1} - \alpha \,(g_t + \mu b_t \text{ if Nesterov else } b_t)
 
 MOMENTUM = OptimizerSpec(
     name="momentum", title="Momentum (EMA)",
+    coordinatewise=True,
     params=(c.lr(1e-2), c.momentum(0.9)),
     init=_zeros, step=ema_momentum_step, heavy_ball=ema_heavy_ball,
     latex=r"""\begin{aligned}
@@ -93,6 +95,7 @@ w_t &\leftarrow w_{t-1} - \alpha v_t
 
 NESTEROV = OptimizerSpec(
     name="nesterov", title="Nesterov",
+    coordinatewise=True,
     params=(c.lr(1e-3, 1e-3), c.momentum(0.9, "μ"), c.weight_decay()),
     init=_zeros, step=sgd_step, fixed={"nesterov": True, "dampening": 0.0}, check=check_nesterov,
     latex=r"""\begin{aligned}
@@ -128,6 +131,7 @@ def asgd_step(g, s, p, hp, t, xp):
 
 ASGD = OptimizerSpec(
     name="asgd", title="ASGD",
+    coordinatewise=True,
     params=(
         c.lr(1e-2, 1e-2),
         ParamSpec("lambd", "λ_η", 1e-4, 0.0, 1.0, log=True,

@@ -19,6 +19,7 @@ def signum_step(g, s, p, hp, t, xp):
 
 SIGNUM = OptimizerSpec(
     name="signum", title="Signum",
+    coordinatewise=True,
     params=(c.lr(1e-2, 1e-3), c.momentum(0.9), c.weight_decay(), c.decoupled(True)),
     init=zeros_init(LionState), step=signum_step,
     latex=r"""\begin{aligned}

@@ -22,7 +22,12 @@ STOP_REASONS = ("", "left the box", "point not finite", "value not finite",
 
 class Carry(NamedTuple):
     """What one step hands to the next: point, value, gradient, optimizer state, and per
-    trajectory whether it still runs, the step it stopped at (−1: never) and why (a code)."""
+    trajectory whether it still runs, the step it stopped at (−1: never) and why (a code).
+
+    The point, the gradient and the state are (N, 2) arrays (joint layout), or, for a rule
+    that treats each coordinate on its own, pairs ``(x, y)`` of (N, 1) columns with a state
+    per column (the split layout of :func:`split_carry`: a compiled chunk then runs as one
+    loop over the N trajectories)."""
 
     p: Any
     f: Any
@@ -84,24 +89,81 @@ def advance(pb: Problem, c: Carry, numbers: dict[str, Any], sigma, limit, noise,
     chunks) turns the whole step into a no-op when false.
     """
     xp = pb.xp
+    split = isinstance(c.p, tuple)
     g = c.g if batch is None else pb.landscape.value_and_grad(c.p, samples=batch)[1]
-    g_used = g if noise is None else g + sigma * noise
-    p_new, s_new = pb.spec.step(g_used, c.state, c.p, pb.hyperparams(numbers, factor), t, xp)
-    f_new, g_new = pb.landscape.value_and_grad(p_new)
+    g_used = g if noise is None else _plus(g, _scaled(sigma, noise))
+    hp = pb.hyperparams(numbers, factor)
+    if split:
+        (x, sx), (y, sy) = (pb.spec.step(gj, sj, pj, hp, t, xp)
+                            for gj, sj, pj in zip(g_used, c.state, c.p, strict=True))
+        p_new, s_new = (x, y), (sx, sy)
+        f_new, gx, gy = pb.landscape.value_and_grad_xy(x[:, 0], y[:, 0])
+        f_new, g_new = f_new, (gx[:, None], gy[:, None])
+    else:
+        p_new, s_new = pb.spec.step(g_used, c.state, c.p, hp, t, xp)
+        f_new, g_new = pb.landscape.value_and_grad(p_new)
     if fast and c.all_alive and _all_fine(p_new, f_new, g_new, s_new, limit, xp):
         return (c._replace(p=p_new, f=f_new, g=g_new, state=s_new),
-                row_norm(p_new - c.p) if measure else None)
+                row_norm(_plus(p_new, _scaled(-1, c.p))) if measure else None)
     code = stop_code(p_new, f_new, g_new, s_new, limit, xp)
     live = c.alive if active is None else c.alive & active
     stops, moves = live & (code != 0), live & (code == 0)
     stamp = t if isinstance(t, int) else xp.astype(t, c.diverged_at.dtype)
     mask = moves[:, None]
     return Carry(
-        p=xp.where(mask, p_new, c.p), f=xp.where(moves, f_new, c.f),
-        g=xp.where(mask, g_new, c.g), state=_tree_where(mask, s_new, c.state, xp),
+        p=_tree_where(mask, p_new, c.p, xp), f=xp.where(moves, f_new, c.f),
+        g=_tree_where(mask, g_new, c.g, xp), state=_tree_where(mask, s_new, c.state, xp),
         alive=c.alive & ~stops, diverged_at=xp.where(stops, stamp, c.diverged_at),
         reason=xp.where(stops, code, c.reason),
-    ), xp.where(moves, row_norm(p_new - c.p), 0.0) if measure else None
+    ), xp.where(moves, row_norm(_plus(p_new, _scaled(-1, c.p))), 0.0) if measure else None
+
+
+def _plus(a, b):
+    """a + b for two (N, 2) arrays or two pairs of columns."""
+    return tuple(u + v for u, v in zip(a, b, strict=True)) if isinstance(a, tuple) else a + b
+
+
+def _scaled(k, a):
+    """k·a for an (N, 2) array or a pair of columns; ``k`` a number or an (N, 1) array."""
+    return tuple(k * u for u in a) if isinstance(a, tuple) else k * a
+
+
+def split_carry(c: Carry) -> Carry:
+    """The carry in the split layout: point, gradient and state as (x, y) columns, (N, 1)
+    each. A state array of another shape (a per-trajectory (N, 1) or a 0-d number, which a
+    per-coordinate rule computes from its hyperparameters alone) goes to both columns."""
+    def halves(a):
+        if a is None:
+            return None, None
+        if isinstance(a, tuple):
+            pairs = [halves(item) for item in a]
+            return _rebuild(a, (x for x, _ in pairs)), _rebuild(a, (y for _, y in pairs))
+        return (a[:, 0:1], a[:, 1:2]) if _is_pair(a) else (a, a)
+
+    return c._replace(p=halves(c.p), g=halves(c.g), state=halves(c.state))
+
+
+def join_carry(c: Carry, like: Carry, xp) -> Carry:
+    """Back to the joint layout of ``like`` (the carry :func:`split_carry` split)."""
+    def joined(x, y, old):
+        if old is None:
+            return None
+        if isinstance(old, tuple):
+            return _rebuild(old, (joined(a, b, o) for a, b, o in zip(x, y, old, strict=True)))
+        return xp.concat([x, y], axis=1) if _is_pair(old) else x
+
+    return c._replace(p=joined(*c.p, like.p), g=joined(*c.g, like.g),
+                      state=joined(*c.state, like.state))
+
+
+def _is_pair(a) -> bool:
+    """An (N, 2) array: one value per coordinate (split into columns)."""
+    return a.ndim == 2 and a.shape[1] == 2
+
+
+def _rebuild(like: tuple, items):
+    """A tuple of ``like``'s type (a NamedTuple or a plain tuple) holding ``items``."""
+    return type(like)(*items) if hasattr(like, "_fields") else tuple(items)
 
 
 def is_number(v) -> bool:
@@ -109,8 +171,14 @@ def is_number(v) -> bool:
 
 
 def row_norm(v):
-    """‖v‖ of each row of an (N, 2) array, from its columns (cheaper than a reduction)."""
-    return (v[:, 0] * v[:, 0] + v[:, 1] * v[:, 1]) ** 0.5
+    """‖v‖ of each row of an (N, 2) array or of a pair of (N, 1) columns, shape (N,)."""
+    x, y = columns(v)
+    return (x * x + y * y) ** 0.5
+
+
+def columns(v):
+    """The two coordinates of an (N, 2) array or of a pair of (N, 1) columns, (N,) each."""
+    return (v[0][:, 0], v[1][:, 0]) if isinstance(v, tuple) else (v[:, 0], v[:, 1])
 
 
 def _leaves(tree) -> list:
@@ -123,8 +191,11 @@ def _leaves(tree) -> list:
 
 
 def _rows_finite(a, xp):
-    """Per trajectory: every entry of its row of ``a`` ((N,), (N, 1) or (N, 2)) is finite."""
-    if a.ndim == 1:
+    """Per trajectory: every entry of its row of ``a`` ((N,), (N, 1), (N, 2) or a pair of
+    columns) is finite."""
+    if isinstance(a, tuple):
+        return _rows_finite(a[0], xp) & _rows_finite(a[1], xp)
+    if a.ndim <= 1:
         return xp.isfinite(a)
     ok = xp.isfinite(a[:, 0])
     for j in range(1, a.shape[1]):
@@ -148,7 +219,8 @@ def stop_code(p, f, g, state, limit, xp):
     false, so a NaN point is caught as not finite, not as outside the box."""
     code = xp.where(_rows_finite(g, xp), 0, 4)
     code = xp.where(xp.isfinite(f), code, 3)
-    code = xp.where((xp.abs(p[:, 0]) <= limit) & (xp.abs(p[:, 1]) <= limit), code, 1)
+    x, y = columns(p)
+    code = xp.where((xp.abs(x) <= limit) & (xp.abs(y) <= limit), code, 1)
     code = xp.where(_rows_finite(p, xp), code, 2)
     for a in _leaves(state):
         code = xp.where(_rows_finite(a, xp), code, 5)
@@ -160,5 +232,5 @@ def _tree_where(mask, new, old, xp):
     if new is None:
         return None
     if isinstance(new, tuple):
-        return type(new)(*(_tree_where(mask, a, b, xp) for a, b in zip(new, old, strict=True)))
+        return _rebuild(new, (_tree_where(mask, a, b, xp) for a, b in zip(new, old, strict=True)))
     return xp.where(mask, new, old)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from optim_core import torch_available
+
+# The explore maps run eagerly in the tests (one engine, no compiling in the background);
+# tests/test_warm.py turns compiled maps on where it tests them.
+os.environ.setdefault("OPTIVIZ_COMPILE", "0")
 
 HAS_TORCH = torch_available()
 requires_torch = pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")

@@ -85,7 +85,7 @@ def test_a_failed_compilation_runs_eagerly_and_says_so(monkeypatch):
     fails on the first call. Same results, one warning, and a note on the result."""
     from optim_core import compiled
 
-    def broken(fn, device):
+    def broken(fn, device, split):
         def call(*args):
             raise RuntimeError("no C++ compiler found (simulated)")
 
@@ -106,6 +106,38 @@ def test_a_failed_compilation_runs_eagerly_and_says_so(monkeypatch):
     assert "ran eagerly" in again.note
 
 
+def test_sweeps_and_basin_maps_compiled_equal_eager():
+    """The first step within tol is tracked inside the compiled chunks: the same maps as the
+    eager engine's, diverged cells included (the sweep's largest α leaves the box)."""
+    from optim_core import basins, sweep
+
+    kw = {"backend": "torch", "dtype": "float32", "limit": 4.0}
+    axes = {"lr": np.geomspace(1e-3, 30.0, 9), "beta1": np.linspace(0.0, 0.95, 5)}
+    eager = sweep(ROSEN, "adam", axes, steps=60, tol=1e-1, **kw)
+    comp = sweep(ROSEN, "adam", axes, steps=60, tol=1e-1, compile=True, **kw)
+    assert (eager.diverged_at >= 0).any() and (eager.steps_to_tol >= 0).any()
+    np.testing.assert_array_equal(comp.steps_to_tol, eager.steps_to_tol)
+    np.testing.assert_array_equal(comp.diverged_at, eager.diverged_at)
+    np.testing.assert_allclose(comp.final_loss, eager.final_loss, rtol=1e-4)
+
+    kw = {"resolution": (12, 10), "steps": 40, "tol": 0.05, "backend": "torch"}
+    eager = basins("himmelblau", make_optimizer("adam", lr=0.3), **kw)
+    comp = basins("himmelblau", make_optimizer("adam", lr=0.3), compile=True, **kw)
+    assert len(set(eager.label.ravel())) >= 3
+    np.testing.assert_array_equal(comp.label, eager.label)
+    np.testing.assert_array_equal(comp.steps_to_tol, eager.steps_to_tol)
+
+
+def test_a_rule_that_couples_the_coordinates_runs_joint_and_equals_eager():
+    """Cautious Adam rescales by the count of kept coordinates (not coordinatewise): its
+    chunk keeps the (N, 2) layout."""
+    opt = make_optimizer("adam", lr=LRS, cautious=True)
+    assert not opt.spec.is_coordinatewise(opt.settings)
+    kw = {"backend": "torch", "noise": 0.1, "seed": 2, "limit": 10.0}
+    _same(run(ROSEN, opt, STARTS, 30, compile=True, **kw), run(ROSEN, opt, STARTS, 30, **kw),
+          1e-12)
+
+
 @pytest.mark.slow
 def test_overflowing_state_stops_in_the_compiled_engine_too():
     tower = from_formula("exp(exp(exp(x)))")
@@ -115,15 +147,18 @@ def test_overflowing_state_stops_in_the_compiled_engine_too():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "base"), [("sgd", None), ("adopt", None), ("lookahead", "adam")])
+@pytest.mark.parametrize(("name", "base"), [("sgd", None), ("adopt", None), ("lookahead", "adam"),
+                                            ("adan", None)])
 def test_compiled_matches_golden_reference(name, base):
     """A subset of the parity matrix through the compiled engine (float64, the first
     surface of each case): SGD (its first step is special), ADOPT (no step at t = 1),
-    Lookahead (a sync every k steps: t as a tensor)."""
+    Lookahead (a sync every k steps: t as a tensor), Adan (no gradient difference at t = 1),
+    all compiled, none falling back to eager."""
     cases, refs = load_golden(name, base)
     case, ref = cases[0], refs[0]
     res = run(landscape_of(case), build(name, base, **vectorized(case["hps"])),
               np.array(case["starts"]), STEPS, backend="torch", compile=True)
+    assert res.note == "" and res.settings["compiled"]
     for i in range(len(case["hps"])):
         upto = STEPS + 1 if res.diverged_at[i] < 0 else res.diverged_at[i]
         np.testing.assert_allclose(res.path[:upto, i], ref[i][:upto], rtol=1e-9, atol=1e-9)

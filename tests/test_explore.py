@@ -112,8 +112,6 @@ def test_bad_sweep_settings_say_what_is_wrong():
         sweep("rosenbrock", "adam", {"lr": [0.1]}, steps=5, tol=0.0)
     with pytest.raises(ValueError, match="record is chosen by the explorer"):
         sweep("rosenbrock", "adam", {"lr": [0.1]}, steps=5, record="all")
-    with pytest.raises(ValueError, match="a compiled run cannot do yet"):
-        basins("himmelblau", "adam", steps=5, compile=True)
     with pytest.raises(ValueError, match="declares neither its minimum value nor its minima"):
         sweep(from_formula("x**2 + y**2"), "adam", {"lr": [0.1]}, steps=5)
     with pytest.raises(ValueError, match="one finite start point"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections.abc import MutableMapping
 
 import numpy as np
@@ -20,7 +21,7 @@ from viz import basin_map_spec, ensemble_loss_spec, ensemble_path_spec, sweep_ma
 from viz.curves import X_AXES
 from viz.maps import SWEEP_METRICS
 
-from . import keys
+from . import keys, warm
 from .compute import landscape as build
 from .controls import format_value
 from .errors import guarded
@@ -39,6 +40,8 @@ METRIC_LABELS = dict(zip(SWEEP_METRICS, ("final loss (log)", "steps to tolerance
                          strict=True))
 SWEEP_TOLERANCES = (1e-10, 1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 0.1)
 BASIN_TOLERANCES = (1e-4, 1e-3, 1e-2, 0.05, 0.1)
+SWEEP_SIDE, SWEEP_STEPS, SWEEP_TOL = 64, 300, 1e-6  # a sweep map's first settings
+BASIN_SIDE, BASIN_STEPS, BASIN_TOL = 128, 300, 1e-3  # a basin map's
 CLICK_SIDE = 128  # click targets per axis of the sweep map, at most (every 2nd cell of 256)
 CLICK_NAME = "click to add this setting"
 SWEEP_CHART = "sweep_chart"
@@ -164,22 +167,76 @@ def add_cell(state: MutableMapping, name: str, fixed: dict, values: dict[str, fl
 # they are never changed after the run)
 
 
+def _sweep(*args):
+    """The sweep, compiled once its kind of map is (see :mod:`ui.warm`), else eagerly."""
+    return _cached_sweep(*args, _items(_sweep_engine(*args)))
+
+
+def _sweep_engine(choice: tuple, name: str, fixed: tuple, axes: tuple, start: tuple, steps: int,
+                  tol: float, schedule: tuple) -> dict:
+    small = tuple((p, lo, hi, 2) for p, lo, hi, _ in axes)
+    kind = ("sweep", choice, name, _switches(fixed), tuple(p for p, *_ in axes), tol)
+    return warm.engine(kind, lambda engine: _cached_sweep(
+        choice, name, fixed, small, start, steps, tol, schedule, _items(engine)))
+
+
 @st.cache_resource(**CACHE)
-def _sweep(choice: tuple, name: str, fixed: tuple, axes: tuple, start: tuple, steps: int,
-           tol: float, schedule: tuple):
+def _cached_sweep(choice: tuple, name: str, fixed: tuple, axes: tuple, start: tuple, steps: int,
+                  tol: float, schedule: tuple, engine: tuple):
     optimizer = make_optimizer(name, **dict(fixed))
     specs = {p.name: p for p in optimizer.spec.params}
     values = {p: axis_values(specs[p], lo, hi, n) for p, lo, hi, n in axes}
     return sweep(build(SurfaceChoice(*choice)), optimizer, values, start, steps, tol=tol,
-                 schedule=dict(schedule))
+                 schedule=dict(schedule), **dict(engine))
+
+
+def _basins(*args):
+    """The basin map, compiled once its kind of map is (see :mod:`ui.warm`), else eagerly."""
+    return _cached_basins(*args, _items(_basins_engine(*args)))
+
+
+def _basins_engine(choice: tuple, name: str, fixed: tuple, label: str, side: int, steps: int,
+                   tol: float, schedule: tuple) -> dict:
+    return warm.engine(("basins", choice, name, _switches(fixed), tol), lambda engine: _cached_basins(
+        choice, name, fixed, label, 2, steps, tol, schedule, _items(engine)))
+
+
+def prewarm(settings) -> None:
+    """Once per server process (the first page drawn): queue the compilation of that page's
+    default sweep and basin maps, so that a lecture's first map is not the slow one."""
+    if _PREWARMED.is_set() or not warm.enabled():
+        return
+    _PREWARMED.set()
+    drawn = _valid(settings)
+    if not drawn:
+        return
+    d = drawn[0]
+    numeric = sweepable(make_optimizer(d.name, **d.hyperparams).spec)[:2]
+    axes = tuple((p.name, *default_range(p, d.hyperparams.get(p.name)), SWEEP_SIDE)
+                 for p in numeric)
+    if axes:
+        _sweep_engine(_choice(settings), d.name, _items(d.hyperparams), axes,
+                      tuple(settings.start), min(settings.steps, SWEEP_STEPS), SWEEP_TOL,
+                      _items(settings.schedule))
+    for d in drawn[:2]:
+        _basins_engine(_choice(settings), d.name, _items(d.hyperparams), d.label, BASIN_SIDE,
+                       BASIN_STEPS, BASIN_TOL, _items(settings.schedule))
+
+
+_PREWARMED = threading.Event()
 
 
 @st.cache_resource(**CACHE)
-def _basins(choice: tuple, name: str, fixed: tuple, label: str, side: int, steps: int, tol: float,
-            schedule: tuple):
+def _cached_basins(choice: tuple, name: str, fixed: tuple, label: str, side: int, steps: int,
+                   tol: float, schedule: tuple, engine: tuple):
     return basins(build(SurfaceChoice(*choice)), make_optimizer(name, label=label, **dict(fixed)),
-                  resolution=(side, side),
-                  steps=steps, tol=tol, schedule=dict(schedule))
+                  resolution=(side, side), steps=steps, tol=tol, schedule=dict(schedule),
+                  **dict(engine))
+
+
+def _switches(fixed: tuple) -> tuple:
+    """The settings a compiled program is built for (switches and names; numbers vary)."""
+    return tuple((k, v) for k, v in fixed if isinstance(v, bool | str) or v is None)
 
 
 @st.cache_resource(**CACHE)
@@ -267,12 +324,12 @@ def sweep_view(settings, landscape) -> None:
                                      help=f"Allowed: {p.range_text}" + (" (log axis)" if p.log else ""))
         hi = row[2 * k + 1].number_input(f"{p.symbol} to", key=hi_key, format="%g", step=None)
         ranges.append((axis, float(lo), float(hi)))
-    _setdefault(keys.explore("sweep", "n"), 64)
+    _setdefault(keys.explore("sweep", "n"), SWEEP_SIDE)
     n = row[-3].number_input("Cells per axis", 2, MAX_SWEEP_SIDE, key=keys.explore("sweep", "n"), step=8,
                              help=f"Up to {MAX_SWEEP_SIDE} × {MAX_SWEEP_SIDE}.")
-    _setdefault(keys.explore("sweep", "steps"), min(settings.steps, 300))
+    _setdefault(keys.explore("sweep", "steps"), min(settings.steps, SWEEP_STEPS))
     steps = row[-2].number_input("Steps", 1, MAX_STEPS, key=keys.explore("sweep", "steps"), step=50)
-    _setdefault(keys.explore("sweep", "tol"), 1e-6, SWEEP_TOLERANCES)
+    _setdefault(keys.explore("sweep", "tol"), SWEEP_TOL, SWEEP_TOLERANCES)
     tol = row[-1].selectbox("Tolerance", SWEEP_TOLERANCES, key=keys.explore("sweep", "tol"),
                             format_func=lambda v: f"{v:g}", help="Reached: f − f* ≤ tol where f* is "
                             "known, else the distance to the nearest minimum ≤ tol.")
@@ -300,7 +357,7 @@ def sweep_view(settings, landscape) -> None:
     st.plotly_chart(Prebuilt(fig), key=SWEEP_CHART, on_select=_remember_pick, selection_mode="points",
                     config=CHART_CONFIG)
     notes = [f"{cells:,} runs × {sw.steps} steps from the page's start ({sw.start[0]:g}, "
-             f"{sw.start[1]:g}) in {sw.seconds:.2f} s (NumPy, no noise). Tolerance: {sw.criterion}. "
+             f"{sw.start[1]:g}) in {sw.seconds:.2f} s ({sw.engine}, no noise). Tolerance: {sw.criterion}. "
              "Click a cell to add that setting as a panel."]
     if rho is not None:
         notes.append("White: contours of the theoretical rate ρ (heavy ball on a quadratic, "
@@ -357,12 +414,12 @@ def basin_view(settings, landscape) -> None:
         or list(drawn)[:2]
     picked = row[0].multiselect("Optimizers (one or two)", list(drawn), key=key, max_selections=2,
                                 format_func=lambda s: f"{emoji(drawn[s].color)} {drawn[s].label}")
-    _setdefault(keys.explore("basin", "side"), 128)
+    _setdefault(keys.explore("basin", "side"), BASIN_SIDE)
     side = row[1].number_input("Starts per axis", 4, MAX_BASIN_SIDE, key=keys.explore("basin", "side"),
                                step=32, help=f"Up to {MAX_BASIN_SIDE} × {MAX_BASIN_SIDE} over the box.")
-    _setdefault(keys.explore("basin", "steps"), 300)
+    _setdefault(keys.explore("basin", "steps"), BASIN_STEPS)
     steps = row[2].number_input("Steps", 1, MAX_STEPS, key=keys.explore("basin", "steps"), step=50)
-    _setdefault(keys.explore("basin", "tol"), 1e-3, BASIN_TOLERANCES)
+    _setdefault(keys.explore("basin", "tol"), BASIN_TOL, BASIN_TOLERANCES)
     tol = row[3].selectbox("Tolerance ‖w − w*‖", BASIN_TOLERANCES, key=keys.explore("basin", "tol"),
                            format_func=lambda v: f"{v:g}")
     if not picked:
@@ -384,8 +441,9 @@ def basin_view(settings, landscape) -> None:
     st.plotly_chart(Prebuilt(basin_map_spec(results, height=560)), config=CHART_CONFIG)
     seconds = ", ".join(f"{r.optimizer.display_name} {r.seconds:.2f} s" for r in results)
     st.caption(f"Each start of a {int(side)} × {int(side)} grid over the box runs {int(steps)} steps "
-               f"(NumPy, no noise; {seconds}). Colour: the minimum first reached within {float(tol):g} "
-               "(★), lighter the more steps it took; black: diverged; grey: none reached.")
+               f"({results[0].engine}, no noise; {seconds}). Colour: the minimum first reached "
+               f"within {float(tol):g} (★), lighter the more steps it took; black: diverged; "
+               "grey: none reached.")
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ def _page() -> None:
     settings, landscape = _drawable(settings)
     if landscape is None:
         return
+    explore.prewarm(settings)
     _title(landscape, settings.surface == CUSTOM)
     if notice := st.session_state.pop(keys.NOTICE, None):
         st.warning(md(notice))
