@@ -60,6 +60,18 @@ class Landscape:
         return sp.diff(self.expr, X), sp.diff(self.expr, Y)
 
     @cached_property
+    def hess_exprs(self) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+        """The symbolic second derivatives (∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²)."""
+        gx, gy = self.grad_exprs
+        return sp.diff(gx, X), sp.diff(gx, Y), sp.diff(gy, Y)
+
+    @cached_property
+    def _hess_program(self) -> Program:
+        """f, ∇f and the Hessian's three entries in one program (subexpressions shared);
+        built on first use, so surfaces that never need curvature do not pay for it."""
+        return Program([self.expr, *self.grad_exprs, *self.hess_exprs])
+
+    @cached_property
     def formula_latex(self) -> str:
         """LaTeX of f: the declared display form, else SymPy's."""
         return self.latex or sp.latex(self.expr)
@@ -78,13 +90,31 @@ class Landscape:
         # torch.compile cannot trace np.errstate)
         with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
             value, gx, gy = self._program(x, y, xp)
-        grad = xp.stack([gx, gy], axis=-1)
-        if not self.smooth:
-            # At a kink (e.g. Ackley's cone tip) the symbolic gradient is 0/0; 0 is a valid
-            # subgradient there, so NaNs at finite points with a finite value become 0.
-            kink = xp.isnan(grad) & xp.isfinite(p) & xp.isfinite(value)[..., None]
-            grad = xp.where(kink, xp.zeros_like(grad), grad)
-        return value, grad
+        return value, self._at_kinks(xp.stack([gx, gy], axis=-1), p, value, xp)
+
+    def value_grad_hess(self, p):
+        r"""``(f, ∇f, H)`` at ``p`` (..., 2): shapes (...), (..., 2) and (..., 2, 2), with
+        :math:`H_{ij} = \partial^2 f / \partial p_i \partial p_j` exact (SymPy), from one
+        program that shares its subexpressions with f and ∇f."""
+        xp = array_namespace(p)
+        with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
+            value, gx, gy, hxx, hxy, hyy = self._hess_program(p[..., 0], p[..., 1], xp)
+        return value, *self._curvature(value, gx, gy, hxx, hxy, hyy, p, xp)
+
+    def _curvature(self, value, gx, gy, hxx, hxy, hyy, p, xp):
+        """(∇f, H) stacked from their entries, with the kink rule applied to both."""
+        grad = self._at_kinks(xp.stack([gx, gy], axis=-1), p, value, xp)
+        hess = xp.stack([xp.stack([hxx, hxy], axis=-1), xp.stack([hxy, hyy], axis=-1)], axis=-2)
+        return grad, self._at_kinks(hess, p[..., None, :], value[..., None], xp)
+
+    def _at_kinks(self, d, p, value, xp):
+        """At a kink (e.g. Ackley's cone tip) a symbolic derivative is 0/0; 0 is a valid
+        subgradient there, so NaNs at finite points with a finite value become 0 (in ∇f and
+        H alike); smooth surfaces are returned as they are."""
+        if self.smooth:
+            return d
+        kink = xp.isnan(d) & xp.isfinite(p) & xp.isfinite(value)[..., None]
+        return xp.where(kink, xp.zeros_like(d), d)
 
     def f(self, p):
         """f(p) for p of shape (..., 2)."""

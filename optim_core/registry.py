@@ -48,6 +48,10 @@ class OptimizerSpec:
     # w ← w − α'(∇f + λw) + β(w − w_prev) (see :mod:`optim_core.theory`), or None where these
     # settings make it something else (Nesterov); values may be arrays. None: never heavy ball.
     heavy_ball: Callable[[dict[str, Any]], tuple | None] | None = None
+    # What the step reads from the surface beyond the gradient (optax's "extra args"), passed
+    # as keywords (see :mod:`optim_core.surface_terms`): "value" -> ``f`` (N,), "hessian" ->
+    # ``hessian`` (N, 2, 2), "min_value" -> ``f_star`` (the surface's known minimum or None).
+    needs: tuple[str, ...] = ()
 
 
 def register(spec: OptimizerSpec) -> OptimizerSpec:

@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .surface_terms import surface_terms
+
 # Reason codes of ``stop_code`` (0: still running); RunResult.stop_reason holds the texts.
 STOP_REASONS = ("", "left the box", "point not finite", "value not finite",
                 "gradient not finite", "optimizer state overflowed")
@@ -86,7 +88,9 @@ def advance(pb: Problem, c: Carry, numbers: dict[str, Any], sigma, limit, noise,
     xp = pb.xp
     g = c.g if batch is None else pb.landscape.value_and_grad(c.p, samples=batch)[1]
     g_used = g if noise is None else g + sigma * noise
-    p_new, s_new = pb.spec.step(g_used, c.state, c.p, pb.hyperparams(numbers, factor), t, xp)
+    extra = surface_terms(pb.landscape, c.p, c.f, pb.spec.needs) if pb.spec.needs else {}
+    p_new, s_new = pb.spec.step(g_used, c.state, c.p, pb.hyperparams(numbers, factor), t, xp,
+                                **extra)
     f_new, g_new = pb.landscape.value_and_grad(p_new)
     if fast and c.all_alive and _all_fine(p_new, f_new, g_new, s_new, limit, xp):
         return (c._replace(p=p_new, f=f_new, g=g_new, state=s_new),

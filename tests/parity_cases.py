@@ -12,7 +12,7 @@ import numpy as np
 from landscapes import get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, run
 
-from .reference import CASES, STEPS, sample_hyperparams
+from .reference import CASES, CASES_BY_OPTIMIZER, STEPS, sample_hyperparams
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 OPTIMIZER_CASES = [(n, None) for n in OPTIMIZERS if n != "lookahead"] + [
@@ -40,7 +40,7 @@ def draw_cases(name: str, base: str | None, salt: int = 0) -> list[dict]:
     shared = {p.name for p in spec.params if not p.per_trajectory}
     rng = np.random.default_rng(zlib.crc32(case_id(name, base).encode()) + salt)
     cases = []
-    for land, params, starts in CASES:
+    for land, params, starts in CASES_BY_OPTIMIZER.get(name, CASES):
         for _ in range(200):
             hps = [sample_hyperparams(spec, rng) for _ in range(ROWS)]
             for hp in hps[1:]:
