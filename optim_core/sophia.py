@@ -73,7 +73,8 @@ def sophia_step(g, s, p, hp, t, xp, hessian):
     if hp["estimate"] == "exact":
         estimate = hessian_diagonal(hessian, xp)
     else:
-        estimate = hutchinson(hessian, hp["seed"], t, hp["samples"], xp)
+        # whole numbers that shape the program (the compiled engine hands 0-d tensors)
+        estimate = hutchinson(hessian, int(hp["seed"]), t, int(hp["samples"]), xp)
     refresh = (t - 1) % hp["update_period"] == 0
     g, p = weight_decay(g, p, hp)
     m = ema(s.m, g, hp["beta1"], xp)
