@@ -15,6 +15,7 @@ from optim_core import run
 
 from .parity_cases import (
     OPTIMIZER_CASES,
+    SALTS,
     build,
     case_id,
     draw_cases,
@@ -68,7 +69,7 @@ def _needs_torch(name, base):
     return not all(uses_hand_reference(name, hp) for c in cases for hp in c["hps"])
 
 
-@pytest.mark.parametrize("salt", [0, 1, 2])
+@pytest.mark.parametrize("salt", SALTS)
 @pytest.mark.parametrize(("name", "base"), OPTIMIZER_CASES, ids=IDS)
 def test_matches_live_reference(name, base, salt):
     if _needs_torch(name, base):
