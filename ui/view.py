@@ -22,6 +22,7 @@ from .link import remember_mode
 from .prebuilt import Prebuilt
 from .settings import Settings
 from .state import emoji
+from .traced import traced_result
 
 CHART_KEY = "paths"
 CHART_HEIGHT = 640  # outside the page's stage (which sizes the chart to the window)
@@ -32,8 +33,7 @@ CHART_CONFIG = {"displaylogo": False, "scrollZoom": False}
 
 
 def main_view(settings: Settings, landscape) -> None:
-    drawn = [d for d in settings.drawn if d.error is None]
-    results = [run_drawn(settings, d) for d in drawn]
+    drawn, results = _runs(settings)
     colors = [d.color for d in drawn]
     if not settings.drawn:
         st.info("No optimizer drawn: add one in the sidebar.")
@@ -53,6 +53,8 @@ def main_view(settings: Settings, landscape) -> None:
                        + (f" ({reason})" if reason else "")
                        + ": its path is drawn up to its last finite point (×). A smaller α, or a "
                        "schedule, keeps it on the surface.")
+    if traced := traced_result(settings, settings.traced, colors):
+        results, colors = [*results, traced[0]], [*colors, traced[1]]
     left, right = st.columns([3, 2], gap="medium")
     with left:
         _paths_panel(settings, landscape, results, colors)
@@ -71,6 +73,20 @@ def main_view(settings: Settings, landscape) -> None:
                             config=CHART_CONFIG)
     _summary(results, landscape, bool(landscape.minima))
     _rules(settings, landscape)
+
+
+def _runs(settings: Settings) -> tuple[list, list]:
+    """The drawn optimizers that ran, and their results. One refused when it runs (the Polyak
+    step on a surface with no known minimum) is named, with the reason, and left out."""
+    kept, results = [], []
+    for d in (d for d in settings.drawn if d.error is None):
+        try:
+            results.append(run_drawn(settings, d))
+        except ValueError as exc:
+            st.warning(f"{emoji(d.color)} **{md(d.label)}** is not drawn: {md(str(exc))}")
+            continue
+        kept.append(d)
+    return kept, results
 
 
 @st.fragment
