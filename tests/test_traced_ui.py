@@ -93,3 +93,29 @@ def test_polyak_without_a_known_minimum_is_named_not_drawn():
     notes = [w.value.replace("\\", "") for w in at.warning]
     assert any("Polyak step size** is not drawn" in n and "f_star" in n for n in notes), notes
     assert len(_lines(at)) == 3
+
+
+def test_the_traced_pick_survives_the_link():
+    """A link names the pick ({"name", "lr"}); opening it draws that class with that α, and the
+    page's own link keeps it. A malformed pick is refused with a message."""
+    pytest.importorskip("torch")
+    from ui.viewformat import check, decode, encode
+
+    view = {"surface": "rosenbrock", "optimizers": [{"name": "adam"}],
+            "traced": {"name": "torch.optim.Adagrad", "lr": 0.3}}
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["view"] = encode(view)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    label = f"Adagrad — {LABEL}"
+    lines = _lines(at)
+    assert set(lines) == {"Adam", label}
+    direct = trace(installed_optimizers()["torch.optim.Adagrad"], get_landscape("rosenbrock"),
+                   [LANDSCAPES["rosenbrock"].start], STEPS, lr=0.3)
+    np.testing.assert_array_equal(lines[label][:, 1], as_array(compact_array(direct.path[:, 0, 1])))
+    link = at.query_params["view"]
+    assert decode(link if isinstance(link, str) else link[0])["traced"] == view["traced"]
+    for bad in ({"name": "os.system", "lr": 0.1}, {"name": "torch.optim.Adam", "lr": 0},
+                {"name": "torch.optim.Adam"}):
+        with pytest.raises(ValueError, match="traced must be"):
+            check({**view, "traced": bad})
