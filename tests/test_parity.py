@@ -174,4 +174,8 @@ def test_run_records_the_average_point(name):
         np.testing.assert_allclose(res.drawn[:, j], torch.stack(xs).numpy(), rtol=1e-12,
                                    atol=1e-12)
     assert np.abs(res.drawn - res.path).max() > 1e-3  # x and y really differ
+    compiled = run(land, opt, starts, steps, backend="torch", compile=True)  # runs eagerly
+    assert "drawn point is recorded by the eager engine" in compiled.note
+    assert not compiled.settings["compiled"]
+    np.testing.assert_allclose(compiled.drawn, res.drawn, rtol=1e-12, atol=1e-12)
     assert run(land, build("adam", None), starts, 3).drawn is None
