@@ -18,10 +18,11 @@ from optim_core import RunResult, torch_available, trace
 from optim_core.installed import default_lr, installed_optimizers
 
 from . import keys
-from .compute import _landscape
+from .compute import landscape
 from .labels import md
 from .settings import Settings
 from .state import SLOT_COLORS, emoji
+from .surface import SurfaceChoice
 
 LABEL = "traced (not vectorized)"
 FALLBACK_LR = 1e-3  # for a class whose lr has no numeric default
@@ -70,7 +71,7 @@ def _trace(choice: tuple, name: str, lr: float, start: tuple, steps: int) -> Run
     """The traced path, or why the class could not run on a point of the plane (kept, so a
     failing class is not retried at every rerun). Classes that take only matrices get the
     point as a 1×2 matrix."""
-    cls, land = installed_optimizers()[name], _landscape(*choice)
+    cls, land = installed_optimizers()[name], landscape(SurfaceChoice(*choice))
     label = Traced(name, lr).label
     failures = []
     for shape in ((2,), (1, 2)):
@@ -82,7 +83,7 @@ def _trace(choice: tuple, name: str, lr: float, start: tuple, steps: int) -> Run
 
 
 def _samples(settings: Settings) -> int:
-    return getattr(_landscape(*dataclasses.astuple(settings.choice)), "n_samples", 0)
+    return getattr(landscape(settings.choice), "n_samples", 0)
 
 
 def traced_result(settings: Settings, traced: Traced | None, colors: list[str]):
