@@ -148,3 +148,16 @@ def test_needs_are_known_terms():
 
     for spec in OPTIMIZERS.values():
         assert set(spec.needs) <= set(TERMS), spec.name
+
+
+def test_the_compiled_engine_passes_the_surface_terms():
+    """The Hessian program and f* reach the step inside compiled chunks too: same paths as
+    NumPy, compiled (no eager fallback)."""
+    pytest.importorskip("torch")
+    land = get_landscape("himmelblau")
+    starts = [[2.0, 1.0], [-4.0, -4.0]]
+    for opt in (make_optimizer("newton", lr=0.5, damping=1.0), make_optimizer("polyak")):
+        eager = run(land, opt, starts, 40)
+        compiled = run(land, opt, starts, 40, backend="torch", compile=True)
+        assert compiled.note == "" and compiled.settings["compiled"], compiled.note
+        np.testing.assert_allclose(compiled.path, eager.path, rtol=1e-12, atol=1e-14)
