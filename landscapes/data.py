@@ -172,6 +172,10 @@ class DataLandscape(Landscape):
     def __post_init__(self):
         object.__setattr__(self, "_program", Program([self.expr, *self.grad_exprs], SAMPLE))
 
+    @cached_property
+    def _hess_program(self) -> Program:
+        return Program([self.expr, *self.grad_exprs, *self.hess_exprs], SAMPLE)
+
     @property
     def n_samples(self) -> int:
         return self.data.shape[1]
@@ -199,6 +203,17 @@ class DataLandscape(Landscape):
         with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
             value, gx, gy = self._program(x[..., None], y[..., None], xp, a1, a2, t)
         return tuple(xp.mean(v, axis=-1) for v in (value, gx, gy))
+
+    def value_grad_hess(self, p):
+        """``(f, ∇f, H)`` at ``p`` (..., 2), each the mean over all samples."""
+        xp = array_namespace(p)
+        a1, a2, t = (xp.asarray(c, dtype=p.dtype, device=device(p)) for c in self.data)
+        x, y = p[..., 0][..., None], p[..., 1][..., None]
+        with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
+            parts = self._hess_program(x, y, xp, a1, a2, t)
+        # an entry free of x and y (least squares' H) has the samples' shape only
+        value, *rest = (xp.mean(xp.broadcast_to(v, parts[0].shape), axis=-1) for v in parts)
+        return value, *self._curvature(value, *rest, p, xp)
 
 
 # --------------------------------------------------------------------------- datasets

@@ -30,7 +30,8 @@ _MAX_EXACT_INT = 10**12
 
 
 class RealSign(sp.Function):
-    """sign(u) of a real u: −1, 0 or 1. Folds only numbers (no assumption queries)."""
+    """sign(u) of a real u: −1, 0 or 1. Folds only numbers (no assumption queries). Its
+    derivative is taken as 0 everywhere (true off u = 0), so |u|'s second derivative is 0."""
 
     nargs = 1
 
@@ -39,6 +40,9 @@ class RealSign(sp.Function):
         if arg.is_Number:
             return sp.sign(arg)
         return None
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
 
     def _latex(self, printer, exp=None):
         tex = rf"\operatorname{{sign}}{{\left({printer._print(self.args[0])} \right)}}"

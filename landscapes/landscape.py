@@ -60,6 +60,18 @@ class Landscape:
         return sp.diff(self.expr, X), sp.diff(self.expr, Y)
 
     @cached_property
+    def hess_exprs(self) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+        """The symbolic second derivatives (∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²)."""
+        gx, gy = self.grad_exprs
+        return sp.diff(gx, X), sp.diff(gx, Y), sp.diff(gy, Y)
+
+    @cached_property
+    def _hess_program(self) -> Program:
+        """f, ∇f and the Hessian's three entries in one program (subexpressions shared);
+        built on first use, so surfaces that never need curvature do not pay for it."""
+        return Program([self.expr, *self.grad_exprs, *self.hess_exprs])
+
+    @cached_property
     def formula_latex(self) -> str:
         """LaTeX of f: the declared display form, else SymPy's."""
         return self.latex or sp.latex(self.expr)
@@ -84,12 +96,33 @@ class Landscape:
         # torch.compile cannot trace np.errstate)
         with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
             value, gx, gy = self._program(x, y, xp)
-        if not self.smooth:
-            # At a kink (e.g. Ackley's cone tip) the symbolic gradient is 0/0; 0 is a valid
-            # subgradient there, so NaNs at finite points with a finite value become 0.
-            ok = xp.isfinite(x) & xp.isfinite(y) & xp.isfinite(value)
-            gx, gy = (xp.where(xp.isnan(g) & ok, xp.zeros_like(g), g) for g in (gx, gy))
-        return value, gx, gy
+        return value, *(self._at_kinks(g, x, y, value, xp) for g in (gx, gy))
+
+    def value_grad_hess(self, p):
+        r"""``(f, ∇f, H)`` at ``p`` (..., 2): shapes (...), (..., 2) and (..., 2, 2), with
+        :math:`H_{ij} = \partial^2 f / \partial p_i \partial p_j` exact (SymPy), from one
+        program that shares its subexpressions with f and ∇f."""
+        xp = array_namespace(p)
+        with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
+            value, gx, gy, hxx, hxy, hyy = self._hess_program(p[..., 0], p[..., 1], xp)
+        return value, *self._curvature(value, gx, gy, hxx, hxy, hyy, p, xp)
+
+    def _curvature(self, value, gx, gy, hxx, hxy, hyy, p, xp):
+        """(∇f, H) stacked from their entries, with the kink rule applied to every entry."""
+        x, y = p[..., 0], p[..., 1]
+        gx, gy, hxx, hxy, hyy = (self._at_kinks(d, x, y, value, xp)
+                                 for d in (gx, gy, hxx, hxy, hyy))
+        hess = xp.stack([xp.stack([hxx, hxy], axis=-1), xp.stack([hxy, hyy], axis=-1)], axis=-2)
+        return xp.stack([gx, gy], axis=-1), hess
+
+    def _at_kinks(self, d, x, y, value, xp):
+        """At a kink (e.g. Ackley's cone tip) a symbolic derivative is 0/0; 0 is a valid
+        subgradient there, so NaNs at finite points with a finite value become 0 (in ∇f and
+        H alike); smooth surfaces are returned as they are."""
+        if self.smooth:
+            return d
+        kink = xp.isnan(d) & xp.isfinite(x) & xp.isfinite(y) & xp.isfinite(value)
+        return xp.where(kink, xp.zeros_like(d), d)
 
     def f(self, p):
         """f(p) for p of shape (..., 2)."""

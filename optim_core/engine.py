@@ -40,6 +40,9 @@ class RunResult:
     engine only); ``note`` says when a compiled run had to fall back to eager.
     ``first_hit`` and ``hit_index`` (N,) (with ``track``): the first step within tolerance and
     the minimum reached then (−1, −1: never, or only at / after the trajectory's stop).
+    ``drawn`` (R, N, 2), for optimizers whose answer is not the point the gradient is taken
+    at (the spec's ``drawn`` hook: Schedule-Free's average x), is that answer at the recorded
+    steps; ``path`` is then the gradient point (y). None for every other optimizer.
     """
 
     path: np.ndarray
@@ -58,6 +61,7 @@ class RunResult:
     stop_reason: np.ndarray | None = None
     compile_seconds: float = 0.0
     note: str = ""
+    drawn: np.ndarray | None = None
     first_hit: np.ndarray | None = None
     hit_index: np.ndarray | None = None
 
@@ -184,10 +188,14 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
                          "batch_size, or the full batch (batch_size=None or n).")
     if track is not None and plan.batches is not None:
         raise ValueError("track follows full-batch runs only: leave batch_size out.")
+    note = ""
+    if compiled and optimizer.spec.drawn is not None:
+        compiled, note = False, (f"{optimizer.display_name}'s drawn point is recorded by the "
+                                 "eager engine: ran eagerly")
     watch = FirstHit(landscape, track) if track is not None and not compiled else None
     pb, numbers = _problem(watch or landscape, optimizer, be)
     tic = time.perf_counter()
-    compile_seconds, note, hits = 0.0, "", None
+    compile_seconds, hits = 0.0, None
     if compiled:
         from .compiled import run_compiled
 
@@ -235,12 +243,13 @@ class Recording:
     ``grad_norm`` and ``step_size`` (R, N), written one row (eager) or a block (compiled) at
     a time. Rows are allocated empty: every one is written."""
 
-    def __init__(self, be: Backend, rows: int, n: int):
+    def __init__(self, be: Backend, rows: int, n: int, drawn: bool = False):
         xp = be.xp
         self.path = xp.empty((rows, n, 2), dtype=be.dtype, device=be.device)
         self.loss = xp.empty((rows, n), dtype=be.dtype, device=be.device)
         self.grad_norm = xp.empty((rows, n), dtype=be.dtype, device=be.device)
         self.step_size = xp.empty((rows, n), dtype=be.dtype, device=be.device)
+        self.drawn = xp.empty((rows, n, 2), dtype=be.dtype, device=be.device) if drawn else None
 
     def put(self, i, p, f, grad_norm, step_size) -> None:
         """Row ``i`` (an int) or rows ``i`` (a slice, with stacked values)."""
@@ -258,7 +267,10 @@ class Recording:
         self.step_size[i] = step_size
 
     def to_numpy(self, be: Backend) -> dict[str, np.ndarray]:
-        return {k: be.to_numpy(getattr(self, k)) for k in ("path", "loss", "grad_norm", "step_size")}
+        out = {k: be.to_numpy(getattr(self, k)) for k in ("path", "loss", "grad_norm", "step_size")}
+        if self.drawn is not None:
+            out["drawn"] = be.to_numpy(self.drawn)
+        return out
 
 
 def _run_eager(pb: Problem, be: Backend, numbers, sigma, limit: float, starts: np.ndarray,
@@ -268,18 +280,25 @@ def _run_eager(pb: Problem, be: Backend, numbers, sigma, limit: float, starts: n
     n = starts.shape[0]
     sigma_b = be.asarray(sigma[:, None]) if isinstance(sigma, np.ndarray) else sigma
     draw = be.normal_stream(seed, (n, 2)) if _noisy(sigma) else None
-    rec = Recording(be, len(recorded), n)
+    drawn = pb.spec.drawn
+    rec = Recording(be, len(recorded), n, drawn is not None)
     slot = {int(s): i for i, s in enumerate(recorded)}
+
+    def record(i, c, step_len, factor):
+        rec.put(i, c.p, c.f, row_norm(c.g), step_len)
+        if drawn is not None:
+            rec.drawn[i] = drawn(c.p, c.state, pb.hyperparams(numbers, factor), be.xp)
+
     with np.errstate(all="ignore"):
         c = start_carry(pb, be.asarray(starts), numbers, limit)
-        rec.put(0, c.p, c.f, row_norm(c.g), 0.0)
+        record(0, c, 0.0, None)
         for t in range(1, steps + 1):
             factor = None if factors[t - 1] == 1.0 else float(factors[t - 1])
             c, step_len = advance(pb, c, numbers, sigma_b, limit, draw() if draw else None,
                                   factor, t, fast=True, measure=t in slot,
                                   batch=next(batches) if batches else None)
             if t in slot:
-                rec.put(slot[t], c.p, c.f, row_norm(c.g), step_len)
+                record(slot[t], c, step_len, factor)
     return c, rec
 
 

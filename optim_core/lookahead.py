@@ -26,8 +26,8 @@ def _wrap(base: OptimizerSpec) -> OptimizerSpec:
     def init(p, hp, xp):  # hp holds base.fixed: the wrapped spec carries it
         return LookaheadState(p, base.init(p, hp, xp))
 
-    def step(g, s, p, hp, t, xp):
-        fast, base_state = base.step(g, s.base, p, hp, t, xp)
+    def step(g, s, p, hp, t, xp, **extra):  # extra: what base.needs (curvature, f)
+        fast, base_state = base.step(g, s.base, p, hp, t, xp, **extra)
         k = hp["k"]
         sync = t % k == 0  # a bool, or an (N, 1) mask when k is per trajectory
         synced = lerp(fast, s.slow, 1.0 - hp["alpha"], xp)
@@ -37,7 +37,7 @@ def _wrap(base: OptimizerSpec) -> OptimizerSpec:
     return OptimizerSpec(
         name="lookahead", title=f"Lookahead({base.title})",
         params=(_K, _ALPHA, *base.params), init=init, step=step, fixed=base.fixed,
-        check=base.check, inner=base, coordinatewise=base.coordinatewise,
+        check=base.check, inner=base, coordinatewise=base.coordinatewise, needs=base.needs,
         latex=r"""\begin{aligned}
 &\text{BASE step on the fast weights } w_t;\ \text{every } k \text{ steps:}\\
 &\phi \leftarrow \phi + \alpha_{\text{slow}}\,(w_t - \phi), \qquad w_t \leftarrow \phi

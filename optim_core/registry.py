@@ -48,6 +48,10 @@ class OptimizerSpec:
     # w ← w − α'(∇f + λw) + β(w − w_prev) (see :mod:`optim_core.theory`), or None where these
     # settings make it something else (Nesterov); values may be arrays. None: never heavy ball.
     heavy_ball: Callable[[dict[str, Any]], tuple | None] | None = None
+    # What the step reads from the surface beyond the gradient (optax's "extra args"), passed
+    # as keywords (see :mod:`optim_core.surface_terms`): "value" -> ``f`` (N,), "hessian" ->
+    # ``hessian`` (N, 2, 2), "min_value" -> ``f_star`` (the surface's known minimum or None).
+    needs: tuple[str, ...] = ()
     # ``coordinatewise``: the rule treats each coordinate on its own (no norm, sum or matrix
     # across a trajectory's two coordinates), so run on one coordinate column alone it gives
     # the same numbers; the compiled engine then runs a chunk as one loop over the batch. A
@@ -57,7 +61,7 @@ class OptimizerSpec:
     def is_coordinatewise(self, settings: dict[str, Any]) -> bool:
         """Whether, with these settings, the rule treats each coordinate on its own."""
         cw = self.coordinatewise
-        return bool(cw(settings) if callable(cw) else cw)
+        return bool(cw(settings) if callable(cw) else cw) and not self.needs
 
 
 def register(spec: OptimizerSpec) -> OptimizerSpec:

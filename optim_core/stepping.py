@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .surface_terms import surface_terms
+
 # Reason codes of ``stop_code`` (0: still running); RunResult.stop_reason holds the texts.
 STOP_REASONS = ("", "left the box", "point not finite", "value not finite",
                 "gradient not finite", "optimizer state overflowed")
@@ -93,14 +95,15 @@ def advance(pb: Problem, c: Carry, numbers: dict[str, Any], sigma, limit, noise,
     g = c.g if batch is None else pb.landscape.value_and_grad(c.p, samples=batch)[1]
     g_used = g if noise is None else _plus(g, _scaled(sigma, noise))
     hp = pb.hyperparams(numbers, factor)
-    if split:
+    if split:  # a coordinatewise rule, which needs nothing beyond the gradient
         (x, sx), (y, sy) = (pb.spec.step(gj, sj, pj, hp, t, xp)
                             for gj, sj, pj in zip(g_used, c.state, c.p, strict=True))
         p_new, s_new = (x, y), (sx, sy)
         f_new, gx, gy = pb.landscape.value_and_grad_xy(x[:, 0], y[:, 0])
         f_new, g_new = f_new, (gx[:, None], gy[:, None])
     else:
-        p_new, s_new = pb.spec.step(g_used, c.state, c.p, hp, t, xp)
+        extra = surface_terms(pb.landscape, c.p, c.f, pb.spec.needs) if pb.spec.needs else {}
+        p_new, s_new = pb.spec.step(g_used, c.state, c.p, hp, t, xp, **extra)
         f_new, g_new = pb.landscape.value_and_grad(p_new)
     if fast and c.all_alive and _all_fine(p_new, f_new, g_new, s_new, limit, xp):
         return (c._replace(p=p_new, f=f_new, g=g_new, state=s_new),

@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from landscapes import LANDSCAPES  # noqa: E402
 from optim_core import OPTIMIZERS, SCHEDULES  # noqa: E402
+from tests.parity_cases import FURTHER_TESTS, OPTIMIZER_CASES, SALTS, case_id  # noqa: E402
 from ui.presets import presets  # noqa: E402
 
 README = ROOT / "README.md"
@@ -32,10 +33,22 @@ def _params(params) -> str:
     return ", ".join(f"`{p.name}`={_value(p.default)}" for p in params) or "—"
 
 
+def held_by(name: str) -> str:
+    """The tests (in tests/) that compare ``name`` with its reference: its rows of the parity
+    matrix, golden and live, and any further test named in FURTHER_TESTS."""
+    ids = [case_id(n, b) for n, b in OPTIMIZER_CASES if n == name]
+    salts = ",".join(map(str, SALTS))
+    tests = [f"`test_parity.py::test_matches_golden_reference[{i}]`, "
+             f"`test_matches_live_reference[{i}-{{{salts}}}]`" for i in ids]
+    return "; ".join(tests + [f"`{t}`" for t in FURTHER_TESTS.get(name, ())])
+
+
 def optimizers_table() -> str:
-    rows = ["| name | optimizer | hyperparameters (defaults) | reference |", "| --- | --- | --- | --- |"]
+    rows = ["| name | optimizer | hyperparameters (defaults) | reference | held by (tests/) |",
+            "| --- | --- | --- | --- | --- |"]
     for name, spec in OPTIMIZERS.items():
-        rows.append(f"| `{name}` | {spec.title} | {_params(spec.params)} | {spec.reference} |")
+        rows.append(f"| `{name}` | {spec.title} | {_params(spec.params)} | {spec.reference} "
+                    f"| {held_by(name)} |")
     return "\n".join(rows)
 
 

@@ -21,6 +21,11 @@ CASES = (
     ("ravine", {"kappa": 20.0, "angle": 30.0}, [[-3.5, 1.5], [2.0, 2.0]]),
 )
 STEPS = 200
+# Optimizers whose paths are chaotic on a surface of CASES get three others: the Polyak step
+# bounces across Rosenbrock's curved valley (a 1e-12 nudge moves its path by 0.1).
+CASES_BY_OPTIMIZER = {
+    "polyak": (CASES[1], CASES[2], ("booth", {}, [[-8.0, -6.0], [5.0, 5.0]])),
+}
 
 # Sub-ranges for random hyperparameters: inside each spec's range, away from instant blow-up.
 _TEST_RANGES = {
@@ -33,6 +38,8 @@ _TEST_RANGES = {
     "tolerance_grad": (0.0, 1e-3), "tolerance_change": (0.0, 1e-3), "beta3": (0.5, 0.9999),
     "mix": (0.0, 10.0), "t_warmup": (10.0, 300.0), "d_coef": (0.1, 2.0), "gamma": (0.0, 0.5),
     "growth_rate": (1.01, 2.0), "r": (0.0, 2.0), "weight_lr_power": (0.0, 4.0),
+    "shampoo_beta": (0.5, 0.99), "clip": (0.01, 0.5), "damping": (0.0, 5.0),
+    "f_star": (-1.0, 0.0),
 }
 
 
@@ -47,7 +54,7 @@ def sample_hyperparams(spec, rng: np.random.Generator) -> dict:
         elif p.kind == "choice":
             hp[p.name] = str(rng.choice(p.choices))
         elif p.name == "lr":
-            hp["lr"] = float(p.default * 10 ** rng.uniform(-1.0, 0.7))
+            hp["lr"] = float(min(p.default * 10 ** rng.uniform(-1.0, 0.7), p.high))
         elif p.name.startswith("eps"):  # large enough for its placement in the rule to show
             hp[p.name] = None if p.optional and rng.integers(2) else float(10 ** rng.uniform(-6, -1))
         elif p.optional and rng.integers(2):
@@ -121,6 +128,20 @@ def _torch_optimizer(name: str, hp: dict, params, base: str | None = None):
         return o.LBFGS(params, lr=hp["lr"], max_iter=1, history_size=hp["history_size"],
                        tolerance_grad=hp["tolerance_grad"],
                        tolerance_change=hp["tolerance_change"])
+    if name == "soap":
+        from pytorch_optimizer import SOAP
+
+        return SOAP(params, lr=hp["lr"], betas=betas, shampoo_beta=hp["shampoo_beta"],
+                    weight_decay=wd, precondition_frequency=hp["precondition_frequency"],
+                    precondition_1d=True, correct_bias=hp["bias_correction"],
+                    normalize_gradient=hp["normalize_gradient"], eps=hp["eps"])
+    if name in ("sophia_h", "sophia_exact"):
+        from pytorch_optimizer import SophiaH
+
+        return SophiaH(params, lr=hp["lr"], betas=betas, weight_decay=wd,
+                       weight_decouple=hp["decoupled_weight_decay"], p=hp["clip"],
+                       update_period=hp["update_period"], num_samples=hp.get("samples", 1),
+                       hessian_distribution="rademacher", eps=hp["eps"], foreach=False)
     if name in ("adabelief", "laprop", "signum", "lamb", "adan", "ademamix", "mars"):
         import pytorch_optimizer as po
 
@@ -230,6 +251,8 @@ REFERENCE_PACKAGES = {"adopt": "adopt", "lion": "pytorch_optimizer",
                       "lamb": "pytorch_optimizer",
                       "adan": "pytorch_optimizer", "ademamix": "pytorch_optimizer",
                       "prodigy": "prodigyopt", "mars": "pytorch_optimizer",
+                      "soap": "pytorch_optimizer", "sophia_h": "pytorch_optimizer",
+                      "sophia_exact": "pytorch_optimizer",
                       "sgd_schedule_free": "schedulefree",
                       "adamw_schedule_free": "schedulefree"}
 
@@ -263,8 +286,38 @@ def cautious_adam_by_hand(name: str, hp: dict, landscape, start, steps: int) -> 
     return np.array(out)
 
 
+def newton_by_hand(hp: dict, landscape, start, steps: int) -> np.ndarray:
+    """Damped Newton, w - lr (H + damping I)^-1 g, with H from torch autograd and the system
+    solved by numpy.linalg.solve (independent of the closed-form 2x2 solve and of SymPy)."""
+    import torch
+
+    w = np.array(start, dtype=np.float64)
+    out = [w.copy()]
+    for _ in range(steps):
+        h = torch.autograd.functional.hessian(landscape.f, torch.tensor(w)).numpy()
+        w = w - hp["lr"] * np.linalg.solve(h + hp["damping"] * np.eye(2), landscape.grad(w))
+        out.append(w.copy())
+    return np.array(out)
+
+
+def polyak_by_hand(hp: dict, landscape, start, steps: int) -> np.ndarray:
+    """Polyak's step size: w - lr max(f - f*, 0) / (|g|^2 + eps) g, f* given or the surface's."""
+    f_star = landscape.min_value if hp["f_star"] is None else hp["f_star"]
+    w = np.array(start, dtype=np.float64)
+    out = [w.copy()]
+    for _ in range(steps):
+        f, g = landscape.value_and_grad(w)
+        w = w - hp["lr"] * max(f - f_star, 0.0) / (g @ g + hp["eps"]) * g
+        out.append(w.copy())
+    return np.array(out)
+
+
+_BY_HAND = {"polyak": polyak_by_hand}
+
+
 def uses_hand_reference(name: str, hp: dict) -> bool:
-    return (name == "momentum" or (name in ("adam", "adamw") and hp.get("cautious", False))
+    return (name in _BY_HAND or name == "momentum"
+            or (name in ("adam", "adamw") and hp.get("cautious", False))
             or (name == "adam" and not hp.get("bias_correction", True)))
 
 
@@ -273,8 +326,12 @@ def reference_path(name: str, hp: dict, landscape, start, steps: int,
     """(steps + 1, 2) positions from the reference implementation of ``name``."""
     if name in ("adam", "adamw") and hp.get("cautious", False):
         return cautious_adam_by_hand(name, hp, landscape, start, steps)
+    if name in _BY_HAND:
+        return _BY_HAND[name](hp, landscape, start, steps)
     if uses_hand_reference(name, hp):
         return _hand_path(name, hp, landscape, start, steps)
+    if name == "newton":
+        return newton_by_hand(hp, landscape, start, steps)
     import torch
 
     # float64 throughout: torch keeps some scalar state (NAdam's mu_product, step counts)
@@ -283,7 +340,7 @@ def reference_path(name: str, hp: dict, landscape, start, steps: int,
     torch.set_default_dtype(torch.float64)
     shape = MATRIX_SHAPED.get(name, (2,))
     try:
-        with _newton_schulz_in_float64(name):
+        with _in_float64(name):
             p = torch.tensor(start, dtype=torch.float64).reshape(shape).requires_grad_(True)
             opt = _torch_optimizer(name, hp, [p], base=base)
             out = [p.detach().clone()]
@@ -292,14 +349,51 @@ def reference_path(name: str, hp: dict, landscape, start, steps: int,
                     f, p.grad = landscape.value_and_grad(p.detach())
                 return f.sum()
 
-            for _ in range(steps):
+            for t in range(1, steps + 1):
                 with torch.no_grad():
                     p.grad = landscape.grad(p.detach()).clone()
-                opt.step(closure) if name == "lbfgs" else opt.step()
+                if name in ("sophia_h", "sophia_exact"):
+                    _sophia_step(opt, name, hp, landscape, p, t)
+                else:
+                    opt.step(closure) if name == "lbfgs" else opt.step()
                 out.append(p.detach().clone())
     finally:
         torch.set_default_dtype(previous)
     return torch.stack(out).reshape(steps + 1, 2).numpy()
+
+
+def _sophia_step(opt, name: str, hp: dict, landscape, p, t: int) -> None:
+    """One SophiaH step. Exact: at refresh steps it is handed diag H from torch autograd.
+    Hutchinson: p.grad carries its graph (as after ``backward(create_graph=True)``), so the
+    reference takes its own Hessian-vector products by double backward; only its random
+    probes are replaced by optiviz's (optim_core.sophia.probe), so both draw the same z."""
+    import torch
+
+    refresh = (t - 1) % hp["update_period"] == 0
+    if name == "sophia_exact":
+        if refresh:
+            h = torch.autograd.functional.hessian(landscape.f, p.detach())
+            opt.step(hessian=[torch.diagonal(h).clone()])
+        else:
+            opt.step()
+        return
+    from optim_core.sophia import probe
+
+    with torch.enable_grad():
+        (p.grad,) = torch.autograd.grad(landscape.f(p), p, create_graph=True)
+    drawn = iter(range(hp["samples"]))
+    original = torch.randint_like
+
+    def randint_like(like, low, high, **kwargs):  # the reference's Rademacher draw: {0, 1}
+        assert (low, high) == (0, 2)
+        return (torch.tensor(probe(hp["seed"], t, next(drawn)), dtype=like.dtype) + 1) / 2
+
+    torch.randint_like = randint_like
+    try:
+        opt.step()
+    finally:
+        torch.randint_like = original
+    assert next(drawn, None) is None or not refresh, "the reference drew fewer probes"
 
 
 # Optimizers that take matrices only get the point as a 1×2 matrix.
@@ -307,18 +401,28 @@ MATRIX_SHAPED = {"muon": (1, 2)}
 
 
 @contextmanager
-def _newton_schulz_in_float64(name: str):
-    """torch.optim.Muon rounds its Newton–Schulz iteration to bfloat16 (``grad.bfloat16()``);
-    for a float64 comparison the cast is made a copy while the reference runs, leaving the
-    rest of torch's algorithm as it is."""
-    if name != "muon":
-        yield
-        return
+def _in_float64(name: str):
+    """Where a reference rounds part of its algorithm to a lower precision, the cast is made a
+    copy while it runs, leaving the rest of its algorithm as it is: torch.optim.Muon's
+    Newton-Schulz iteration (``grad.bfloat16()``) and pytorch_optimizer.SOAP's QR
+    (``power_iter.to(torch.float32)``)."""
     import torch
 
-    cast = torch.Tensor.bfloat16
-    torch.Tensor.bfloat16 = lambda self, *args, **kwargs: self.clone()
+    if name == "muon":
+        patched, attr = torch.Tensor.bfloat16, "bfloat16"
+        replacement = lambda self, *args, **kwargs: self.clone()  # noqa: E731
+    elif name == "soap":
+        patched, attr = torch.Tensor.to, "to"
+
+        def replacement(self, *args, **kwargs):
+            if args and args[0] is torch.float32 and self.dtype is torch.float64:
+                return self.clone()
+            return patched(self, *args, **kwargs)
+    else:
+        yield
+        return
+    setattr(torch.Tensor, attr, replacement)
     try:
         yield
     finally:
-        torch.Tensor.bfloat16 = cast
+        setattr(torch.Tensor, attr, patched)

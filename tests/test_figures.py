@@ -246,3 +246,25 @@ def test_values_beyond_float32_keep_their_size_in_the_figure():
     assert z.dtype == np.float64 and np.all(np.isfinite(z)) and z.max() == pytest.approx(3.0**100 + 9)
     small = as_array(surface3d_figure(get_landscape("booth"), resolution=30).data[0].z)
     assert small.dtype == np.float32  # ordinary ranges travel as float32
+
+
+def test_schedule_free_draws_its_average_beside_its_gradient_point():
+    """A result with drawn points (Schedule-Free's x) gets one dotted line per trajectory in
+    its colour, animated, listed before its path lines so the moving end marker stays on y."""
+    from viz import contour_spec
+
+    from .plotly_arrays import as_array
+
+    land = get_landscape("himmelblau")
+    res = run(land, make_optimizer("adamw_schedule_free", lr=0.05), [[2.0, 1.0], [-4.0, -4.0]], 30)
+    spec = contour_spec(land, [res], animated=True)
+    average = [i for i, t in enumerate(spec["data"]) if t.get("name", "").endswith("average x")]
+    assert len(average) == 2
+    for j, i in enumerate(average):
+        np.testing.assert_allclose(as_array(spec["data"][i]["x"]), res.drawn[:, j, 0], rtol=1e-6)
+        assert spec["data"][i]["line"]["dash"] == "dot"
+    moving = [index for index, _ in spec["layout"]["meta"]["optiviz"]["moving"][0]]
+    lines = [i for i, t in enumerate(spec["data"]) if t.get("name") == res.label]
+    assert set(average) < set(moving) and moving.index(average[-1]) < moving.index(lines[0])
+    plain = contour_spec(land, [run(land, make_optimizer("adam"), [2.0, 1.0], 5)])
+    assert not any(t.get("name", "").endswith("average x") for t in plain["data"])

@@ -15,6 +15,7 @@ from optim_core import run
 
 from .parity_cases import (
     OPTIMIZER_CASES,
+    SALTS,
     build,
     case_id,
     draw_cases,
@@ -68,7 +69,7 @@ def _needs_torch(name, base):
     return not all(uses_hand_reference(name, hp) for c in cases for hp in c["hps"])
 
 
-@pytest.mark.parametrize("salt", [0, 1, 2])
+@pytest.mark.parametrize("salt", SALTS)
 @pytest.mark.parametrize(("name", "base"), OPTIMIZER_CASES, ids=IDS)
 def test_matches_live_reference(name, base, salt):
     if _needs_torch(name, base):
@@ -144,3 +145,37 @@ def test_schedule_free_average_is_the_packages_eval(name):
         opt.eval()
         np.testing.assert_allclose(spec.drawn(p, state, hp, np)[0], ref.detach().numpy(),
                                    rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sgd_schedule_free", "adamw_schedule_free"])
+def test_run_records_the_average_point(name):
+    """``RunResult.drawn`` holds x, the authors' ``eval()`` point, at every recorded step, for
+    each trajectory of a vectorized run (``path`` stays the gradient point y); optimizers
+    without a drawn point have none."""
+    torch = pytest.importorskip("torch")
+    schedulefree = pytest.importorskip("schedulefree")
+    land, starts, steps = get_landscape("himmelblau"), [[2.0, 1.0], [-4.0, -4.0]], 40
+    opt = build(name, None, lr=0.02, weight_decay=0.05, warmup_steps=5)
+    res = run(land, opt, starts, steps)
+    hp = opt.settings
+    beta = {"betas": (hp["beta1"], hp["beta2"]), "eps": hp["eps"]} if "beta1" in hp else \
+        {"momentum": hp["momentum"]}
+    cls = schedulefree.AdamWScheduleFree if "beta1" in hp else schedulefree.SGDScheduleFree
+    for j, start in enumerate(starts):
+        ref = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+        ref_opt = cls([ref], lr=0.02, weight_decay=0.05, warmup_steps=5, foreach=False, **beta)
+        xs = [ref.detach().clone()]
+        for _ in range(steps):
+            ref_opt.train()
+            ref.grad = land.grad(ref.detach()).clone()
+            ref_opt.step()
+            ref_opt.eval()
+            xs.append(ref.detach().clone())
+        np.testing.assert_allclose(res.drawn[:, j], torch.stack(xs).numpy(), rtol=1e-12,
+                                   atol=1e-12)
+    assert np.abs(res.drawn - res.path).max() > 1e-3  # x and y really differ
+    compiled = run(land, opt, starts, steps, backend="torch", compile=True)  # runs eagerly
+    assert "drawn point is recorded by the eager engine" in compiled.note
+    assert not compiled.settings["compiled"]
+    np.testing.assert_allclose(compiled.drawn, res.drawn, rtol=1e-12, atol=1e-12)
+    assert run(land, build("adam", None), starts, 3).drawn is None

@@ -26,6 +26,8 @@ PRESET = "preset"
 SLOTS = "slots"
 NEXT_SLOT = "next_slot"
 ADD_CHOICE = "add_choice"
+TRACED_ON = "traced_on"  # the "more optimizers" switch (ui/traced.py)
+TRACED = "traced"  # the installed torch optimizer picked there (qualified class name)
 NOTICE = "notice"  # a message for the next run (a link or preset that could not be opened)
 VIEW_MODE = "view"  # the 2D / 3D switch above the chart
 MODE_LABELS = {"2d": "2D contour", "3d": "3D surface"}  # a link's mode → the switch's option
@@ -75,6 +77,11 @@ def slot_param(sid: int, scope: str, param: str) -> str:
     """Key of one control of slot ``sid``; ``scope`` separates specs (Lookahead's base
     parameters change with the base, so each base keeps its own values)."""
     return slot_prefix(sid) + slot_suffix(scope, param)
+
+
+def traced_lr(name: str) -> str:
+    """The α of the traced class ``name`` (each class keeps its own)."""
+    return f"{TRACED}.{name}.lr"
 
 
 def auto(key: str) -> str:

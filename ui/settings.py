@@ -39,6 +39,7 @@ class Settings:
     mode: str = "2d"  # "2d" contour or "3d" surface
     preset: str | None = None  # the lecture preset the view was loaded from
     batch: dict[str, Any] | None = None  # a data surface's {"size", "shuffle", "data_seed"}
+    traced: Any = None  # the "more optimizers" pick (ui.traced.Traced), or None
 
     @property
     def choice(self) -> SurfaceChoice:

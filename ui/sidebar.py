@@ -30,6 +30,7 @@ from .state import (
 )
 from .surface import CUSTOM, SurfaceChoice
 from .surface_inputs import levels_input, start_inputs, surface_inputs
+from .traced import traced_picker
 from .viewformat import DEFAULT_STEPS, MAX_STEPS, apply
 
 NOISE_LEVELS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -52,6 +53,7 @@ def sidebar() -> Settings:
     drawn = [_slot_panel(bar, slot) for slot in state[keys.SLOTS]]
     drawn = [replace(d, label=text) for d, text in zip(drawn, unique([d.label for d in drawn]), strict=True)]
     _add_row(bar, len(drawn))
+    traced = traced_picker(bar)
 
     bar.header("Run")
     state.setdefault(keys.STEPS, DEFAULT_STEPS)
@@ -75,7 +77,7 @@ def sidebar() -> Settings:
     batch = batch_inputs(bar, _samples(surface, surface_params, formula, bounds))
     return Settings(surface, surface_params, drawn, int(steps), start, float(noise), seed,
                     {"name": schedule, **schedule_params}, formula, bounds, levels, bool(presentation),
-                    keys.mode_of(state.get(keys.VIEW_MODE)), preset, batch)
+                    keys.mode_of(state.get(keys.VIEW_MODE)), preset, batch, traced)
 
 
 def _samples(surface, surface_params, formula, bounds) -> int | None:

@@ -25,6 +25,7 @@ from .link import remember_mode
 from .prebuilt import Prebuilt
 from .settings import Settings
 from .state import emoji
+from .traced import traced_result
 
 CHART_KEY = "paths"
 DATASET_KEY = "dataset"
@@ -36,8 +37,7 @@ CHART_CONFIG = {"displaylogo": False, "scrollZoom": False}
 
 
 def main_view(settings: Settings, landscape) -> None:
-    drawn = [d for d in settings.drawn if d.error is None]
-    results = [run_drawn(settings, d) for d in drawn]
+    drawn, results = _runs(settings)
     colors = [d.color for d in drawn]
     if not settings.drawn:
         st.info("No optimizer drawn: add one in the sidebar.")
@@ -57,6 +57,8 @@ def main_view(settings: Settings, landscape) -> None:
                        + (f" ({reason})" if reason else "")
                        + ": its path is drawn up to its last finite point (×). A smaller α, or a "
                        "schedule, keeps it on the surface.")
+    if traced := traced_result(settings, settings.traced, colors):
+        results, colors = [*results, traced[0]], [*colors, traced[1]]
     left, right = st.columns([3, 2], gap="medium")
     with left:
         _paths_panel(settings, landscape, results, colors)
@@ -91,6 +93,20 @@ def _curve_axis(results) -> str:
     return st.segmented_control("Curves against", X_AXES, key=keys.CURVE_X, required=True,
                                 help="Read the curves per optimizer step or per epoch (one pass "
                                      "over the data).")
+
+
+def _runs(settings: Settings) -> tuple[list, list]:
+    """The drawn optimizers that ran, and their results. One refused when it runs (the Polyak
+    step on a surface with no known minimum) is named, with the reason, and left out."""
+    kept, results = [], []
+    for d in (d for d in settings.drawn if d.error is None):
+        try:
+            results.append(run_drawn(settings, d))
+        except ValueError as exc:
+            st.warning(f"{emoji(d.color)} **{md(d.label)}** is not drawn: {md(str(exc))}")
+            continue
+        kept.append(d)
+    return kept, results
 
 
 @st.fragment

@@ -21,7 +21,12 @@ Format 3 adds ``"main"``: what the main area shows, ``"paths"`` (the default, an
 without it opens), ``"sweep"``, ``"basin"`` or ``"ensemble"`` (the explore views); and
 ``"batch"`` for a surface made from data: ``{"size": B, "shuffle": true, "data_seed": 0}``
 with 1 ≤ B ≤ n samples (n: the full batch, the default). Other surfaces take no ``batch``;
-older links open as before (on the paths; a data surface then runs its full batch)."""
+older links open as before (on the paths; a data surface then runs its full batch).
+
+Format 3 also takes ``"traced"``: the "more optimizers" pick, ``{"name":
+"pytorch_optimizer.AdaBelief", "lr": 0.001}`` (a class of torch.optim or pytorch_optimizer by
+qualified name, 0 < lr ≤ 100). It is checked for its form only (whether the class is installed
+is the page's to say: without it the pick is dropped); a view without it draws no traced path."""
 
 from __future__ import annotations
 
@@ -61,7 +66,8 @@ _PRESET_ID = re.compile(r"^[a-z0-9-]{1,60}$")
 MAINS = tuple(keys.MAIN_LABELS)
 _DISPLAY = ("version", "title", "story", "preset", "mode", "presentation", "levels", "main")  # not the paths
 _FIELDS = {"surface", "surface_params", "formula", "bounds", "optimizers", "steps", "start", "noise",
-           "seed", "schedule", "batch", *_DISPLAY}
+           "seed", "schedule", "batch", "traced", *_DISPLAY}
+_TRACED_NAME = re.compile(r"^(torch\.optim|pytorch_optimizer)\.[A-Za-z_][A-Za-z0-9_]{0,60}$")
 
 
 def encode(config: dict) -> str:
@@ -176,7 +182,8 @@ def check(config: dict) -> dict:
                      f"schedule '{name}'")
     made = make_schedule(name, **params)
     batch = _batch(config.get("batch"), landscape)
-    return {**config, **display, **typed, **batch, "surface": surface,
+    traced = _traced(config["traced"]) if config.get("traced") is not None else {}
+    return {**config, **display, **typed, **batch, **traced, "surface": surface,
             "surface_params": dict(landscape.params), "optimizers": optimizers, "steps": steps,
             "start": [float(start[0]), float(start[1])],
             "noise": float(noise), "seed": seed, "schedule": {"name": name, **made.params}}
@@ -201,6 +208,17 @@ def _batch(batch, landscape) -> dict:
     if not (_number(seed, 0, 2**31 - 1) and isinstance(seed, int)):
         raise ValueError(f"batch data_seed must be a whole number from 0 to 2³¹ − 1; got {seed!r:.40}.")
     return {"batch": {"size": size, "shuffle": shuffle, "data_seed": seed}}
+
+
+def _traced(traced) -> dict:
+    """{"traced": {"name", "lr"}} checked for its form."""
+    if not (isinstance(traced, dict) and set(traced) == {"name", "lr"}
+            and isinstance(traced["name"], str) and _TRACED_NAME.match(traced["name"])
+            and _number(traced["lr"], 0.0, 100.0) and traced["lr"] > 0):
+        raise ValueError("traced must be {'name': 'torch.optim.<Class>' or "
+                         "'pytorch_optimizer.<Class>', 'lr': a number, 0 < lr ≤ 100}; "
+                         f"got {traced!r:.80}.")
+    return {"traced": {"name": traced["name"], "lr": float(traced["lr"])}}
 
 
 def _display(config: dict) -> dict:
@@ -252,7 +270,9 @@ def from_settings(settings, main: str = "paths") -> dict:
             "seed": settings.seed, "schedule": settings.schedule, "mode": settings.mode,
             "levels": settings.levels, "presentation": settings.presentation,
             **({"main": main} if main != "paths" else {}),
-            **({"batch": settings.batch} if settings.batch else {})}
+            **({"batch": settings.batch} if settings.batch else {}),
+            **({"traced": {"name": settings.traced.name, "lr": settings.traced.lr}}
+               if settings.traced is not None else {})}
 
 
 def _surface(config: dict):
@@ -324,6 +344,11 @@ def apply(state: MutableMapping, config: dict) -> dict:
     batch = config.get("batch") or {}
     state[keys.BATCH_SIZE] = batch.get("size")  # none: the full batch
     state[keys.SHUFFLE], state[keys.DATA_SEED] = batch.get("shuffle", True), batch.get("data_seed", 0)
+    traced = config.get("traced")
+    state[keys.TRACED_ON] = traced is not None
+    state[keys.TRACED] = traced and traced["name"]
+    if traced:
+        state[keys.traced_lr(traced["name"])] = traced["lr"]
     if "preset" in config:
         state[keys.PRESET] = config["preset"]
     if "mode" in config:

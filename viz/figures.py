@@ -251,8 +251,21 @@ def _outline_traces(data: list, res, style: dict) -> list[tuple[int, int]]:
 
 def _line_traces(data: list, res, style: dict, rank: int) -> list[tuple[int, int]]:
     """Append one result's path lines, listed ``rank``-th in the legend (the results' order,
-    whatever the layers); return (trace index, trajectory) of each."""
+    whatever the layers), after its drawn points' dotted lines where it has them
+    (``res.drawn``: Schedule-Free's average x beside the gradient point y); return
+    (trace index, trajectory) of each (the path lines last: their ends carry the markers)."""
     moving = []
+    drawn = getattr(res, "drawn", None)
+    for j in range(res.path.shape[1] if drawn is not None else 0):
+        keep = kept_rows(res, j)
+        moving.append((len(data), j))
+        data.append({
+            "type": "scatter", "x": compact_array(drawn[:keep, j, 0]),
+            "y": compact_array(drawn[:keep, j, 1]), "mode": "lines",
+            "name": f"{res.label}: average x", "legendgroup": res.label, "showlegend": j == 0,
+            "legendrank": rank, "line": {**style, "dash": "dot"}, "unselected": _OPAQUE,
+            "hovertemplate": "average x (%{x:.4g}, %{y:.4g})<extra></extra>",
+        })
     for j in range(res.path.shape[1]):
         keep = kept_rows(res, j)
         moving.append((len(data), j))
