@@ -148,7 +148,7 @@ def sweep(landscape, optimizer: Optimizer | str, axes: dict, starts=None, steps:
     fixed settings; ``axes``: ``{"lr": v₁}`` or ``{"lr": v₁, "beta1": v₂}`` (1-D arrays within
     the specs' ranges); ``starts``: the one start point (x, y) of every cell (default: the
     surface's); ``tol``: see the module notes. ``run_kwargs`` go to :func:`optim_core.run`
-    (backend, device, dtype, noise, seed, schedule, limit).
+    (backend, device, dtype, noise, seed, schedule, limit, compile).
 
     Without noise, each cell equals, bit for bit, a :func:`~optim_core.run` with that cell's
     values given as length-1 arrays (the same code path). A run given Python floats may differ

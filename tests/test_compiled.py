@@ -111,14 +111,14 @@ def test_sweeps_and_basin_maps_compiled_equal_eager():
     eager engine's, diverged cells included (the sweep's largest α leaves the box)."""
     from optim_core import basins, sweep
 
-    kw = {"backend": "torch", "dtype": "float32", "limit": 4.0}
+    kw = {"backend": "torch", "limit": 4.0}  # float64: chaotic cells amplify float32 round-off
     axes = {"lr": np.geomspace(1e-3, 30.0, 9), "beta1": np.linspace(0.0, 0.95, 5)}
     eager = sweep(ROSEN, "adam", axes, steps=60, tol=1e-1, **kw)
     comp = sweep(ROSEN, "adam", axes, steps=60, tol=1e-1, compile=True, **kw)
     assert (eager.diverged_at >= 0).any() and (eager.steps_to_tol >= 0).any()
     np.testing.assert_array_equal(comp.steps_to_tol, eager.steps_to_tol)
     np.testing.assert_array_equal(comp.diverged_at, eager.diverged_at)
-    np.testing.assert_allclose(comp.final_loss, eager.final_loss, rtol=1e-4)
+    np.testing.assert_allclose(comp.final_loss, eager.final_loss, rtol=1e-9)
 
     kw = {"resolution": (12, 10), "steps": 40, "tol": 0.05, "backend": "torch"}
     eager = basins("himmelblau", make_optimizer("adam", lr=0.3), **kw)

@@ -110,7 +110,7 @@ def test_bad_sweep_settings_say_what_is_wrong():
         sweep("rosenbrock", make_optimizer("adam", lr=[0.1, 0.2]), {"beta1": [0.9]}, steps=5)
     with pytest.raises(ValueError, match="tol must be a finite number > 0"):
         sweep("rosenbrock", "adam", {"lr": [0.1]}, steps=5, tol=0.0)
-    with pytest.raises(ValueError, match="record is chosen by the explorer"):
+    with pytest.raises(ValueError, match="record and track are chosen by the explorer"):
         sweep("rosenbrock", "adam", {"lr": [0.1]}, steps=5, record="all")
     with pytest.raises(ValueError, match="declares neither its minimum value nor its minima"):
         sweep(from_formula("x**2 + y**2"), "adam", {"lr": [0.1]}, steps=5)
