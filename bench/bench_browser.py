@@ -91,58 +91,90 @@ def _slider(page, panel: str, label: str):
     return expanders.filter(has=page.locator("summary", has_text=panel)).get_by_role("slider", name=label)
 
 
-def measure(moves: int) -> list[dict]:
+def _open(browser, root: Path, log: Path) -> dict:
+    """A server of ``root``'s page, and the default view open in Chromium."""
+    server = start_server(log, root=root)
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(60_000)
+    page.add_init_script(_PROBE)
+    page.goto(server.url)
+    page.wait_for_function("() => window.__draws.length > 0")
+    wait_idle(page)
+    return {"server": server, "page": page, "key": "ArrowLeft", "rows": [],
+            "lr": _slider(page, "Adam", LR_LABEL), "beta1": _slider(page, "Adam", "β₁")}
+
+
+def _move(side: dict) -> None:
+    """One timed move to a new α on one side (an untimed β₁ move first at either end of α)."""
+    page, lr = side["page"], side["lr"]
+    while True:
+        value = lr.get_attribute("aria-valuetext")
+        before = page.evaluate(_ADAM)
+        lr.press(side["key"])
+        page.wait_for_timeout(50)
+        if lr.get_attribute("aria-valuetext") != value:
+            break
+        side["beta1"].press("ArrowLeft")  # an end of α's range: new β₁, sweep back
+        wait_idle(page)
+        side["key"] = "ArrowRight" if side["key"] == "ArrowLeft" else "ArrowLeft"
+    page.wait_for_function(f"() => ({_MOVE})({before!r}) !== null", timeout=30_000)
+    wait_idle(page)
+    side["rows"].append(page.evaluate(_MOVE, before))
+
+
+def measure(moves: int, roots: list[Path]) -> list[list[dict]]:
+    """``moves`` timed moves on the page of each checkout in ``roots``, taken in turns (one
+    move each, then again), so that every checkout sees the same load."""
     from playwright.sync_api import sync_playwright
 
-    server = start_server(Path(os.environ.get("TMPDIR", "/tmp")) / "bench_browser.log")
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    sides = []
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport=VIEWPORT)
-            page.set_default_timeout(60_000)
-            page.add_init_script(_PROBE)
-            page.goto(server.url)
-            page.wait_for_function("() => window.__draws.length > 0")
-            wait_idle(page)
-            lr, beta1 = _slider(page, "Adam", LR_LABEL), _slider(page, "Adam", "β₁")
-            key, out = "ArrowLeft", []
-            while len(out) < moves:
-                value = lr.get_attribute("aria-valuetext")
-                before = page.evaluate(_ADAM)
-                lr.press(key)
-                page.wait_for_timeout(50)
-                if lr.get_attribute("aria-valuetext") == value:  # an end of α's range: new β₁, sweep back
-                    beta1.press("ArrowLeft")
-                    wait_idle(page)
-                    key = "ArrowRight" if key == "ArrowLeft" else "ArrowLeft"
-                    continue
-                page.wait_for_function(f"() => ({_MOVE})({before!r}) !== null", timeout=30_000)
-                wait_idle(page)
-                out.append(page.evaluate(_MOVE, before))
+            for i, root in enumerate(roots):
+                sides.append(_open(browser, root, tmp / f"bench_browser{i}.log"))
+            for _ in range(moves):
+                for side in sides:
+                    _move(side)
             browser.close()
     finally:
-        stop_server(server)
-    return out
+        for side in sides:
+            stop_server(side["server"])
+    return [side["rows"] for side in sides]
+
+
+def _medians(rows: list[dict]) -> dict:
+    return {k: statistics.median(r[k] for r in rows if r[k] is not None)
+            for k in ("total", "debounce", "server", "render", "bytes", "messages")}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--moves", type=int, default=20)
+    parser.add_argument("--peer", type=Path, help="another checkout (e.g. main's) measured in turns "
+                        "with this one, under the same load")
     args = parser.parse_args()
     started = time.monotonic()
-    rows = measure(args.moves)
-    med = {k: statistics.median(r[k] for r in rows if r[k] is not None)
-           for k in ("total", "debounce", "server", "render", "bytes", "messages")}
-    print(f"load average {os.getloadavg()[0]:.2f} (2 cores shared); {len(rows)} moves to new α values "
-          f"in {time.monotonic() - started:.0f} s")
-    print(f"key press → Adam's path drawn: median {med['total']:.0f} ms "
-          f"(min {min(r['total'] for r in rows):.0f}, max {max(r['total'] for r in rows):.0f}); "
-          f"target ≤ {TARGET_MS:.0f} ms: {'met' if med['total'] <= TARGET_MS else 'NOT met'}")
-    print(f"  of which: key → rerun request {med['debounce']:.0f} ms, request → last frame received "
-          f"(server + transfer) {med['server']:.0f} ms, last frame → drawn {med['render']:.0f} ms")
-    kb = med["bytes"] / 1000
-    print(f"bytes per rerun: median {kb:.1f} kB in {med['messages']:.0f} websocket messages; "
-          f"target ≤ {TARGET_KB:.0f} kB: {'met' if kb <= TARGET_KB else 'NOT met'}")
+    roots = [ROOT] + ([args.peer.resolve()] if args.peer else [])
+    results = measure(args.moves, roots)
+    print(f"load average {os.getloadavg()[0]:.2f} (2 cores shared); {args.moves} moves to new α values "
+          f"per page in {time.monotonic() - started:.0f} s")
+    for root, rows in zip(roots, results, strict=True):
+        med = _medians(rows)
+        if args.peer:
+            print(f"{'this checkout' if root == ROOT else 'peer'} ({root}):")
+        print(f"key press → Adam's path drawn: median {med['total']:.0f} ms "
+              f"(min {min(r['total'] for r in rows):.0f}, max {max(r['total'] for r in rows):.0f}); "
+              f"target ≤ {TARGET_MS:.0f} ms: {'met' if med['total'] <= TARGET_MS else 'NOT met'}")
+        print(f"  of which: key → rerun request {med['debounce']:.0f} ms, request → last frame received "
+              f"(server + transfer) {med['server']:.0f} ms, last frame → drawn {med['render']:.0f} ms")
+        kb = med["bytes"] / 1000
+        print(f"bytes per rerun: median {kb:.1f} kB in {med['messages']:.0f} websocket messages; "
+              f"target ≤ {TARGET_KB:.0f} kB: {'met' if kb <= TARGET_KB else 'NOT met'}")
+    if args.peer:
+        ours, peer = (_medians(rows)["total"] for rows in results)
+        print(f"median key → drawn, peer / this checkout: {peer / ours:.2f}")
     return 0
 
 

@@ -76,11 +76,12 @@ _CHART_JS = """() => {
 _DRAWN_JS = f"() => {{ const c = ({_CHART_JS})(); return c !== null && c.paths.length > 0; }}"
 
 # Streamlit is done: the script is not running, nothing is shown stale (faded, awaiting a
-# rerun), every Plotly chart element has been drawn, and so has the paths chart.
+# rerun), every Plotly chart element has been drawn, and so has the paths chart, and no still
+# chart (the curves, drawn after it) waits to be drawn.
 _IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-    if (document.querySelector('[data-stale="true"]')) return false;
+    if (document.querySelector('[data-stale="true"], .ovz-still[data-pending="1"]')) return false;
     const plots = [...document.querySelectorAll(
         '[data-testid="stPlotlyChart"] .js-plotly-plot, .ovz-root .js-plotly-plot')];
     return plots.length > 0 && plots.every((gd) => gd._fullLayout && (gd.data || []).length > 0);
@@ -135,9 +136,9 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def start_server(log_path: Path, *options: str) -> Server:
+def start_server(log_path: Path, *options: str, root: Path = ROOT) -> Server:
     """`streamlit run app.py` on a free port (with extra command-line ``options``), once it
-    answers its health check."""
+    answers its health check; ``root`` is the checkout served (a benchmark's peer)."""
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -145,7 +146,7 @@ def start_server(log_path: Path, *options: str) -> Server:
            # no "File change. Rerun?" prompt (in the screenshot) when a source file is edited
            "--server.fileWatcherType", "none", *options]
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
     server = Server(f"http://127.0.0.1:{port}", proc, log_path)
     deadline = time.monotonic() + START_TIMEOUT_S

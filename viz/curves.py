@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from .figures import FONT_SIZE, colors_for, number_labels
 from .levels import round_step
-from .series import compact_array, distance_to_minimum, kept_rows, typed_array
+from .series import compact_array, distance_to_minimum, kept_rows, step_axis
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,9 @@ def metric_spec(results: Sequence, metric: str, landscape=None, *,
     for label, color, j, s, v in series:
         if log:
             s, v = s[v > 0], v[v > 0]
-        # typed arrays: int32 steps and float32 values where they fit (a slider move re-sends
-        # every curve, so their bytes count)
-        data.append({"type": "scatter", "x": typed_array(s, "i4"), "y": compact_array(v),
+        # steps as x0 + i·dx where evenly spaced, values as float32 where they fit (a slider
+        # move re-sends every curve, so their bytes count)
+        data.append({"type": "scatter", **step_axis(s), "y": compact_array(v),
                      "mode": "lines", "name": label,
                      "legendgroup": label, "showlegend": j == 0, "line": {"color": color, "width": 2},
                      "hovertemplate": f"{label}<br>step %{{x}}<br>{spec.hover}<extra></extra>"})
