@@ -64,7 +64,7 @@ _CHART_JS = """() => {
         const members = group.filter(([i, j]) => j >= 0).map(([i]) => i);
         group.forEach(([i, j]) => {
             const t = gd.data[i], p = {index: i, name: t.name || null, x: arr(t.x), y: arr(t.y), z: arr(t.z)};
-            if (j >= 0) paths.push(p); else heads.push(Object.assign(p, {members}));
+            if (j >= 0) paths.push(p); else if (j === -1) heads.push(Object.assign(p, {members}));
         });
     });
     return {paths, heads, row: Number(root.dataset.row), step: root.dataset.step,

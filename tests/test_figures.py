@@ -57,7 +57,7 @@ def _split(group) -> tuple[dict[int, list[int]], int]:
     for index, j in group:
         if j >= 0:
             paths.setdefault(j, []).append(index)
-    (heads,) = [index for index, j in group if j < 0]
+    (heads,) = [index for index, j in group if j == -1]
     return paths, heads
 
 
