@@ -85,11 +85,13 @@ def chromium():
         browser.close()
 
 
-# Show row k on the page's chart and return every trace's shown x (and text) and the mode.
+# Show row k on the page's chart and return every trace's shown x (and text), the mode, and
+# how many text labels the plot draws.
 _SHOW_JS = """async (k) => {
     const root = document.getElementById('chart'), gd = root.querySelector('.js-plotly-plot');
     await root.__optiviz.show(k);
-    return {mode: root.dataset.mode, traces: gd.data.map((t) => ({
+    return {mode: root.dataset.mode, labels: gd.querySelectorAll('.scatterlayer .textpoint').length,
+            traces: gd.data.map((t) => ({
         x: t.x && !t.x.bdata ? Array.from(t.x) : null, text: Array.isArray(t.text) ? t.text : null}))};
 }"""
 
@@ -113,7 +115,7 @@ def test_in_the_browser_a_diverged_mark_appears_when_the_replay_reaches_its_step
         drawn = page.evaluate(_SHOW_JS, row)
         assert drawn["mode"] == "animate"  # the picture surface: Plotly's scatter-only frames
         mark = drawn["traces"][index]
-        assert len(mark["x"]) == shown, (row, mark)
+        assert len(mark["x"]) == shown == drawn["labels"], (row, mark, drawn["labels"])
         assert mark["text"][:shown] == [t for t in spec["data"][index]["text"]][:shown]
     page.screenshot(path=str(tmp_path / "diverged.png"))
 

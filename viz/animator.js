@@ -108,6 +108,7 @@
       const three = st.full.some((f) => f && f.z);
       if (three) update.z = [];
       if (st.at.size) update.text = [];
+      const revealed = [];  // how many points each revealed mark shows
       const push = (key, value) => { if (update[key]) update[key].push(value); };
       st.meta.moving.forEach((group) => {
         const heads = new Map();
@@ -125,6 +126,7 @@
           if (j !== -2) return;
           const f = st.full[index], step = st.meta.steps[st.k], shown = [];
           st.at.get(index).forEach((s, p) => { if (s <= step) shown.push(p); });
+          revealed.push(shown.length);
           ["x", "y", "z", "text"].forEach((key) => push(key, f[key] && shown.map((p) => f[key][p])));
           indices.push(index);
         });
@@ -138,11 +140,12 @@
           indices.push(index);
         });
       });
-      return [update, indices];
+      return [update, indices, revealed.join()];
     }
 
     function data() {
-      const [update, indices] = moved();
+      const [update, indices, revealed] = moved();
+      st.revealed = revealed;
       const out = st.fig.data.slice();
       indices.forEach((index, i) => {
         out[index] = Object.assign({}, out[index]);
@@ -170,12 +173,15 @@
 
     /* Show row k: only the moving traces change. Plotly's scatter-only animation (no redraw)
      * is the fast way, but it wipes contour and heatmap traces (plotly.js #4491), so a figure
-     * with one (or a 3D scene) is restyled instead. */
+     * with one (or a 3D scene) is restyled instead; so is a row where a revealed mark comes or
+     * goes (the animation would leave its text behind). */
     function show(k) {
       st.k = Math.max(0, Math.min(st.rows - 1, k));
       showLabel();
-      const [update, indices] = moved();
-      const done = st.fast
+      const [update, indices, revealed] = moved();
+      const same = revealed === st.revealed;
+      st.revealed = revealed;
+      const done = st.fast && same
         ? window.Plotly.animate(plot, {data: indices.map((_, i) => ({x: update.x[i], y: update.y[i],
                                                                      ...(update.text && update.text[i] ? {text: update.text[i]} : {})})),
                                        traces: indices},
