@@ -1,7 +1,7 @@
 """Benchmark: from a key press on Adam's α slider to Adam's path redrawn, as the browser measures
 it, and the bytes each rerun sends.
 
-    python bench/bench_browser.py [--moves N]
+    python bench/bench_browser.py [--moves N] [--peer DIR]
 
 What is measured
 ----------------
@@ -18,7 +18,9 @@ request → last frame of the rerun received (server time plus transfer), last f
 (the browser: decode and draw). Bytes are the websocket frames the server sent for the rerun.
 
 The targets (issue 7): median ≤ 250 ms key → drawn and ≤ 150 kB per rerun. The machine is
-shared; the load average is printed with the figures.
+shared; the load average is printed with the figures. ``--peer DIR`` serves a second checkout
+(e.g. ``git worktree add /tmp/main main``) and takes the moves in turns, one on each page, so
+both see the same load; it prints the ratio of their medians.
 """
 
 from __future__ import annotations
