@@ -472,6 +472,16 @@ def test_adam_learning_rate_slider_redraws_only_adam(session: Session, server: S
         lr = adam.get_by_role("slider", name=LR_LABEL)
         old = lr.get_attribute("aria-valuetext")
         lr.focus()
+        page.evaluate("""() => { window.__kinds = []; let painted = true;
+            document.addEventListener('ovz-drawn', (e) => {
+                // a still chart: was a frame painted since the paths chart was drawn?
+                window.__kinds.push(e.detail.kind === 'still' ? (painted ? 'still' : 'still, unpainted')
+                                                              : e.detail.kind);
+                if (e.detail.kind === 'figure') {
+                    painted = false;
+                    requestAnimationFrame(() => setTimeout(() => { painted = true; }, 0));
+                }
+            }); }""")
         # One press at a time, each read back once the page has taken it: a press sent while
         # the first one's rerun redraws the slider can be lost (α = 0.2 instead of 0.5).
         new = old
@@ -508,6 +518,13 @@ def test_adam_learning_rate_slider_redraws_only_adam(session: Session, server: S
                 f"{name}'s path changed when only Adam's α moved"
         assert lr.get_attribute("aria-valuetext") == new
         assert page.locator(_ERRORS).count() == 0, page.locator(_ERRORS).all_inner_texts()
+        # Each rerun draws the paths chart first, then (once the browser has painted it) the
+        # four curves (still charts), which name the changed setting too.
+        kinds = page.evaluate("() => window.__kinds")
+        assert kinds[0] == "figure" and kinds[-5:] == ["figure", *["still"] * 4], kinds
+        curves = page.evaluate("""() => [...document.querySelectorAll('.ovz-still')]
+            .map((gd) => gd.data.map((t) => t.name))""")
+        assert len(curves) == 4 and all(wanted in names for names in curves), curves
 
 
 def test_a_click_on_the_contour_starts_every_path_there(session: Session, server: Server):

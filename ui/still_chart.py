@@ -11,10 +11,11 @@ from viz.html_export import script_json
 
 from .chart import _SHARED_JS, _asset_urls
 
-# The figure is drawn once the paths chart's pending draw is done and the browser has painted
-# it. data-pending="1" on the root while a figure waits (tests wait for "0").
+# The figure is drawn once the paths chart's pending draw is done (or a second has passed) and
+# the browser has painted. data-pending="1" on the root while a figure waits (tests wait for "0").
 _STILL_JS = _SHARED_JS + """
 const after = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+const chart = () => Promise.race([reg.drawing, new Promise((resolve) => setTimeout(resolve, 1000))]);
 export default function ({data, parentElement}) {
   const d = JSON.parse(text(data));
   let root = parentElement.querySelector(".ovz-still");
@@ -26,7 +27,7 @@ export default function ({data, parentElement}) {
   root.dataset.pending = "1";
   root.__queue = (root.__queue || Promise.resolve()).then(async () => {
     await script(d.plotly);
-    await reg.drawing;
+    await chart();
     await after();
     // The look of Streamlit's own charts: the page's font and text colour, the title on the
     // left in bold, grey ticks, faint horizontal grid lines only.
