@@ -16,6 +16,7 @@ chart reports a drawn figure whose Adam path differs from the one before (the an
 every frame, so each move splits into: key → rerun request sent (the slider's debounce),
 request → last frame of the rerun received (server time plus transfer), last frame → drawn
 (the browser: decode and draw). Bytes are the websocket frames the server sent for the rerun.
+The curves are drawn after the chart; the time to the last of them is printed too.
 
 The targets (issue 7): median ≤ 250 ms key → drawn and ≤ 150 kB per rerun. The machine is
 shared; the load average is printed with the figures. ``--peer DIR`` serves a second checkout
@@ -65,7 +66,9 @@ _PROBE = """
   Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
   const draws = window.__draws = [];
   document.addEventListener("keydown", () => { window.__key = performance.now(); }, true);
+  const stills = window.__stills = [];
   document.addEventListener("ovz-drawn", (e) => {
+    if (e.detail.kind === "still") stills.push(e.detail.at);
     if (e.detail.kind !== "figure") return;
     const gd = e.target.querySelector(".js-plotly-plot");
     const adam = gd.data.filter((t) => t.mode === "lines+markers").find((t) => t.name.startsWith("Adam"));
@@ -81,7 +84,9 @@ _MOVE = """(before) => {
   if (!draw) return null;
   const frames = window.__frames.filter((f) => f.at >= key && f.at <= draw.at);
   const sent = frames.find((f) => f.dir === "out"), got = frames.filter((f) => f.dir === "in");
+  const curves = window.__stills.filter((at) => at > key);
   return {total: draw.at - key, debounce: sent ? sent.at - key : null,
+          curves: curves.length ? Math.max(...curves) - key : null,
           server: sent && got.length ? got[got.length - 1].at - sent.at : null,
           render: got.length ? draw.at - got[got.length - 1].at : null,
           bytes: got.reduce((s, f) => s + f.bytes, 0), messages: got.length};
@@ -147,8 +152,9 @@ def measure(moves: int, roots: list[Path]) -> list[list[dict]]:
 
 
 def _medians(rows: list[dict]) -> dict:
-    return {k: statistics.median(r[k] for r in rows if r[k] is not None)
-            for k in ("total", "debounce", "server", "render", "bytes", "messages")}
+    keys = ("total", "debounce", "server", "render", "bytes", "messages", "curves")
+    return {k: statistics.median(v) if (v := [r[k] for r in rows if r[k] is not None]) else None
+            for k in keys}
 
 
 def main() -> int:
@@ -171,6 +177,8 @@ def main() -> int:
               f"target ≤ {TARGET_MS:.0f} ms: {'met' if med['total'] <= TARGET_MS else 'NOT met'}")
         print(f"  of which: key → rerun request {med['debounce']:.0f} ms, request → last frame received "
               f"(server + transfer) {med['server']:.0f} ms, last frame → drawn {med['render']:.0f} ms")
+        if med["curves"] is not None:  # the curves, drawn after the chart (ui/still_chart.py)
+            print(f"  key press → the four curves drawn: median {med['curves']:.0f} ms")
         kb = med["bytes"] / 1000
         print(f"bytes per rerun: median {kb:.1f} kB in {med['messages']:.0f} websocket messages; "
               f"target ≤ {TARGET_KB:.0f} kB: {'met' if kb <= TARGET_KB else 'NOT met'}")
