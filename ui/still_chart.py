@@ -47,7 +47,10 @@ export default function ({data, parentElement}) {
     root.dataset.pending = "0";
     root.dispatchEvent(new CustomEvent("ovz-drawn", {bubbles: true,
                                                      detail: {kind: "still", at: performance.now()}}));
-  }).catch((e) => { root.textContent = "The chart could not be drawn: " + e.message; });
+  }).catch((e) => {
+    root.textContent = "The chart could not be drawn: " + e.message;
+    root.dataset.pending = "0";
+  });
 }
 """
 
