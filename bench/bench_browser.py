@@ -15,7 +15,8 @@ chart reports a drawn figure whose Adam path differs from the one before (the an
 ``ovz-drawn`` event, fired after ``Plotly.react`` resolved). A wrapped ``WebSocket`` stamps
 every frame, so each move splits into: key → rerun request sent (the slider's debounce),
 request → last frame of the rerun received (server time plus transfer), last frame → drawn
-(the browser: decode and draw). Bytes are the websocket frames the server sent for the rerun.
+(the browser: decode and draw). Bytes are every websocket frame the server sent for the rerun
+(counted once the page is idle again, also those that came after the path was drawn).
 The curves are drawn after the chart; the time to the last of them is printed too.
 
 The targets (issue 7): median ≤ 250 ms key → drawn and ≤ 150 kB per rerun. The machine is
@@ -84,12 +85,13 @@ _MOVE = """(before) => {
   if (!draw) return null;
   const frames = window.__frames.filter((f) => f.at >= key && f.at <= draw.at);
   const sent = frames.find((f) => f.dir === "out"), got = frames.filter((f) => f.dir === "in");
+  const rerun = window.__frames.filter((f) => f.at >= key && f.dir === "in");  // read once idle: all of it
   const curves = window.__stills.filter((at) => at > key);
   return {total: draw.at - key, debounce: sent ? sent.at - key : null,
           curves: curves.length ? Math.max(...curves) - key : null,
           server: sent && got.length ? got[got.length - 1].at - sent.at : null,
           render: got.length ? draw.at - got[got.length - 1].at : null,
-          bytes: got.reduce((s, f) => s + f.bytes, 0), messages: got.length};
+          bytes: rerun.reduce((s, f) => s + f.bytes, 0), messages: rerun.length};
 }"""
 
 
