@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from landscapes import LANDSCAPES
 from ui.click import apply_click
 
-from .page_chart import chart_figure
+from .page_chart import chart_figure, curve_figures
 from .plotly_arrays import as_array
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -56,7 +56,8 @@ def test_default_page_draws_three_optimizers_with_every_view():
     assert list(paths) == ["Momentum (EMA)", "RMSProp", "Adam (α=0.1)"]
     assert all(p.shape == (501, 2) for p in paths.values())
     assert all(np.allclose(p[0], LANDSCAPES["rosenbrock"].start) for p in paths.values())
-    assert len(at.get("plotly_chart")) == 4  # loss, distance, step size, gradient norm
+    curves = [f["layout"]["title"]["text"] for f in curve_figures(at)]
+    assert curves == ["Loss", "Distance to the nearest minimum", "Step size", "Gradient norm"]
     replay = _contour(at)["layout"]["meta"]["optiviz"]  # the chart replays steps 0..500
     assert list(as_array(replay["steps"])) == list(range(501)) and len(replay["moving"]) == 3
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 3
@@ -325,12 +326,12 @@ def test_a_broken_formula_keeps_the_last_good_surface_drawn_under_its_error():
     at.selectbox(key="surface").set_value("custom").run()
     at.text_input(key="formula").set_value("x^2 + 3*y^2").run()
     _no_failure(at)
-    good, charts = _contour(at)["layout"]["images"][0]["source"], len(at.get("plotly_chart"))
+    good, charts = _contour(at)["layout"]["images"][0]["source"], len(curve_figures(at))
     link = at.query_params["view"]
     at.text_input(key="formula").set_value("x^2 + 3*y^").run()
     assert not at.exception and len(at.error) == 1 and "last surface that worked" in at.error[0].value
     assert at.text_input(key="formula").value == "x^2 + 3*y^"  # the text stays to fix
-    assert len(at.get("plotly_chart")) == charts and _contour(at)["layout"]["images"][0]["source"] == good
+    assert len(curve_figures(at)) == charts and _contour(at)["layout"]["images"][0]["source"] == good
     assert _math(at.latex[0]) == "f(x, y) = x^{2} + 3 y^{2}"
     assert at.query_params["view"] == link  # a reload reopens the view that worked
 

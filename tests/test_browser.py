@@ -64,7 +64,7 @@ _CHART_JS = """() => {
         const members = group.filter(([i, j]) => j >= 0).map(([i]) => i);
         group.forEach(([i, j]) => {
             const t = gd.data[i], p = {index: i, name: t.name || null, x: arr(t.x), y: arr(t.y), z: arr(t.z)};
-            if (j >= 0) paths.push(p); else heads.push(Object.assign(p, {members}));
+            if (j >= 0) paths.push(p); else if (j === -1) heads.push(Object.assign(p, {members}));
         });
     });
     return {paths, heads, row: Number(root.dataset.row), step: root.dataset.step,
@@ -76,11 +76,12 @@ _CHART_JS = """() => {
 _DRAWN_JS = f"() => {{ const c = ({_CHART_JS})(); return c !== null && c.paths.length > 0; }}"
 
 # Streamlit is done: the script is not running, nothing is shown stale (faded, awaiting a
-# rerun), every Plotly chart element has been drawn, and so has the paths chart.
+# rerun), every Plotly chart element has been drawn, and so has the paths chart, and no still
+# chart (the curves, drawn after it) waits to be drawn.
 _IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-    if (document.querySelector('[data-stale="true"]')) return false;
+    if (document.querySelector('[data-stale="true"], .ovz-still[data-pending="1"]')) return false;
     const plots = [...document.querySelectorAll(
         '[data-testid="stPlotlyChart"] .js-plotly-plot, .ovz-root .js-plotly-plot')];
     return plots.length > 0 && plots.every((gd) => gd._fullLayout && (gd.data || []).length > 0);
@@ -135,9 +136,9 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def start_server(log_path: Path, *options: str) -> Server:
+def start_server(log_path: Path, *options: str, root: Path = ROOT) -> Server:
     """`streamlit run app.py` on a free port (with extra command-line ``options``), once it
-    answers its health check."""
+    answers its health check; ``root`` is the checkout served (a benchmark's peer)."""
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -145,7 +146,7 @@ def start_server(log_path: Path, *options: str) -> Server:
            # no "File change. Rerun?" prompt (in the screenshot) when a source file is edited
            "--server.fileWatcherType", "none", *options]
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
     server = Server(f"http://127.0.0.1:{port}", proc, log_path)
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -471,6 +472,16 @@ def test_adam_learning_rate_slider_redraws_only_adam(session: Session, server: S
         lr = adam.get_by_role("slider", name=LR_LABEL)
         old = lr.get_attribute("aria-valuetext")
         lr.focus()
+        page.evaluate("""() => { window.__kinds = []; let painted = true;
+            document.addEventListener('ovz-drawn', (e) => {
+                // a still chart: was a frame painted since the paths chart was drawn?
+                window.__kinds.push(e.detail.kind === 'still' ? (painted ? 'still' : 'still, unpainted')
+                                                              : e.detail.kind);
+                if (e.detail.kind === 'figure') {
+                    painted = false;
+                    requestAnimationFrame(() => setTimeout(() => { painted = true; }, 0));
+                }
+            }); }""")
         # One press at a time, each read back once the page has taken it: a press sent while
         # the first one's rerun redraws the slider can be lost (α = 0.2 instead of 0.5).
         new = old
@@ -507,6 +518,13 @@ def test_adam_learning_rate_slider_redraws_only_adam(session: Session, server: S
                 f"{name}'s path changed when only Adam's α moved"
         assert lr.get_attribute("aria-valuetext") == new
         assert page.locator(_ERRORS).count() == 0, page.locator(_ERRORS).all_inner_texts()
+        # Each rerun draws the paths chart first, then (once the browser has painted it) the
+        # four curves (still charts), which name the changed setting too.
+        kinds = page.evaluate("() => window.__kinds")
+        assert kinds[0] == "figure" and kinds[-5:] == ["figure", *["still"] * 4], kinds
+        curves = page.evaluate("""() => [...document.querySelectorAll('.ovz-still')]
+            .map((gd) => gd.data.map((t) => t.name))""")
+        assert len(curves) == 4 and all(wanted in names for names in curves), curves
 
 
 def test_a_click_on_the_contour_starts_every_path_there(session: Session, server: Server):

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from landscapes import LANDSCAPES
 from ui.viewformat import DEFAULT_VIEW, apply, check, decode, encode, same_view, slot_values
 
-from .page_chart import chart_figure
+from .page_chart import chart_figure, curve_figures
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 VIEW = {"surface": "ravine", "surface_params": {"kappa": 30, "angle": 20},
@@ -189,7 +189,7 @@ def test_a_tampered_link_opens_the_default_view_with_a_note(view):
     at.run()
     assert not at.exception and not at.error
     assert "could not be restored" in at.warning[0].value
-    assert len(at.get("plotly_chart")) == 4 and "scene" not in chart_figure(at)["layout"]
+    assert len(curve_figures(at)) == 4 and "scene" not in chart_figure(at)["layout"]
 
 
 def test_a_link_keeps_every_allowed_value_exactly():

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from landscapes import get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, sweep
 from optim_core.theory import sweep_rate
+from tests.page_chart import curve_figures
 from tests.test_browser import _CHART_JS, TIMEOUT_MS, browser, server, wait_idle  # noqa: F401
 from ui import keys
 from ui.explore import (
@@ -186,7 +187,7 @@ BOWL = {"surface": "quadratic", "optimizers": [{"name": "sgd", "params": {"lr": 
 
 def test_the_switch_opens_each_view_and_the_link_remembers_it():
     at = _open(BOWL)
-    assert _main_switch(at).value == "Paths" and at.get("plotly_chart")
+    assert _main_switch(at).value == "Paths" and curve_figures(at) and not at.get("plotly_chart")
     for label, main, first_trace in (("Sweep map", "sweep", "log₁₀(f − f*) at the end"),
                                      ("Basin map", "basin", "SGD (α=0.05, μ=0.5)"),
                                      ("Ensemble", "ensemble", "levels")):

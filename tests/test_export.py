@@ -19,6 +19,7 @@ from PIL import Image
 from ui.presets import checked
 from ui.scene import scene_of
 from viz import surface_grid, surface_levels
+from viz.animation import REVEALED, animation_of
 from viz.export import (
     CSV_COLUMNS,
     ExportError,
@@ -105,8 +106,15 @@ def test_frames_show_every_step_up_to_theirs(scene):
             want += [tuple(x.tolist())] * 2  # its line and its outline
             heads.append([float(x[-1])])
         assert drawn == sorted(want)
-        markers = [np.asarray(p["x"]).tolist() for i, p in patches.items() if i not in lines]
-        assert markers == heads  # each result's last-point dot at its last shown point
+        dots = [np.asarray(p["x"]).tolist() for i, p in patches.items()
+                if i not in lines and still["data"][i]["mode"] == "markers"]
+        assert dots == heads  # each result's last-point dot at its last shown point
+        moving = animation_of(still)["moving"]
+        for res, group in zip(scene.results, moving, strict=True):
+            for i in [i for i, j in group if j == REVEALED]:  # a diverged path's ×, from its step on
+                shown = int(res.diverged_at[0] <= res.step[row])
+                assert len(patches[i]["x"]) == len(patches[i]["text"]) == shown
+                assert all(t.startswith(f"diverged at step {res.diverged_at[0]}") for t in patches[i]["text"])
 
 
 def test_sizes_and_formats_are_checked():

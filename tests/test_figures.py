@@ -24,6 +24,7 @@ from viz import (
 from viz.animation import animator_source
 from viz.html_export import html_document, script_json
 from viz.latex import symbol_latex, value_latex, values_latex
+from viz.series import step_axis
 
 from .plotly_arrays import as_array
 
@@ -56,7 +57,7 @@ def _split(group) -> tuple[dict[int, list[int]], int]:
     for index, j in group:
         if j >= 0:
             paths.setdefault(j, []).append(index)
-    (heads,) = [index for index, j in group if j < 0]
+    (heads,) = [index for index, j in group if j == -1]
     return paths, heads
 
 
@@ -167,8 +168,17 @@ def test_curves_follow_the_hand_worked_descent():
         fig = metric_figure([res], metric, land)
         keep = values > 0  # the log axis drops the zero step at t = 0
         np.testing.assert_allclose(as_array(fig.data[0].y), values[keep], rtol=1e-6)  # float32
-        np.testing.assert_array_equal(as_array(fig.data[0].x), t[keep])
-        assert fig.layout.yaxis.type == "log"
+        trace = fig.data[0]  # evenly spaced steps travel as x0 + i·dx
+        np.testing.assert_array_equal(trace.x0 + trace.dx * np.arange(len(as_array(trace.y))), t[keep])
+        assert trace.x is None and fig.layout.yaxis.type == "log"
+
+
+def test_step_axis_sends_evenly_spaced_steps_as_start_and_stride():
+    assert step_axis(np.arange(1, 501)) == {"x0": 1, "dx": 1}
+    assert step_axis(np.arange(0, 1000, 10)) == {"x0": 0, "dx": 10}
+    assert step_axis(np.array([7])) == {"x0": 7, "dx": 1}
+    gap = np.array([0, 1, 2, 4, 5])  # a step left out (a zero on a log axis)
+    np.testing.assert_array_equal(as_array(step_axis(gap)["x"]), gap)
 
 
 def test_distance_curve_is_empty_on_a_surface_without_a_minimum():

@@ -21,6 +21,7 @@ REQUIRED = {
     "browser.gatherUsageStats": False,
     "client.showErrorDetails": "none",      # no exception text in front of viewers
     "client.toolbarMode": "viewer",
+    "runner.postScriptGC": False,           # a full collection per rerun stalled every session
 }
 
 

@@ -248,7 +248,7 @@ def test_a_path_that_stays_in_a_small_region_lies_above_one_that_passes_through(
 def test_every_path_dependent_trace_is_registered_for_the_animation(monkeypatch):
     import viz.figures as figures
     seen = {}
-    def record(_layout, _results, moving):
+    def record(_layout, _results, moving, _at=None):
         return seen.setdefault("m", moving)
 
     monkeypatch.setattr(figures, "animate", record)
@@ -261,7 +261,7 @@ def test_every_path_dependent_trace_is_registered_for_the_animation(monkeypatch)
         drawn = [i for i, t in enumerate(spec["data"]) if t.get("legendgroup") == res.label
                  and t.get("mode") in ("lines", "lines+markers")]
         assert set(drawn) <= ids  # path lines and their outlines
-        (marker,) = [i for i, j in traces if j < 0]  # the last-point dots
+        (marker,) = [i for i, j in traces if j == -1]  # the last-point dots
         assert spec["data"][marker]["mode"] == "markers" and "symbol" not in spec["data"][marker]["marker"]
 
 

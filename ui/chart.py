@@ -34,6 +34,14 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 _SHARED_JS = """
 const reg = (window.__optivizParts ||= {parts: new Map(), waiting: new Map(), scripts: new Map()});
 const text = (d) => typeof d === "string" ? d : new TextDecoder().decode(d);
+function script(src) {
+  if (!reg.scripts.has(src)) reg.scripts.set(src, new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = src; s.onload = resolve; s.onerror = () => reject(new Error("cannot load " + src));
+    document.head.appendChild(s);
+  }));
+  return reg.scripts.get(src);
+}
 """
 _SURFACE_JS = _SHARED_JS + """
 export default function ({data}) {
@@ -45,14 +53,6 @@ export default function ({data}) {
 }
 """
 _CHART_JS = _SHARED_JS + """
-function script(src) {
-  if (!reg.scripts.has(src)) reg.scripts.set(src, new Promise((resolve, reject) => {
-    const s = document.createElement("script");
-    s.src = src; s.onload = resolve; s.onerror = () => reject(new Error("cannot load " + src));
-    document.head.appendChild(s);
-  }));
-  return reg.scripts.get(src);
-}
 function part(key) {
   if (reg.parts.has(key)) return Promise.resolve(reg.parts.get(key));
   return new Promise((resolve) => {
@@ -87,6 +87,7 @@ export default function ({data, parentElement, setTriggerValue}) {
       window.OptivizChart.mount(root, figure, options);
     }
   }).catch((e) => { root.textContent = "The chart could not be drawn: " + e.message; });
+  reg.drawing = root.__queue;  // still charts (ui/still_chart.py) draw after it
 }
 """
 

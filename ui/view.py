@@ -22,9 +22,9 @@ from .exports import export_panel
 from .labels import md
 from .layout import STAGE
 from .link import remember_mode
-from .prebuilt import Prebuilt
 from .settings import Settings
 from .state import emoji
+from .still_chart import still_chart
 from .traced import traced_result
 
 CHART_KEY = "paths"
@@ -33,7 +33,6 @@ CHART_HEIGHT = 640  # outside the page's stage (which sizes the chart to the win
 PRESENTATION_FONT = 18  # px: every chart text in presentation mode
 SURFACE_RESOLUTION = 120  # the 3D mesh
 TOLERANCES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.5)
-CHART_CONFIG = {"displaylogo": False, "scrollZoom": False}
 
 
 def main_view(settings: Settings, landscape) -> None:
@@ -72,14 +71,13 @@ def main_view(settings: Settings, landscape) -> None:
             if metric == "distance" and not landscape.minima:
                 st.caption("This surface has no known minimum, so there is no distance to one.")
                 continue
-            st.plotly_chart(Prebuilt(metric_spec(results, metric, landscape, colors=colors, height=290,
-                                                 legend=metric == "loss", x=x)),
-                            config=CHART_CONFIG)
+            still_chart(metric_spec(results, metric, landscape, colors=colors, height=290,
+                                    legend=metric == "loss", x=x), key=f"curve.{metric}")
     a, b = st.columns(2)
     for column, metric in ((a, "step_size"), (b, "grad_norm")):
-        column.plotly_chart(Prebuilt(metric_spec(results, metric, landscape, colors=colors, height=260,
-                                                 x=x)),
-                            config=CHART_CONFIG)
+        with column:
+            still_chart(metric_spec(results, metric, landscape, colors=colors, height=260, x=x),
+                        key=f"curve.{metric}")
     _summary(results, landscape, bool(landscape.minima))
     _rules(settings, landscape)
 

@@ -1,10 +1,13 @@
 /* optiviz path animator: one Plotly chart whose path traces are revealed step by step.
  *
  * The figure arrives once (surface, minima, every whole path). Its layout.meta.optiviz says
- * which traces move: `moving[i]` lists result i's path traces as [trace, j] and its last-point
- * markers as [trace, -1]; `steps` holds the recorded step numbers (row k is step steps[k]).
- * Showing row k restyles only the moving traces: every path becomes its points 0..k (the
- * recorded rows, never resampled), every marker the last shown point of its result's paths.
+ * which traces move: `moving[i]` lists result i's path traces as [trace, j], its last-point
+ * markers as [trace, -1] and its marks revealed by step (a diverged path's ×) as [trace, -2];
+ * `steps` holds the recorded step numbers (row k is step steps[k]); `at` pairs a trace with the
+ * step of each of its points where those are not rows 0, 1, 2, … (every [trace, -2]; a 3D
+ * path with rows left out). Showing row k restyles only the moving traces: every path becomes
+ * its points up to step steps[k] (the recorded rows, never resampled), every marker the last
+ * shown point of its result's paths, every revealed mark the points whose step is reached.
  * Nothing else is touched, so the surface (a contour trace or an image) stays drawn.
  *
  * Used by the Streamlit component (ui/chart.py) and by the offline HTML export
@@ -87,44 +90,68 @@
     const st = {fig: null, meta: null, full: [], k: 0, rows: 1, playing: false, pos: 0,
                 last: 0, raf: 0, speed: 1};
 
-    function shownCount(n) { return Math.min(st.k + 1, n); }
+    /* How many points of trace `index` (of n) row st.k shows: its points up to that step. */
+    function shownCount(index, n) {
+      const at = st.at.get(index), step = st.meta.steps[st.k];
+      if (!at) return Math.min(st.k + 1, n);
+      let lo = 0, hi = at.length;  // the first point past the step (a path's steps increase)
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (at[mid] <= step) lo = mid + 1; else hi = mid; }
+      return lo;
+    }
 
-    /* The moving traces' data at row st.k: {x: [...], y: [...], (z)} and their indices. A
-     * group's markers ([trace, -1]) get the last shown point of each of its trajectories j
-     * (a trajectory may be drawn by several traces, e.g. an outline and a line). */
+    /* The moving traces' data at row st.k: {x: [...], y: [...], (z), (text)} and their indices
+     * (text: a revealed mark's, undefined for the others). A group's markers ([trace, -1]) get
+     * the last shown point of each of its trajectories j (a trajectory may be drawn by several
+     * traces, e.g. an outline and a line). */
     function moved() {
       const update = {x: [], y: []}, indices = [];
       const three = st.full.some((f) => f && f.z);
       if (three) update.z = [];
+      if (st.at.size) update.text = [];
+      const revealed = [];  // how many points each revealed mark shows
+      const push = (key, value) => { if (update[key]) update[key].push(value); };
       st.meta.moving.forEach((group) => {
         const heads = new Map();
         group.forEach(([index, j]) => {
           if (j < 0) return;
-          const f = st.full[index], n = shownCount(f.x.length);
+          const f = st.full[index], n = shownCount(index, f.x.length);
           update.x.push(f.x.subarray(0, n));
           update.y.push(f.y.subarray(0, n));
           if (three) update.z.push(f.z.subarray(0, n));
-          heads.set(j, [f.x[n - 1], f.y[n - 1], three ? f.z[n - 1] : undefined]);
+          push("text", undefined);
+          if (n > 0) heads.set(j, [f.x[n - 1], f.y[n - 1], three ? f.z[n - 1] : undefined]);
+          indices.push(index);
+        });
+        group.forEach(([index, j]) => {
+          if (j !== -2) return;
+          const f = st.full[index], step = st.meta.steps[st.k], shown = [];
+          st.at.get(index).forEach((s, p) => { if (s <= step) shown.push(p); });
+          revealed.push(shown.length);
+          ["x", "y", "z", "text"].forEach((key) => push(key, f[key] && shown.map((p) => f[key][p])));
           indices.push(index);
         });
         const points = [...heads.keys()].sort((a, b) => a - b).map((j) => heads.get(j));
         group.forEach(([index, j]) => {
-          if (j >= 0) return;
+          if (j !== -1) return;
           update.x.push(points.map((p) => p[0]));
           update.y.push(points.map((p) => p[1]));
           if (three) update.z.push(points.map((p) => p[2]));
+          push("text", undefined);
           indices.push(index);
         });
       });
-      return [update, indices];
+      return [update, indices, revealed.join()];
     }
 
     function data() {
-      const [update, indices] = moved();
+      const [update, indices, revealed] = moved();
+      st.revealed = revealed;
       const out = st.fig.data.slice();
       indices.forEach((index, i) => {
         out[index] = Object.assign({}, out[index]);
-        Object.keys(update).forEach((key) => { out[index][key] = update[key][i]; });
+        Object.keys(update).forEach((key) => {
+          if (update[key][i] !== undefined) out[index][key] = update[key][i];
+        });
       });
       return out;
     }
@@ -146,13 +173,17 @@
 
     /* Show row k: only the moving traces change. Plotly's scatter-only animation (no redraw)
      * is the fast way, but it wipes contour and heatmap traces (plotly.js #4491), so a figure
-     * with one (or a 3D scene) is restyled instead. */
+     * with one (or a 3D scene) is restyled instead; so is a row where a revealed mark comes or
+     * goes (the animation would leave its text behind). */
     function show(k) {
       st.k = Math.max(0, Math.min(st.rows - 1, k));
       showLabel();
-      const [update, indices] = moved();
-      const done = st.fast
-        ? window.Plotly.animate(plot, {data: indices.map((_, i) => ({x: update.x[i], y: update.y[i]})),
+      const [update, indices, revealed] = moved();
+      const same = revealed === st.revealed;
+      st.revealed = revealed;
+      const done = st.fast && same
+        ? window.Plotly.animate(plot, {data: indices.map((_, i) => ({x: update.x[i], y: update.y[i],
+                                                                     ...(update.text && update.text[i] ? {text: update.text[i]} : {})})),
                                        traces: indices},
                                 {frame: {duration: 0, redraw: false}, transition: {duration: 0},
                                  mode: "immediate"})
@@ -261,8 +292,14 @@
       st.fig = {data: fig.data.map((t) => Object.assign({}, t)), layout: fig.layout};
       st.meta = (fig.layout.meta || {}).optiviz || {moving: [], steps: {dtype: "i4", bdata: "AAAAAA=="}};
       st.meta = Object.assign({}, st.meta, {steps: Array.from(values(st.meta.steps))});
+      st.at = new Map((st.meta.at || []).map(([index, steps]) => [index, values(steps)]));
       st.full = [];
       st.meta.moving.forEach((group) => group.forEach(([index, j]) => {
+        if (j === -2) {
+          const t = st.fig.data[index];
+          st.full[index] = {x: Array.from(values(t.x)), y: Array.from(values(t.y)),
+                            z: t.z === undefined ? undefined : Array.from(values(t.z)), text: t.text};
+        }
         if (j < 0) return;
         const t = st.fig.data[index];
         if (t.type === "scatter" && t.marker && t.marker.maxdisplayed === undefined) {  // line: every step

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from .figures import FONT_SIZE, colors_for, number_labels
 from .levels import round_step
-from .series import compact_array, distance_to_minimum, kept_rows, typed_array
+from .series import compact_array, distance_to_minimum, kept_rows, step_axis, typed_array
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,10 @@ def metric_spec(results: Sequence, metric: str, landscape=None, *,
     for label, color, j, s, v in series:
         if log:
             s, v = s[v > 0], v[v > 0]
-        # typed arrays: int32 steps and float32 values where they fit (a slider move re-sends
-        # every curve, so their bytes count)
-        data.append({"type": "scatter", "x": typed_array(s, "i4" if x == "step" else "f8"),
-                     "y": compact_array(v), "mode": "lines", "name": label,
+        # steps as x0 + i·dx where evenly spaced (epochs as float64), values as float32 where
+        # they fit (a slider move re-sends every curve, so their bytes count)
+        xs = step_axis(s) if x == "step" else {"x": typed_array(s, "f8")}
+        data.append({"type": "scatter", **xs, "y": compact_array(v), "mode": "lines", "name": label,
                      "legendgroup": label, "showlegend": j == 0, "line": {"color": color, "width": 2},
                      "hovertemplate": f"{label}<br>{x} {'%{x}' if x == 'step' else '%{x:.4~g}'}"
                                       f"<br>{spec.hover}<extra></extra>"})

@@ -26,7 +26,7 @@ from PIL import Image
 
 from optim_core import RunResult
 
-from .animation import animation_of
+from .animation import animation_of, frame_at
 from .dataset import dataset_replay
 from .figures import contour_spec, surface3d_spec
 from .html_export import html_document
@@ -162,9 +162,10 @@ def animation_frames(landscape, results: Sequence, *, colors=None, scale: str = 
                      size: tuple[int, int] = SIZE, frames: int = FRAMES,
                      font_size: int | None = None) -> tuple[dict, list[dict]]:
     """(still figure, frames) of the contour's replay at the rows of :func:`frame_rows`, as the
-    page's animator shows them (:mod:`viz.animation`): at row k every moving path trace is its
-    points 0..k exactly (no thinning; a diverged path stops where it is drawn to), and each
-    result's last-point markers sit at the last shown point of its trajectories. A frame is
+    page's animator shows them (:func:`viz.animation.frame_at`): at row k every moving path trace
+    is its points 0..k exactly (no thinning; a diverged path stops where it is drawn to), each
+    result's last-point markers sit at the last shown point of its trajectories, and a diverged
+    path's × shows from the step it stopped at. A frame is
     ``{"name": step, "traces": [trace index, …], "data": [patch, …]}``."""
     if not results:
         raise ValueError("There is nothing to animate: no optimizer is drawn.")
@@ -172,27 +173,12 @@ def animation_frames(landscape, results: Sequence, *, colors=None, scale: str = 
     still = contour_spec(landscape, results, colors=colors, scale=scale, height=size[1], animated=True,
                          **options)
     _fit(still["layout"], size)
-    meta = animation_of(still)
-    steps = _values(meta["steps"])
+    steps = _values(animation_of(still)["steps"])
     out = []
     for row in frame_rows(len(steps), frames):
-        indices, data = [], []
-        for group in meta["moving"]:
-            heads: dict[int, tuple[float, float]] = {}
-            for index, j in group:
-                if j < 0:
-                    continue
-                base = still["data"][index]
-                x, y = _values(base["x"])[: row + 1], _values(base["y"])[: row + 1]
-                heads.setdefault(j, (float(x[-1]), float(y[-1])))
-                indices.append(index)
-                data.append({"type": "scatter", "x": x, "y": y})
-            for index, j in group:
-                if j < 0:
-                    indices.append(index)
-                    data.append({"type": "scatter", "x": [heads[k][0] for k in sorted(heads)],
-                                 "y": [heads[k][1] for k in sorted(heads)]})
-        out.append({"name": str(int(steps[row])), "traces": indices, "data": data})
+        indices, data = frame_at(still, row)
+        out.append({"name": str(int(steps[row])), "traces": indices,
+                    "data": [{"type": "scatter", **patch} for patch in data]})
     return still, out
 
 
@@ -254,7 +240,8 @@ _PLOT_JS = """async (fig) => {
   await Plotly.newPlot('chart', fig.data, fig.layout, {staticPlot: true});
 }"""
 _FRAME_JS = """async (frame) => {
-  await Plotly.update('chart', {x: frame.x, y: frame.y}, {'annotations[0].text': 'step ' + frame.name},
+  await Plotly.update('chart', {x: frame.x, y: frame.y, text: frame.text},
+                      {'annotations[0].text': 'step ' + frame.name},
                       frame.traces);
 }"""
 
@@ -285,7 +272,8 @@ def render_frames(still: dict, frames: list[dict]) -> list[np.ndarray]:
                     page.evaluate(_FRAME_JS, {
                         "name": frame["name"], "traces": frame["traces"],
                         "x": [np.asarray(d["x"], dtype=float).tolist() for d in frame["data"]],
-                        "y": [np.asarray(d["y"], dtype=float).tolist() for d in frame["data"]]})
+                        "y": [np.asarray(d["y"], dtype=float).tolist() for d in frame["data"]],
+                        "text": [d.get("text") for d in frame["data"]]})
                     pictures.append(chart.screenshot(type="png", animations="disabled"))
             finally:
                 browser.close()

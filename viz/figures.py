@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .animation import animate
+from .animation import HEAD, REVEALED, animate
 from .colors import DARK_OUTLINE, PALETTE, outline_for, rgb_hex
 from .levels import Levels, choose_levels, log_heights, spans_decades
 from .raster import PIXELS, band_colors, band_png, data_uri, finite_surface, pixel_grid
@@ -128,7 +128,7 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
     levels = surface_levels(landscape, z, scale)
     (x0, x1), (y0, y1) = landscape.bounds
     data = [_colorbar(levels, x0, y0, font_size)]
-    moving = _path_traces(data, results, colors, landscape.bounds)
+    moving, at = _path_traces(data, results, colors, landscape.bounds)
     if landscape.minima:  # after the paths: a path's end never hides a star
         mx, my = np.array(landscape.minima).T
         data.append({"type": "scatter", "x": mx, "y": my, "mode": "markers", "name": "minimum",
@@ -150,7 +150,7 @@ def contour_spec(landscape, results: Sequence = (), *, colors: Sequence[str] | N
     }
     spec = {"data": data, "layout": layout}
     if animated and results:
-        animate(layout, results, moving)
+        animate(layout, results, moving, at)
     return spec
 
 
@@ -216,22 +216,23 @@ def stacking(results: Sequence, bounds) -> list[int]:
     return [order.index(i) for i in range(len(results))]
 
 
-def _path_traces(data: list, results: Sequence, colors: Sequence[str], bounds) -> list[list[tuple[int, int]]]:
+def _path_traces(data: list, results: Sequence, colors: Sequence[str], bounds) -> tuple[list, dict]:
     """Append every result's traces to ``data`` in layers: all outlines, then all path lines
     (by :func:`stacking`), then all start, end and divergence markers (no path hides another's
     end). Return, per result, the traces an animation moves: (trace index, trajectory) of each
-    outline and path line, then (trace index, −1) of its last-point markers."""
+    outline and path line, then (trace index, HEAD) of its last-point markers and (trace
+    index, REVEALED) of its divergence marks; and the step of each divergence mark's points."""
     layers = stacking(results, bounds)
     styles = [_line_style(layer, color) for layer, color in zip(layers, colors, strict=True)]
     order = np.argsort(layers, kind="stable")
-    moving = [[] for _ in results]
+    moving, at = [[] for _ in results], {}
     for i in order:
         moving[i] += _outline_traces(data, results[i], styles[i])
     for i in order:
         moving[i] += _line_traces(data, results[i], styles[i], rank=i + 1)
     for i in order:
-        moving[i] += _marker_traces(data, results[i], styles[i]["color"], bounds)
-    return moving
+        moving[i] += _marker_traces(data, results[i], styles[i]["color"], bounds, at)
+    return moving, at
 
 
 def _outline_traces(data: list, res, style: dict) -> list[tuple[int, int]]:
@@ -281,9 +282,10 @@ def _line_traces(data: list, res, style: dict, rank: int) -> list[tuple[int, int
     return moving
 
 
-def _marker_traces(data: list, res, color: str, bounds) -> list[tuple[int, int]]:
+def _marker_traces(data: list, res, color: str, bounds, at: dict) -> list[tuple[int, int]]:
     """Append one result's start circles, last-point dots and divergence marks; return
-    [(trace index, −1)] of the last-point dots."""
+    [(trace index, HEAD)] of the last-point dots and (trace index, REVEALED) of the marks, each
+    mark shown from the step its path stopped at (set in ``at``)."""
     ring = outline_for(color)
     marker = {"type": "scatter", "mode": "markers", "showlegend": False, "hoverinfo": "skip",
               "legendgroup": res.label, "unselected": _OPAQUE}
@@ -291,7 +293,7 @@ def _marker_traces(data: list, res, color: str, bounds) -> list[tuple[int, int]]
     data.append({**marker, "x": starts[:, 0], "y": starts[:, 1],
                  "marker": {"symbol": "circle-open", "size": 15, "color": color, "line": {"width": 3}}})
     ends = np.array([res.path[kept_rows(res, j) - 1, j] for j in range(res.path.shape[1])])
-    moving = [(len(data), -1)]
+    moving = [(len(data), HEAD)]
     data.append({**marker, "x": ends[:, 0], "y": ends[:, 1],
                  "marker": {"size": 11, "color": color, "line": {"color": ring, "width": 2}}})
     diverged = np.flatnonzero(res.diverged_at >= 0)
@@ -301,6 +303,8 @@ def _marker_traces(data: list, res, color: str, bounds) -> list[tuple[int, int]]
         (x0, x1), (y0, y1) = bounds
         shown = np.clip(ends[diverged], [x0, y0], [x1, y1])
         off = np.any(shown != ends[diverged], axis=1)
+        at[len(data)] = res.diverged_at[diverged]
+        moving.append((len(data), REVEALED))
         data.append({
             **marker, "mode": "markers+text", "x": shown[:, 0], "y": shown[:, 1],
             "text": [f"diverged at step {int(res.diverged_at[j])}" + (" (off the chart)" if o else "")
@@ -360,7 +364,7 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
              "surfacecolor": compact_array(levels.position(z)), "cmin": 0, "cmax": levels.count,
              "colorscale": smooth_colorscale(levels), "opacity": 0.9, "showscale": False,
              "hoverinfo": "skip"}]
-    moving = []
+    moving, at = [], {}
     for i, (res, color) in enumerate(zip(results, colors, strict=True)):
         moving.append([(len(data) + j, j) for j in range(res.path.shape[1])])
         for j in range(res.path.shape[1]):
@@ -369,6 +373,8 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
             points = np.column_stack([res.path[rows, j], height_of(res.loss[rows, j]) + lift])
             rows = rows[:inside_prefix(points, box)]
             drawn = points[:len(rows)]
+            if not np.array_equal(rows, np.arange(len(rows))):  # rows left out: replay by step
+                at[len(data)] = res.step[rows]
             data.append({
                 "type": "scatter3d", "x": drawn[:, 0], "y": drawn[:, 1], "z": drawn[:, 2],
                 "mode": "lines+markers", "name": res.label, "legendgroup": res.label,
@@ -393,7 +399,7 @@ def surface3d_spec(landscape, results: Sequence = (), *, colors: Sequence[str] |
                         "camera": {"eye": {"x": 0.25, "y": -1.6, "z": 1.2},
                                    "center": {"x": 0, "y": 0, "z": -0.1}, "up": {"x": 0, "y": 0, "z": 1}}}}
     if animated and results:
-        animate(layout, results, moving)
+        animate(layout, results, moving, at)
     return {"data": data, "layout": layout}
 
 

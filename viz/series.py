@@ -28,6 +28,16 @@ def compact_array(values) -> dict:
     return typed_array(arr, "f4" if fits else "f8")
 
 
+def step_axis(steps) -> dict:
+    """The x of a series over ``steps``: ``{"x0": s₀, "dx": d}`` (Plotly draws point i at
+    s₀ + i·d, nothing sent per point) where the steps are evenly spaced, as when every step is
+    recorded; else the steps as an int32 typed array."""
+    steps = np.asarray(steps)
+    if steps.size == 1 or (steps.size > 1 and np.all(np.diff(steps) == steps[1] - steps[0])):
+        return {"x0": int(steps[0]), "dx": int(steps[1] - steps[0]) if steps.size > 1 else 1}
+    return {"x": typed_array(steps, "i4")}
+
+
 def hover_rows(res, rows, j: int) -> dict:
     """The (step, loss) hover data of trajectory ``j`` at recorded ``rows``, as a typed array."""
     return compact_array(np.stack([res.step[rows], res.loss[rows, j]], axis=-1))
