@@ -1,0 +1,156 @@
+/* optiviz hyperparameter scrub: a slider inside the chart that morphs one path among the M paths
+ * of one vectorized run (viz/scrub.py), in the browser, with no server round trip.
+ *
+ * The figure's layout.meta.optiviz_scrub holds the values (M), the paths as x and y (M × R,
+ * row-major; path i is its first lengths[i] rows), and the three traces to restyle (outline,
+ * line, end point). Moving the slider restyles only those three traces with views into the
+ * typed arrays (nothing copied); input events that arrive while a redraw runs are folded into
+ * the next one, so the path follows the pointer at the browser's drawing rate. The sidebar's
+ * value is marked under the slider (▲).
+ *
+ * Hooks the animator's chart (viz/animator.js): after every figure it draws (its "ovz-drawn"
+ * event), the chart gets the slider if its figure has a scrub, else loses it. Each redraw
+ * sets root.dataset.hpIndex and sends an "ovz-scrubbed" event ({index, at}).
+ */
+(function () {
+  "use strict";
+  if (window.OptivizScrub) return;
+
+  const KEY = "optiviz_scrub";
+  const CSS = `
+.ovz-hp { flex: 1 0 100%; display: flex; align-items: center; gap: 10px; padding-top: 4px; }
+.ovz-hp-name { font-size: 15px; white-space: nowrap; }
+.ovz-hp-track { position: relative; flex: 1 1 200px; min-width: 140px; padding-bottom: 14px; }
+.ovz-hp-track input[type=range] { width: 100%; margin: 0; accent-color: var(--st-primary-color, #ff4b4b); }
+.ovz-hp-mark { position: absolute; bottom: 0; transform: translateX(-50%); font-size: 11px;
+  line-height: 12px; white-space: nowrap; pointer-events: none; }
+.ovz-hp-value { font-size: 16px; font-variant-numeric: tabular-nums; min-width: 12ch; white-space: nowrap; }
+.ovz-root.ovz-big .ovz-hp-name, .ovz-root.ovz-big .ovz-hp-value { font-size: 22px; }
+`;
+  const WIPED = new Set(["contour", "heatmap", "histogram2dcontour", "histogram2d"]);
+  const THUMB = 16; // px: the range input's thumb (its centre travels within the track minus this)
+
+  function el(tag, attrs, text) {
+    const e = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function addStyle() {
+    if (document.getElementById("ovz-hp-style")) return;
+    const style = el("style", {id: "ovz-hp-style"});
+    style.textContent = CSS;
+    document.head.appendChild(style);
+  }
+
+  const number = (v) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
+    ? v.toExponential(2) : String(Number(v.toPrecision(3))));
+
+  /* Where value v lies along the slider, as a fractional index into the ascending values
+   * (interpolated on a log scale where both neighbours are positive), clamped to the ends. */
+  function position(values, v) {
+    const m = values.length;
+    if (m < 2 || v <= values[0]) return 0;
+    if (v >= values[m - 1]) return m - 1;
+    let i = 0;
+    while (values[i + 1] < v) i++;
+    const [a, b] = [values[i], values[i + 1]];
+    const f = a > 0 ? Math.log(v / a) / Math.log(b / a) : (v - a) / (b - a);
+    return i + f;
+  }
+
+  /* The bar's controls, made once per chart: inside the replay bar (its own row), so the
+   * animator counts it when it sizes the plot. */
+  function controls(root) {
+    const bar = root.querySelector(".ovz-bar");
+    const row = el("div", {class: "ovz-hp", role: "group", "aria-label": "hyperparameter slider"});
+    const name = el("span", {class: "ovz-hp-name"});
+    const track = el("div", {class: "ovz-hp-track"});
+    const input = el("input", {class: "ovz-hp-input", type: "range", min: "0", max: "0", step: "1"});
+    const mark = el("span", {class: "ovz-hp-mark"});
+    const value = el("span", {class: "ovz-hp-value", "aria-live": "off"});
+    track.append(input, mark);
+    row.append(name, track, value);
+    bar.appendChild(row);
+    return {row, name, input, mark, value, pending: null, busy: false, data: null};
+  }
+
+  /* Draw path i of the current data: outline and line get its rows, the end point its last. */
+  function draw(root, s, i) {
+    const d = s.data, plot = root.querySelector(".ovz-plot");
+    const n = d.lengths[i], from = i * d.rows;
+    const x = d.x.subarray(from, from + n), y = d.y.subarray(from, from + n);
+    s.value.textContent = `${d.symbol} = ${number(d.values[i])}`;
+    const xs = [x, x, x.subarray(n - 1, n)], ys = [y, y, y.subarray(n - 1, n)];
+    // Plotly's scatter-only animation redraws just these traces; it would wipe a contour or
+    // heatmap trace (plotly.js #4491), so a figure with one is restyled instead.
+    const done = plot.data.some((t) => WIPED.has(t.type))
+      ? window.Plotly.restyle(plot, {x: xs, y: ys}, d.traces)
+      : window.Plotly.animate(plot, {data: xs.map((xi, k) => ({x: xi, y: ys[k]})), traces: d.traces},
+                              {frame: {duration: 0, redraw: false}, transition: {duration: 0},
+                               mode: "immediate"});
+    return Promise.resolve(done).then(() => {
+      const at = performance.now();
+      root.dataset.hpIndex = String(i);
+      root.dispatchEvent(new CustomEvent("ovz-scrubbed", {bubbles: true, detail: {index: i, at}}));
+    });
+  }
+
+  /* Redraw the slider's latest value; values that came while drawing fold into one redraw. */
+  function pump(root, s) {
+    if (s.busy || s.pending === null) return;
+    const i = s.pending;
+    s.pending = null;
+    s.busy = true;
+    draw(root, s, i).finally(() => { s.busy = false; pump(root, s); });
+  }
+
+  function same(a, b) {
+    return a && b && a.length === b.length && a.every((v, i) => v === b[i]);
+  }
+
+  /* Give the chart in `root` the slider its figure asks for (or take it away). */
+  function attach(root) {
+    const plot = root.querySelector(".ovz-plot");
+    const meta = plot && plot.layout && plot.layout.meta && plot.layout.meta[KEY];
+    let s = root.__ovzScrub;
+    if (!meta) {
+      if (s) { s.row.remove(); root.__ovzScrub = null; window.dispatchEvent(new Event("resize")); }
+      return;
+    }
+    addStyle();
+    const decode = window.OptivizChart.decode;
+    const values = Array.from(decode(meta.values));
+    const keep = s && s.data && same(s.data.values, values) && s.data.param === meta.param;
+    const fresh = !s;
+    if (fresh) {
+      s = root.__ovzScrub = controls(root);
+      s.input.addEventListener("input", () => { s.pending = Number(s.input.value); pump(root, s); });
+    }
+    const index = keep ? Number(s.input.value) : meta.index;
+    s.data = {values, param: meta.param, symbol: meta.symbol, rows: meta.rows, traces: meta.traces,
+              x: decode(meta.x), y: decode(meta.y), lengths: decode(meta.lengths)};
+    s.name.textContent = `${meta.name}:`;
+    s.input.max = String(values.length - 1);
+    s.input.value = String(index);
+    s.input.setAttribute("aria-label", `${meta.symbol} of ${meta.name}`);
+    const current = meta.current;
+    s.mark.hidden = current === null || current === undefined;
+    if (!s.mark.hidden) {
+      const f = values.length > 1 ? position(values, current) / (values.length - 1) : 0.5;
+      s.mark.style.left = `calc(${THUMB / 2}px + (100% - ${THUMB}px) * ${f})`;
+      s.mark.textContent = `▲ ${number(current)}`;
+      s.mark.title = "the value set in the sidebar";
+    }
+    if (fresh) window.dispatchEvent(new Event("resize")); // the animator resizes the plot for the new row
+    s.pending = index;
+    pump(root, s);
+  }
+
+  document.addEventListener("ovz-drawn", (e) => {
+    if (e.detail && e.detail.kind === "figure" && e.target.classList.contains("ovz-root")) attach(e.target);
+  });
+
+  window.OptivizScrub = {attach, position};
+})();
