@@ -20,6 +20,7 @@ from .labels import md
 from .layout import STAGE
 from .link import remember_mode
 from .prebuilt import Prebuilt
+from .scrub import scrub_controls, with_scrub
 from .settings import Settings
 from .state import emoji
 
@@ -81,8 +82,10 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
     page reruns."""
     rerun_page_if_asked()
     st.session_state.setdefault(keys.VIEW_MODE, keys.MODE_LABELS["2d"])
-    view = st.segmented_control("View", tuple(keys.MODE_LABELS.values()), key=keys.VIEW_MODE,
-                                label_visibility="collapsed", required=True, on_change=remember_mode)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        view = st.segmented_control("View", tuple(keys.MODE_LABELS.values()), key=keys.VIEW_MODE,
+                                    label_visibility="collapsed", required=True, on_change=remember_mode)
+        scrubbed = scrub_controls(settings)
     presentation = settings.presentation
     font = {"font_size": PRESENTATION_FONT} if presentation else {}
     with st.container(key=STAGE):  # as tall as the window allows (ui.layout); the chart fills it
@@ -92,12 +95,16 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
                                  **font)
             path_chart(fig, key=CHART_KEY, presentation=presentation)
             hint = "▶ replays every path step by step (space, ← →); drag to turn the surface."
+            if scrubbed is not None:
+                hint += " The hyperparameter slider draws on the 2D contour."
         else:
             fig = contour_spec(landscape, results, colors=colors, height=CHART_HEIGHT, animated=True,
                                grid=grid(settings.choice), scale=settings.levels, **font)
-            path_chart(fig, key=CHART_KEY, presentation=presentation, on_click=start_at)
             hint = ("▶ replays every path step by step (space, ← →); ◀ 1 and 1 ▶ step, the slider "
                     "scrubs. Click anywhere on the contour to start from there.")
+            if scrubbed is not None:
+                hint = with_scrub(fig, settings, scrubbed) + " " + hint
+            path_chart(fig, key=CHART_KEY, presentation=presentation, on_click=start_at)
     note, export = st.columns([3, 1], vertical_alignment="center")
     note.caption(hint)
     export.download_button(

@@ -22,6 +22,7 @@ from .series import compact_array, kept_rows, typed_array
 SCRUB_JS = Path(__file__).with_name("scrub.js")
 META_KEY = "optiviz_scrub"
 WIDTH = 3.5  # px of the scrubbed line (an outline of 1.5 px each side under it)
+DASH = "7px,4px"  # the outline shows in the gaps: it never reads as the optimizer's own path
 
 
 def scrub_source() -> str:
@@ -60,7 +61,7 @@ def add_scrub(spec: dict, scrub, *, color: str = "#222222", current: float | Non
         {**common, "mode": "lines", "x": x[index, :n], "y": y[index, :n], "showlegend": False,
          "line": {"color": outline_for(color), "width": WIDTH + 3}},
         {**common, "mode": "lines", "x": x[index, :n], "y": y[index, :n], "name": name,
-         "line": {"color": color, "width": WIDTH}},
+         "line": {"color": color, "width": WIDTH, "dash": DASH}},
         {**common, "mode": "markers", "x": x[index, n - 1:n], "y": y[index, n - 1:n], "showlegend": False,
          "marker": {"symbol": "diamond", "size": 13, "color": color,
                     "line": {"color": outline_for(color), "width": 2}}},

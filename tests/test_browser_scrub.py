@@ -1,0 +1,127 @@
+"""The hyperparameter slider inside the chart, in Chromium: turned on for Adam's α above the
+chart, it appears under the replay bar with the sidebar's value marked; dragging it with the
+mouse (and setting it by input events) morphs the drawn path into exactly the path a separate
+run with that α takes, and no message goes to the server while it moves.
+
+Uses the server and browser fixtures of ``tests/test_browser.py`` (select with ``pytest -m
+browser``); the screenshot goes to ``$OPTIVIZ_SHOTS`` (else pytest's temporary folder)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from landscapes import get_landscape
+from optim_core import OPTIMIZERS, make_optimizer, run, scrub_values
+
+from .test_browser import (
+    _DRAWN_JS,
+    TIMEOUT_MS,
+    VIEWPORT,
+    Server,
+    _explain_failure,
+    browser,
+    server,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser", "server"]  # the fixtures, imported for this module's tests
+
+SIDEBAR_LR = 0.1  # Adam's α on the default page
+
+# The scrub slider's state and the line trace it restyles, as drawn by Plotly.
+_SCRUB_JS = """() => {
+    const root = document.querySelector('.ovz-root'), gd = root.querySelector('.js-plotly-plot');
+    const meta = gd.layout.meta.optiviz_scrub, input = root.querySelector('.ovz-hp-input');
+    const line = gd.data[meta.traces[1]], end = gd.data[meta.traces[2]];
+    return {index: Number(root.dataset.hpIndex), value: Number(input.value), max: Number(input.max),
+            x: Array.from(line.x), y: Array.from(line.y), end: [Array.from(end.x), Array.from(end.y)],
+            label: root.querySelector('.ovz-hp-value').textContent,
+            mark: root.querySelector('.ovz-hp-mark').textContent};
+}"""
+
+
+def _expected(index: int) -> np.ndarray:
+    """Adam's path from the page's start with α = the index-th scrub value, as a separate run."""
+    land = get_landscape("rosenbrock")
+    lr = scrub_values(OPTIMIZERS["adam"].params[0])[index]
+    res = run(land, make_optimizer("adam", lr=np.array([lr])), land.start, 500)  # the page's start
+    d = int(res.diverged_at[0])
+    keep = len(res.step) if d < 0 else max(int(np.searchsorted(res.step, d)), 1)
+    return res.path[:keep, 0].astype(np.float32)
+
+
+def _wait_index(page, index: int) -> None:
+    page.wait_for_function(f"() => document.querySelector('.ovz-root').dataset.hpIndex === '{index}'")
+
+
+def _assert_drawn(info: dict, index: int) -> None:
+    path = _expected(index)
+    assert info["index"] == info["value"] == index
+    np.testing.assert_array_equal(np.float32(info["x"]), path[:, 0])
+    np.testing.assert_array_equal(np.float32(info["y"]), path[:, 1])
+    assert info["end"] == [[info["x"][-1]], [info["y"][-1]]]
+
+
+def test_the_slider_morphs_adams_path_in_the_browser_only(browser, server: Server, tmp_path: Path):
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    console: list[str] = []
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    sent: list = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    try:
+        with _explain_failure(server, console):
+            page.goto(server.url)
+            page.wait_for_function(_DRAWN_JS)
+            wait_idle(page)
+            page.get_by_role("combobox", name="Hyperparameter slider").click()
+            page.get_by_role("option", name="Adam").click()
+            page.wait_for_function("() => document.querySelector('.ovz-root')?.dataset.hpIndex !== undefined")
+            wait_idle(page)
+
+            lrs = scrub_values(OPTIMIZERS["adam"].params[0])
+            first = page.evaluate(_SCRUB_JS)
+            assert first["max"] == len(lrs) - 1 == 63
+            start = int(np.argmin(np.abs(np.log(lrs) - np.log(SIDEBAR_LR))))
+            _assert_drawn(first, start)  # the sidebar's value's nearest
+            assert first["mark"] == "▲ 0.1" and first["label"].startswith("α = ")
+
+            assert sent, "the websocket listener saw the picker's messages (so it would see the slider's)"
+            sent.clear()
+            # A mouse drag along the slider: a genuine drag, many input events.
+            box = page.locator(".ovz-hp-input").bounding_box()
+            y = box["y"] + box["height"] / 2
+            page.mouse.move(box["x"] + 8 + (box["width"] - 16) * start / 63, y)
+            page.mouse.down()
+            for k in range(1, 21):
+                page.mouse.move(box["x"] + 8 + (box["width"] - 16) * (start - k * start / 40) / 63, y)
+            page.mouse.up()
+            dragged = int(page.locator(".ovz-hp-input").input_value())
+            assert dragged < start - 5
+            _wait_index(page, dragged)
+            info = page.evaluate(_SCRUB_JS)
+            _assert_drawn(info, dragged)
+            assert info["x"] != first["x"]
+            # Input events straight to the slider, as a fast drag makes them.
+            for index in (0, 63, 40):
+                page.evaluate("""(i) => { const s = document.querySelector('.ovz-hp-input');
+                    s.value = String(i); s.dispatchEvent(new Event('input', {bubbles: true})); }""", index)
+                _wait_index(page, index)
+                _assert_drawn(page.evaluate(_SCRUB_JS), index)
+            page.wait_for_timeout(1000)  # anything sent late would show now
+            assert sent == [], f"{len(sent)} websocket messages went to the server during the drag"
+
+            folder = Path(os.environ.get("OPTIVIZ_SHOTS", tmp_path))
+            folder.mkdir(parents=True, exist_ok=True)
+            page.locator(".ovz-root").screenshot(path=str(folder / "scrub.png"))
+            page.screenshot(path=str(folder / "scrub-page.png"))
+            print(f"screenshots: {folder / 'scrub.png'}, {folder / 'scrub-page.png'}")
+            assert not console, console
+    finally:
+        context.close()
