@@ -133,3 +133,76 @@ def test_an_unknown_role_is_refused_at_registration():
 
 def test_without_record_state_nothing_is_kept():
     assert run("rosenbrock", "adam", START, 5).state is None
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing it (viz.state)
+
+
+def _rosenbrock_grad(p):
+    """Worked by hand: f = (1 − x)² + 100 (y − x²)²."""
+    x, y = p[..., 0], p[..., 1]
+    return np.stack([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)], axis=-1)
+
+
+def test_the_arrows_of_a_momentum_step():
+    from viz.state import state_frames
+
+    land = get_landscape("rosenbrock")
+    res = run(land, make_optimizer("sgd", lr=2e-4, momentum=0.9), START, 30, record_state=True)
+    fr = state_frames(land, res)
+    for k in (1, 2, 17, 30):
+        np.testing.assert_array_equal(fr.anchor[k], res.path[k - 1, 0])
+        np.testing.assert_allclose(fr.ends["step"][k], res.path[k, 0], rtol=1e-14)
+        np.testing.assert_allclose(fr.ends["gradient"][k] - fr.anchor[k],
+                                   -2e-4 * _rosenbrock_grad(res.path[k - 1, 0]), rtol=1e-12)
+        # torch's SGD: w_k = w_{k−1} − α b_k, so the momentum arrow is the step itself
+        np.testing.assert_allclose(fr.ends["momentum"][k], fr.ends["step"][k], rtol=1e-12)
+    assert np.all(fr.ends["step"][0] == fr.anchor[0]) and fr.box is None and fr.slow is None
+    assert fr.momentum_label == "−α·v (velocity)"
+
+
+def test_adams_first_box_is_a_square_of_half_width_alpha():
+    """After one step m̂ = g and v̂ = g², so s_i |g_i| = α|g_i| / (|g_i| + ε) ≈ α in every
+    coordinate, however different the two partial derivatives are."""
+    from viz.state import state_frames
+
+    land = get_landscape("rosenbrock")
+    res = run(land, make_optimizer("adam", lr=0.01), START, 5, record_state=True)
+    fr = state_frames(land, res)
+    np.testing.assert_allclose(fr.box[1], [0.01, 0.01], rtol=1e-6)
+    np.testing.assert_allclose(fr.ends["step"][1] - fr.anchor[1],
+                               -0.01 * np.sign(_rosenbrock_grad(np.array(START))), rtol=1e-6)
+    assert np.all(fr.box[0] == 0)  # row 0: no step yet, nothing drawn
+
+
+def test_lookaheads_slow_trail_and_long_arrows_shortened():
+    from viz.state import MAX_SHARE, state_spec, state_traces
+
+    land = get_landscape("rosenbrock")
+    res = run(land, make_optimizer("lookahead", base="adam", k=3, lr=0.1), START, 20, record_state=True)
+    spec = state_spec(land, res, 10)
+    names = [t.get("name") for t in spec["data"]]
+    for name in ("−α∇f (gradient step)", "−α·base.m (first moment)", "step taken",
+                 "per-coordinate step box", "slow weights φ"):
+        assert name in names
+    trail = next(t for t in spec["data"] if t.get("name") == "slow weights φ")
+    np.testing.assert_array_equal(np.column_stack([trail["x"], trail["y"]]), res.state["slow"][:11, 0])
+    from viz.state import state_frames
+
+    fr = state_frames(land, res)
+    cap = MAX_SHARE * np.hypot(4, 4)  # Rosenbrock's box: [−2, 2] × [−1, 3]
+    drawn = np.hypot(*(fr.ends["gradient"] - fr.anchor).T)
+    assert np.all(drawn <= cap + 1e-12) and fr.lengths["gradient"][1] > cap  # α∇f at the start: long
+    gradient = state_traces(fr, 1)[0]
+    assert f"length {fr.lengths['gradient'][1]:.4g}" in gradient["hovertemplate"]
+
+
+def test_drawing_the_state_needs_it_recorded_at_every_step():
+    from viz.state import state_frames
+
+    land = get_landscape("rosenbrock")
+    with pytest.raises(ValueError, match="run it with record_state=True"):
+        state_frames(land, run(land, "adam", START, 5))
+    with pytest.raises(ValueError, match="record='all'"):
+        state_frames(land, run(land, "adam", START, 10, record=2, record_state=True))
