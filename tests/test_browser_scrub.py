@@ -125,3 +125,56 @@ def test_the_slider_morphs_adams_path_in_the_browser_only(browser, server: Serve
             assert not console, console
     finally:
         context.close()
+
+
+# The state overlay's traces as drawn, and the row they show.
+_STATE_JS = """() => {
+    const root = document.querySelector('.ovz-root'), gd = root.querySelector('.js-plotly-plot');
+    const meta = gd.layout.meta.optiviz_state;
+    return {row: root.dataset.stateRow, kinds: meta.kinds,
+            traces: meta.traces.map((i) => ({name: gd.data[i].name, x: Array.from(gd.data[i].x),
+                                             y: Array.from(gd.data[i].y)}))};
+}"""
+
+
+def test_the_state_arrows_follow_the_replay(browser, server: Server, tmp_path: Path):
+    from viz.state import state_frames
+
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    console: list[str] = []
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    try:
+        with _explain_failure(server, console):
+            page.goto(server.url)
+            page.wait_for_function(_DRAWN_JS)
+            wait_idle(page)
+            page.get_by_role("combobox", name="Optimizer state").click()
+            page.get_by_role("option", name="Adam").click()
+            page.wait_for_function("() => document.querySelector('.ovz-root')?.dataset.stateRow === '500'")
+            wait_idle(page)
+            land = get_landscape("rosenbrock")
+            res = run(land, make_optimizer("adam", lr=0.1), land.start, 500, record_state=True)
+            frames = state_frames(land, res)
+            for row in (37, 3, 250):
+                page.evaluate("""(row) => { const s = document.querySelector('.ovz-scrub');
+                    s.value = String(row); s.dispatchEvent(new Event('input', {bubbles: true})); }""", row)
+                page.wait_for_function(f"() => document.querySelector('.ovz-root').dataset.stateRow "
+                                       f"=== '{row}'")
+                info = page.evaluate(_STATE_JS)
+                assert info["kinds"] == ["gradient", "momentum", "step", "box"]
+                a = frames.anchor[row].astype(np.float32)
+                for trace, kind in zip(info["traces"][:3], info["kinds"], strict=False):
+                    end = frames.ends[kind][row].astype(np.float32)
+                    np.testing.assert_array_equal(np.float32(trace["x"]), [a[0], end[0]], err_msg=kind)
+                    np.testing.assert_array_equal(np.float32(trace["y"]), [a[1], end[1]], err_msg=kind)
+                hx, hy = frames.box[row].astype(np.float32)
+                np.testing.assert_allclose(np.float32(info["traces"][3]["x"][:2]), [a[0] - hx, a[0] + hx],
+                                           rtol=1e-6)
+            folder = Path(os.environ.get("OPTIVIZ_SHOTS", tmp_path))
+            folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(folder / "state-page.png"))
+            assert not console, console
+    finally:
+        context.close()

@@ -23,6 +23,7 @@ from .prebuilt import Prebuilt
 from .scrub import scrub_controls, with_scrub
 from .settings import Settings
 from .state import emoji
+from .state_view import state_picker, with_state
 
 CHART_KEY = "paths"
 CHART_HEIGHT = 640  # outside the page's stage (which sizes the chart to the window)
@@ -86,6 +87,7 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
         view = st.segmented_control("View", tuple(keys.MODE_LABELS.values()), key=keys.VIEW_MODE,
                                     label_visibility="collapsed", required=True, on_change=remember_mode)
         scrubbed = scrub_controls(settings)
+        shown_state = state_picker(settings)
     presentation = settings.presentation
     font = {"font_size": PRESENTATION_FONT} if presentation else {}
     with st.container(key=STAGE):  # as tall as the window allows (ui.layout); the chart fills it
@@ -95,8 +97,8 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
                                  **font)
             path_chart(fig, key=CHART_KEY, presentation=presentation)
             hint = "▶ replays every path step by step (space, ← →); drag to turn the surface."
-            if scrubbed is not None:
-                hint += " The hyperparameter slider draws on the 2D contour."
+            if scrubbed is not None or shown_state is not None:
+                hint += " The hyperparameter slider and the state arrows draw on the 2D contour."
         else:
             fig = contour_spec(landscape, results, colors=colors, height=CHART_HEIGHT, animated=True,
                                grid=grid(settings.choice), scale=settings.levels, **font)
@@ -104,6 +106,8 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
                     "scrubs. Click anywhere on the contour to start from there.")
             if scrubbed is not None:
                 hint = with_scrub(fig, settings, scrubbed) + " " + hint
+            if shown_state is not None:
+                hint = with_state(fig, settings, shown_state, landscape) + " " + hint
             path_chart(fig, key=CHART_KEY, presentation=presentation, on_click=start_at)
     note, export = st.columns([3, 1], vertical_alignment="center")
     note.caption(hint)

@@ -10,7 +10,7 @@ from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs
 
 from .animation import animator_source
-from .scrub import scrub_source
+from .overlays import overlays_source
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -24,7 +24,7 @@ _PAGE = """<!DOCTYPE html>
 <div id="chart"></div>
 <script>{plotly}</script>
 <script>{animator}</script>
-<script>{scrub}</script>
+<script>{overlays}</script>
 <script>
 window.OptivizChart.mount(document.getElementById("chart"), {figure}, {options});
 </script>
@@ -43,5 +43,5 @@ def html_document(spec: dict, title: str = "optiviz", presentation: bool = False
     """The page: ``spec`` (a ``*_spec`` figure, animated or not) drawn with its replay
     controls; ``presentation`` fills the window with larger text."""
     return _PAGE.format(title=html.escape(title), plotly=get_plotlyjs(), animator=animator_source(),
-                        scrub=scrub_source(),
+                        overlays=overlays_source(),
                         figure=script_json(spec), options=script_json({"presentation": presentation}))

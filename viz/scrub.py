@@ -3,31 +3,25 @@ the chart, morphing in the browser as the slider moves, among the M paths of one
 :func:`optim_core.scrub` run sent with the figure.
 
 :func:`add_scrub` appends the morphing traces (an outline, the line, its end point) to a figure
-and puts the M paths in ``layout.meta.optiviz_scrub``; ``viz/scrub.js`` draws the slider and
+and puts the M paths in ``layout.meta.optiviz_scrub``; ``viz/overlays.js`` draws the slider and
 restyles those three traces when it moves (no server round trip). :func:`scrub_figure` is the
 notebook's version: Plotly's own slider, with each value's path in its step."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 
 from .colors import outline_for
 from .figures import contour_spec
+from .overlays import SCRUB_KEY
 from .series import compact_array, kept_rows, typed_array
 
-SCRUB_JS = Path(__file__).with_name("scrub.js")
-META_KEY = "optiviz_scrub"
+META_KEY = SCRUB_KEY
 WIDTH = 3.5  # px of the scrubbed line (an outline of 1.5 px each side under it)
 DASH = "7px,4px"  # the outline shows in the gaps: it never reads as the optimizer's own path
-
-
-def scrub_source() -> str:
-    """The scrub's JavaScript (defines ``window.OptivizScrub``; needs the animator's page)."""
-    return SCRUB_JS.read_text(encoding="utf-8")
 
 
 def nearest_index(values: np.ndarray, value: float | None) -> int:

@@ -28,7 +28,8 @@ import plotly.graph_objects as go
 from optim_core import make_optimizer
 
 from .figures import colors_for, contour_spec
-from .series import kept_rows
+from .overlays import STATE_KEY
+from .series import compact_array, kept_rows
 
 MAX_SHARE = 0.25
 ARROWS = {  # kind → (legend text, colour)
@@ -135,6 +136,31 @@ def state_traces(frames: StateFrames, k: int) -> list[dict]:
             "x": trail[:, 0], "y": trail[:, 1], "line": {"color": SLOW_COLOR, "width": 2.5, "dash": "dot"},
             "marker": {"size": 7, "symbol": "square", "color": SLOW_COLOR}, "hoverinfo": "skip"})
     return traces
+
+
+def add_state(spec: dict, landscape, res, j: int = 0) -> dict:
+    """Append to ``spec`` (an animated 2D ``*_spec`` figure of ``res``) the state traces at the
+    last drawn step, and every step's arrows, box and slow trail in ``layout.meta`` so that the
+    browser (``viz/overlays.js``) redraws them at each step the replay shows. Returns ``spec``."""
+    frames = state_frames(landscape, res, j)
+    first = len(spec["data"])
+    traces = state_traces(frames, frames.rows - 1)
+    for t in traces:  # the hover text would keep the last step's length: the name only
+        t["hovertemplate"] = f"{t['name']}<extra></extra>"
+        t.pop("hoverinfo", None)
+    spec["data"] += traces
+    kinds = [*frames.ends, *(["box"] if frames.box is not None else []),
+             *(["slow"] if frames.slow is not None else [])]
+    meta = {"traces": list(range(first, first + len(traces))), "kinds": kinds, "rows": frames.rows,
+            "anchor": compact_array(frames.anchor),
+            "ends": {k: compact_array(e) for k, e in frames.ends.items()}}
+    if frames.box is not None:
+        meta["box"] = compact_array(frames.box)
+    if frames.slow is not None:
+        meta["slow_x"], meta["slow_y"] = compact_array(frames.slow[:, 0]), compact_array(frames.slow[:, 1])
+    layout = spec.setdefault("layout", {})
+    layout["meta"] = {**layout.get("meta", {}), STATE_KEY: meta}
+    return spec
 
 
 def state_spec(landscape, res, k: int | None = None, *, j: int = 0, color: str | None = None,

@@ -1,5 +1,9 @@
-/* optiviz hyperparameter scrub: a slider inside the chart that morphs one path among the M paths
- * of one vectorized run (viz/scrub.py), in the browser, with no server round trip.
+/* optiviz overlays, drawn in the browser over the animator's chart (viz/animator.js) from data
+ * in the figure's layout.meta: the hyperparameter slider (optiviz_scrub, viz/scrub.py) and the
+ * optimizer's state at the shown step (optiviz_state, viz/state.py). No server round trip.
+ *
+ * Hyperparameter slider: a slider inside the chart that morphs one path among the M paths of
+ * one vectorized run.
  *
  * The figure's layout.meta.optiviz_scrub holds the values (M), the paths as x and y (M × R,
  * row-major; path i is its first lengths[i] rows), and the three traces to restyle (outline,
@@ -14,9 +18,9 @@
  */
 (function () {
   "use strict";
-  if (window.OptivizScrub) return;
+  if (window.OptivizOverlays) return;
 
-  const KEY = "optiviz_scrub";
+  const KEY = "optiviz_scrub", STATE = "optiviz_state";
   const CSS = `
 .ovz-hp { flex: 1 0 100%; display: flex; align-items: center; gap: 10px; padding-top: 4px; }
 .ovz-hp-name { font-size: 15px; white-space: nowrap; }
@@ -148,9 +152,46 @@
     pump(root, s);
   }
 
+  /* The state overlay of the figure in `root` at row k (or nothing, without one). */
+  function drawState(root, k) {
+    const plot = root.querySelector(".ovz-plot");
+    const meta = plot && plot.layout && plot.layout.meta && plot.layout.meta[STATE];
+    if (!meta) return;
+    if (!root.__ovzState || root.__ovzState.meta !== meta) {
+      const decode = window.OptivizChart.decode, parts = {};
+      ["anchor", "box", "slow_x", "slow_y"].forEach((key) => { if (meta[key]) parts[key] = decode(meta[key]); });
+      parts.ends = {};
+      Object.entries(meta.ends).forEach(([kind, v]) => { parts.ends[kind] = decode(v); });
+      root.__ovzState = {meta, parts};
+    }
+    const {parts} = root.__ovzState;
+    k = Math.max(0, Math.min(k, meta.rows - 1));
+    const ax = parts.anchor[2 * k], ay = parts.anchor[2 * k + 1], xs = [], ys = [];
+    meta.kinds.forEach((kind) => {
+      if (kind === "box") {
+        const hx = parts.box[2 * k], hy = parts.box[2 * k + 1];
+        xs.push([ax - hx, ax + hx, ax + hx, ax - hx, ax - hx]);
+        ys.push([ay - hy, ay - hy, ay + hy, ay + hy, ay - hy]);
+      } else if (kind === "slow") {
+        xs.push(parts.slow_x.subarray(0, k + 1));
+        ys.push(parts.slow_y.subarray(0, k + 1));
+      } else {
+        const e = parts.ends[kind];
+        xs.push([ax, e[2 * k]]);
+        ys.push([ay, e[2 * k + 1]]);
+      }
+    });
+    Promise.resolve(window.Plotly.restyle(plot, {x: xs, y: ys}, meta.traces)).then(() => {
+      root.dataset.stateRow = String(k);
+    });
+  }
+
   document.addEventListener("ovz-drawn", (e) => {
-    if (e.detail && e.detail.kind === "figure" && e.target.classList.contains("ovz-root")) attach(e.target);
+    const root = e.target;
+    if (!e.detail || !root.classList || !root.classList.contains("ovz-root")) return;
+    if (e.detail.kind === "figure") attach(root);
+    drawState(root, e.detail.row);
   });
 
-  window.OptivizScrub = {attach, position};
+  window.OptivizOverlays = {attach, drawState, position};
 })();
