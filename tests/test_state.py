@@ -153,11 +153,15 @@ def test_the_arrows_of_a_momentum_step():
     fr = state_frames(land, res)
     for k in (1, 2, 17, 30):
         np.testing.assert_array_equal(fr.anchor[k], res.path[k - 1, 0])
-        np.testing.assert_allclose(fr.ends["step"][k], res.path[k, 0], rtol=1e-14)
+        np.testing.assert_allclose(fr.ends["step"][k] - fr.anchor[k],
+                                   fr.scale * (res.path[k, 0] - res.path[k - 1, 0]), rtol=1e-12)
         np.testing.assert_allclose(fr.ends["gradient"][k] - fr.anchor[k],
-                                   -2e-4 * _rosenbrock_grad(res.path[k - 1, 0]), rtol=1e-12)
+                                   -2e-4 * fr.scale * _rosenbrock_grad(res.path[k - 1, 0]), rtol=1e-12)
         # torch's SGD: w_k = w_{k−1} − α b_k, so the momentum arrow is the step itself
         np.testing.assert_allclose(fr.ends["momentum"][k], fr.ends["step"][k], rtol=1e-12)
+    steps = np.hypot(*np.diff(res.path[:, 0], axis=0).T)  # the median step drawn at ~6 % of 5.66
+    assert fr.scale in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+    assert 0.024 < fr.scale * np.median(steps) / np.hypot(4, 4) <= 0.06
     assert np.all(fr.ends["step"][0] == fr.anchor[0]) and fr.box is None and fr.slow is None
     assert fr.momentum_label == "−α·v (velocity)"
 
@@ -170,26 +174,25 @@ def test_adams_first_box_is_a_square_of_half_width_alpha():
     land = get_landscape("rosenbrock")
     res = run(land, make_optimizer("adam", lr=0.01), START, 5, record_state=True)
     fr = state_frames(land, res)
-    np.testing.assert_allclose(fr.box[1], [0.01, 0.01], rtol=1e-6)
+    np.testing.assert_allclose(fr.box[1], [0.01 * fr.scale] * 2, rtol=1e-6)
     np.testing.assert_allclose(fr.ends["step"][1] - fr.anchor[1],
-                               -0.01 * np.sign(_rosenbrock_grad(np.array(START))), rtol=1e-6)
+                               -0.01 * fr.scale * np.sign(_rosenbrock_grad(np.array(START))), rtol=1e-6)
     assert np.all(fr.box[0] == 0)  # row 0: no step yet, nothing drawn
 
 
 def test_lookaheads_slow_trail_and_long_arrows_shortened():
-    from viz.state import MAX_SHARE, state_spec, state_traces
+    from viz.state import MAX_SHARE, state_frames, state_spec, state_traces
 
     land = get_landscape("rosenbrock")
     res = run(land, make_optimizer("lookahead", base="adam", k=3, lr=0.1), START, 20, record_state=True)
     spec = state_spec(land, res, 10)
     names = [t.get("name") for t in spec["data"]]
-    for name in ("−α∇f (gradient step)", "−α·base.m (first moment)", "step taken",
-                 "per-coordinate step box", "slow weights φ"):
+    times = f" ×{state_frames(land, res).scale:g}"
+    for name in ("−α∇f (gradient step)" + times, "−α·base.m (first moment)" + times, "step taken" + times,
+                 "per-coordinate step box" + times, "slow weights φ"):
         assert name in names
     trail = next(t for t in spec["data"] if t.get("name") == "slow weights φ")
     np.testing.assert_array_equal(np.column_stack([trail["x"], trail["y"]]), res.state["slow"][:11, 0])
-    from viz.state import state_frames
-
     fr = state_frames(land, res)
     cap = MAX_SHARE * np.hypot(4, 4)  # Rosenbrock's box: [−2, 2] × [−1, 3]
     drawn = np.hypot(*(fr.ends["gradient"] - fr.anchor).T)
@@ -206,3 +209,38 @@ def test_drawing_the_state_needs_it_recorded_at_every_step():
         state_frames(land, run(land, "adam", START, 5))
     with pytest.raises(ValueError, match="record='all'"):
         state_frames(land, run(land, "adam", START, 10, record=2, record_state=True))
+
+
+def test_magnification_is_the_1_2_5_number_below_the_target():
+    from viz.state import magnification
+
+    assert magnification(np.array([0.01, 0.0, np.nan]), 10.0) == 50.0  # wants 0.6 / 0.01 = 60
+    assert magnification(np.array([0.003]), 10.0) == 200.0  # wants 200 exactly
+    assert magnification(np.array([5.0]), 10.0) == 1.0  # never shrinks
+    assert magnification(np.array([0.0]), 10.0) == 1.0  # nothing moved
+
+
+def test_the_page_draws_the_chosen_panels_state_and_exports_it():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from viz.html_export import html_document
+    from viz.overlays import STATE_KEY, overlays_source
+
+    from .page_chart import chart_figure
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60).run()
+    at.selectbox(key="state_slot").set_value(2).run()  # Adam (α=0.1)
+    assert not at.exception and not at.error
+    figure = chart_figure(at)
+    meta = figure["layout"]["meta"][STATE_KEY]
+    assert meta["kinds"] == ["gradient", "momentum", "step", "box"] and meta["rows"] == 501
+    assert [figure["data"][i]["name"].split(" ×")[0] for i in meta["traces"]] == [
+        "−α∇f (gradient step)", "−α·m (first moment)", "step taken", "per-coordinate step box"]
+    page = html_document(figure)
+    assert overlays_source() in page and STATE_KEY in page
+    at.selectbox(key="state_slot").set_value(0).run()  # Momentum (EMA): a velocity, no box
+    assert chart_figure(at)["layout"]["meta"][STATE_KEY]["kinds"] == ["gradient", "momentum", "step"]
+    at.button(key="remove0").click().run()
+    assert not at.exception and at.selectbox(key="state_slot").value == "off"

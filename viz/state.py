@@ -14,8 +14,11 @@ anchored at the point the step left, :math:`w_{k-1}`:
   square where the rule equalises the coordinates whatever the curvature;
 * Lookahead's slow weights ("slow weights" role) as a trail of their own, up to step k.
 
-Arrows longer than :data:`MAX_SHARE` of the box's diagonal are drawn shortened to it (their
-hover text gives the true length). No names of optimizers here: the roles come from the spec."""
+Steps are often tiny next to the box: arrows and box are magnified by one factor per run (a
+1-2-5 number ≥ 1, :func:`magnification`, given in the legend as "×N") so that the median step
+is drawn about :data:`TARGET_SHARE` of the box's diagonal; an arrow still longer than
+:data:`MAX_SHARE` of it is drawn shortened to that (its hover text gives the true length). No
+names of optimizers here: the roles come from the spec."""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from .overlays import STATE_KEY
 from .series import compact_array, kept_rows
 
 MAX_SHARE = 0.25
+TARGET_SHARE = 0.06
 ARROWS = {  # kind → (legend text, colour)
     "gradient": ("−α∇f (gradient step)", "#d62728"),
     "momentum": ("−α·{field} ({role})", "#7b3fb3"),
@@ -46,7 +50,8 @@ class StateFrames:
     ``anchor`` (R, 2) = :math:`w_{k-1}`, ``ends[kind]`` (R, 2) where each arrow ends (shortened
     as drawn), ``lengths[kind]`` (R,) true lengths, ``box`` (R, 2) half-widths or None,
     ``slow`` (R, 2) slow weights or None, ``momentum_label`` the legend text of the momentum
-    arrow, ``rows`` how many rows may be drawn (up to divergence)."""
+    arrow, ``rows`` how many rows may be drawn (up to divergence), ``scale`` the magnification
+    of arrows and box."""
 
     anchor: np.ndarray
     ends: dict[str, np.ndarray]
@@ -55,6 +60,7 @@ class StateFrames:
     slow: np.ndarray | None
     momentum_label: str
     rows: int
+    scale: float = 1.0
 
 
 def _spec_of(res):
@@ -90,20 +96,33 @@ def state_frames(landscape, res, j: int = 0) -> StateFrames:
         momentum_label = ARROWS["momentum"][0].format(field=field, role=role)
     vectors["step"] = path - anchor
     (x0, x1), (y0, y1) = landscape.bounds
-    cap = MAX_SHARE * float(np.hypot(x1 - x0, y1 - y0))
+    diagonal = float(np.hypot(x1 - x0, y1 - y0))
+    cap = MAX_SHARE * diagonal
+    scale = magnification(np.hypot(*vectors["step"][1:rows].T), diagonal)
     ends, lengths = {}, {}
     for kind, v in vectors.items():
         v = np.where(np.isfinite(v), v, 0.0)
         length = np.hypot(v[:, 0], v[:, 1])
-        shrink = np.where(length > cap, cap / np.maximum(length, 1e-300), 1.0)[:, None]
+        shrink = np.minimum(scale, cap / np.maximum(length, 1e-300))[:, None]
         ends[kind], lengths[kind] = anchor + v * shrink, length
     box = None
     if "step_scale" in res.state:
         half = res.state["step_scale"][:, j] * np.abs(grad)
-        box = np.minimum(np.where(np.isfinite(half), half, 0.0), cap)
+        box = np.minimum(np.where(np.isfinite(half), half, 0.0) * scale, cap)
     slow_field = _field(spec, res.state, ("slow weights",))
     slow = res.state[slow_field[0]][:, j, :2] if slow_field else None
-    return StateFrames(anchor, ends, lengths, box, slow, momentum_label, rows)
+    return StateFrames(anchor, ends, lengths, box, slow, momentum_label, rows, scale)
+
+
+def magnification(steps: np.ndarray, diagonal: float) -> float:
+    """The 1-2-5 factor ≥ 1 (at most 10⁶) nearest below the one that draws the median of the
+    nonzero ``steps`` at :data:`TARGET_SHARE` of ``diagonal``."""
+    moved = steps[np.isfinite(steps) & (steps > 0)]
+    if moved.size == 0:
+        return 1.0
+    want = min(max(TARGET_SHARE * diagonal / float(np.median(moved)), 1.0), 1e6)
+    decade = 10.0 ** np.floor(np.log10(want))
+    return float(max(m * decade for m in (1, 2, 5) if m * decade <= want))
 
 
 def state_traces(frames: StateFrames, k: int) -> list[dict]:
@@ -111,10 +130,11 @@ def state_traces(frames: StateFrames, k: int) -> list[dict]:
     slow trail; each named for the legend, in the order of :func:`trace_kinds`."""
     k = min(max(k, 0), frames.rows - 1)
     a = frames.anchor[k]
+    times = f" ×{frames.scale:g}" if frames.scale != 1 else ""
     traces = []
     for kind, end in frames.ends.items():
         text, color = ARROWS[kind]
-        name = frames.momentum_label if kind == "momentum" else text
+        name = (frames.momentum_label if kind == "momentum" else text) + times
         e = end[k]
         traces.append({
             "type": "scatter", "mode": "lines+markers", "x": [a[0], e[0]], "y": [a[1], e[1]],
@@ -125,7 +145,8 @@ def state_traces(frames: StateFrames, k: int) -> list[dict]:
     if frames.box is not None:
         hx, hy = frames.box[k]
         traces.append({
-            "type": "scatter", "mode": "lines", "name": "per-coordinate step box", "legendgroup": "state",
+            "type": "scatter", "mode": "lines", "name": "per-coordinate step box" + times,
+            "legendgroup": "state",
             "x": [a[0] - hx, a[0] + hx, a[0] + hx, a[0] - hx, a[0] - hx],
             "y": [a[1] - hy, a[1] - hy, a[1] + hy, a[1] + hy, a[1] - hy],
             "line": {"color": BOX_COLOR, "width": 2}, "hoverinfo": "skip"})
