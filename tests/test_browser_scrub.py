@@ -40,7 +40,12 @@ _SCRUB_JS = """() => {
     const line = gd.data[meta.traces[1]], end = gd.data[meta.traces[2]];
     return {index: Number(root.dataset.hpIndex), value: Number(input.value), max: Number(input.max),
             x: Array.from(line.x), y: Array.from(line.y), end: [Array.from(end.x), Array.from(end.y)],
-            label: root.querySelector('.ovz-hp-value').textContent,
+            label: root.querySelector('.ovz-hp-value').textContent, how: root.dataset.hpDrawn,
+            // what is on screen: the points of the line's SVG path, back in data coordinates
+            drawn: [...gd.querySelectorAll('.scatterlayer .trace')].filter((g) => g.__data__[0].trace.index
+                === meta.traces[1])[0].querySelector('path.js-line').getAttribute('d').slice(1).split('L')
+                .map((p) => p.split(',').map(Number))
+                .map(([px, py]) => [gd._fullLayout.xaxis.p2c(px), gd._fullLayout.yaxis.p2c(py)]),
             mark: root.querySelector('.ovz-hp-mark').textContent};
 }"""
 
@@ -65,6 +70,7 @@ def _assert_drawn(info: dict, index: int) -> None:
     np.testing.assert_array_equal(np.float32(info["x"]), path[:, 0])
     np.testing.assert_array_equal(np.float32(info["y"]), path[:, 1])
     assert info["end"] == [[info["x"][-1]], [info["y"][-1]]]
+    np.testing.assert_allclose(info["drawn"], path, atol=2e-3)  # px to 0.01, ~440 px per 4 units
 
 
 def test_the_slider_morphs_adams_path_in_the_browser_only(browser, server: Server, tmp_path: Path):
@@ -105,7 +111,8 @@ def test_the_slider_morphs_adams_path_in_the_browser_only(browser, server: Serve
             dragged = int(page.locator(".ovz-hp-input").input_value())
             assert dragged < start - 5
             _wait_index(page, dragged)
-            info = page.evaluate(_SCRUB_JS)
+            page.wait_for_function("() => document.querySelector('.ovz-root').dataset.hpDrawn === 'plotly'")
+            info = page.evaluate(_SCRUB_JS)  # released: Plotly drew it once
             _assert_drawn(info, dragged)
             assert info["x"] != first["x"]
             # Input events straight to the slider, as a fast drag makes them.
@@ -113,7 +120,9 @@ def test_the_slider_morphs_adams_path_in_the_browser_only(browser, server: Serve
                 page.evaluate("""(i) => { const s = document.querySelector('.ovz-hp-input');
                     s.value = String(i); s.dispatchEvent(new Event('input', {bubbles: true})); }""", index)
                 _wait_index(page, index)
-                _assert_drawn(page.evaluate(_SCRUB_JS), index)
+                info = page.evaluate(_SCRUB_JS)
+                _assert_drawn(info, index)
+                assert info["how"] == "svg"  # while dragging: the SVG, not a Plotly redraw
             page.wait_for_timeout(1000)  # anything sent late would show now
             assert sent == [], f"{len(sent)} websocket messages went to the server during the drag"
 

@@ -56,7 +56,8 @@ def with_state(spec: dict, settings: Settings, d: Drawn, land) -> str:
                     tuple(sorted(settings.schedule.items())), tuple(sorted((settings.batch or {}).items())))
     add_state(spec, land, res)
     hint = (f"Arrows at each shown step of {d.label}: from where the step left, −α∇f, the momentum "
-            "buffer's step and the step taken (long arrows shortened to a quarter of the box).")
+            "buffer's step and the step taken, magnified as the legend says (×N; long arrows "
+            "shortened to a quarter of the box).")
     if settings.noise > 0:
         hint += " The gradient arrow is the exact gradient; the step used a noisy one."
     return hint

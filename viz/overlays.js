@@ -3,13 +3,14 @@
  * optimizer's state at the shown step (optiviz_state, viz/state.py). No server round trip.
  *
  * Hyperparameter slider: a slider inside the chart that morphs one path among the M paths of
- * one vectorized run.
+ * one vectorized run. While it is dragged, the path's SVG is rewritten directly (Plotly's own
+ * restyle redraws the whole plot, 50-100 ms in the page); on release, Plotly redraws it once.
  *
  * The figure's layout.meta.optiviz_scrub holds the values (M), the paths as x and y (M × R,
- * row-major; path i is its first lengths[i] rows), and the three traces to restyle (outline,
- * line, end point). Moving the slider restyles only those three traces with views into the
- * typed arrays (nothing copied); input events that arrive while a redraw runs are folded into
- * the next one, so the path follows the pointer at the browser's drawing rate. The sidebar's
+ * row-major; path i is its first lengths[i] rows), and the three traces to move (outline,
+ * line, end point), given views into the typed arrays (nothing copied); input events that
+ * arrive while a redraw runs are folded into the next one, so the path follows the pointer at
+ * the browser's drawing rate. The sidebar's
  * value is marked under the slider (▲).
  *
  * Hooks the animator's chart (viz/animator.js): after every figure it draws (its "ovz-drawn"
@@ -31,7 +32,6 @@
 .ovz-hp-value { font-size: 16px; font-variant-numeric: tabular-nums; min-width: 12ch; white-space: nowrap; }
 .ovz-root.ovz-big .ovz-hp-name, .ovz-root.ovz-big .ovz-hp-value { font-size: 22px; }
 `;
-  const WIPED = new Set(["contour", "heatmap", "histogram2dcontour", "histogram2d"]);
   const THUMB = 16; // px: the range input's thumb (its centre travels within the track minus this)
 
   function el(tag, attrs, text) {
@@ -80,23 +80,52 @@
     return {row, name, input, mark, value, pending: null, busy: false, data: null};
   }
 
-  /* Draw path i of the current data: outline and line get its rows, the end point its last. */
-  function draw(root, s, i) {
+  /* The SVG group Plotly drew trace `index` in (a 2D scatter trace), or null. */
+  function traceGroup(plot, index) {
+    return [...plot.querySelectorAll(".scatterlayer .trace")]
+      .find((g) => g.__data__ && g.__data__[0] && g.__data__[0].trace.index === index) || null;
+  }
+
+  /* Move the drawn traces straight in the SVG Plotly made (lines: their path; the end point:
+   * its marker), the way Plotly places them (axis c2p); false where the traces are not drawn
+   * that way, so Plotly must. The figure's data get the arrays too (what a full redraw uses). */
+  function drawSvg(plot, traces, xs, ys) {
+    const full = plot._fullLayout, xa = full && full.xaxis, ya = full && full.yaxis;
+    if (!xa || !ya || full.scene) return false;
+    const groups = traces.map((index) => traceGroup(plot, index));
+    const lines = groups.map((g, k) => g && (plot._fullData[traces[k]].mode === "markers"
+      ? g.querySelector("path.point") : g.querySelector("path.js-line")));
+    if (lines.some((e) => !e)) return false;
+    lines.forEach((e, k) => {
+      const x = xs[k], y = ys[k];
+      if (plot._fullData[traces[k]].mode === "markers") {
+        e.setAttribute("transform", `translate(${xa.c2p(x[0])},${ya.c2p(y[0])})`);
+      } else {
+        const parts = new Array(x.length);
+        for (let i = 0; i < x.length; i++) parts[i] = `${xa.c2p(x[i]).toFixed(2)},${ya.c2p(y[i]).toFixed(2)}`;
+        e.setAttribute("d", "M" + parts.join("L"));
+      }
+      plot.data[traces[k]].x = x;
+      plot.data[traces[k]].y = y;
+    });
+    return true;
+  }
+
+  /* Draw path i of the current data: outline and line get its rows, the end point its last.
+   * While the slider moves (`fast`), straight in the SVG; else (or where that cannot be done)
+   * through Plotly, which also brings its hover and zoom up to date. */
+  function draw(root, s, i, fast) {
     const d = s.data, plot = root.querySelector(".ovz-plot");
     const n = d.lengths[i], from = i * d.rows;
     const x = d.x.subarray(from, from + n), y = d.y.subarray(from, from + n);
     s.value.textContent = `${d.symbol} = ${number(d.values[i])}`;
     const xs = [x, x, x.subarray(n - 1, n)], ys = [y, y, y.subarray(n - 1, n)];
-    // Plotly's scatter-only animation redraws just these traces; it would wipe a contour or
-    // heatmap trace (plotly.js #4491), so a figure with one is restyled instead.
-    const done = plot.data.some((t) => WIPED.has(t.type))
-      ? window.Plotly.restyle(plot, {x: xs, y: ys}, d.traces)
-      : window.Plotly.animate(plot, {data: xs.map((xi, k) => ({x: xi, y: ys[k]})), traces: d.traces},
-                              {frame: {duration: 0, redraw: false}, transition: {duration: 0},
-                               mode: "immediate"});
+    const done = fast && drawSvg(plot, d.traces, xs, ys)
+      ? null : window.Plotly.restyle(plot, {x: xs, y: ys}, d.traces);
     return Promise.resolve(done).then(() => {
       const at = performance.now();
       root.dataset.hpIndex = String(i);
+      root.dataset.hpDrawn = done === null ? "svg" : "plotly";
       root.dispatchEvent(new CustomEvent("ovz-scrubbed", {bubbles: true, detail: {index: i, at}}));
     });
   }
@@ -104,10 +133,16 @@
   /* Redraw the slider's latest value; values that came while drawing fold into one redraw. */
   function pump(root, s) {
     if (s.busy || s.pending === null) return;
-    const i = s.pending;
+    const [i, fast] = [s.pending, s.fast];
     s.pending = null;
     s.busy = true;
-    draw(root, s, i).finally(() => { s.busy = false; pump(root, s); });
+    draw(root, s, i, fast).finally(() => { s.busy = false; pump(root, s); });
+  }
+
+  function ask(root, s, i, fast) {
+    s.pending = i;
+    s.fast = fast;
+    pump(root, s);
   }
 
   function same(a, b) {
@@ -130,7 +165,9 @@
     const fresh = !s;
     if (fresh) {
       s = root.__ovzScrub = controls(root);
-      s.input.addEventListener("input", () => { s.pending = Number(s.input.value); pump(root, s); });
+      // while dragging: straight in the SVG; on release ("change"): once through Plotly
+      s.input.addEventListener("input", () => ask(root, s, Number(s.input.value), true));
+      s.input.addEventListener("change", () => ask(root, s, Number(s.input.value), false));
     }
     const index = keep ? Number(s.input.value) : meta.index;
     s.data = {values, param: meta.param, symbol: meta.symbol, rows: meta.rows, traces: meta.traces,
@@ -148,8 +185,7 @@
       s.mark.title = "the value set in the sidebar";
     }
     if (fresh) window.dispatchEvent(new Event("resize")); // the animator resizes the plot for the new row
-    s.pending = index;
-    pump(root, s);
+    ask(root, s, index, false);
   }
 
   /* The state overlay of the figure in `root` at row k (or nothing, without one). */

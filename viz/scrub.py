@@ -50,12 +50,14 @@ def add_scrub(spec: dict, scrub, *, color: str = "#222222", current: float | Non
     x, y = res.path[:, :, 0].T, res.path[:, :, 1].T
     n = lengths[index]
     first = len(spec["data"])
+    # every point drawn, as the browser's redraws while dragging draw them (Plotly would drop
+    # points in line with their neighbours)
     common = {"type": "scatter", "legendgroup": META_KEY, "hoverinfo": "skip"}
     spec["data"] += [
         {**common, "mode": "lines", "x": x[index, :n], "y": y[index, :n], "showlegend": False,
-         "line": {"color": outline_for(color), "width": WIDTH + 3}},
+         "line": {"color": outline_for(color), "width": WIDTH + 3, "simplify": False}},
         {**common, "mode": "lines", "x": x[index, :n], "y": y[index, :n], "name": name,
-         "line": {"color": color, "width": WIDTH, "dash": DASH}},
+         "line": {"color": color, "width": WIDTH, "dash": DASH, "simplify": False}},
         {**common, "mode": "markers", "x": x[index, n - 1:n], "y": y[index, n - 1:n], "showlegend": False,
          "marker": {"symbol": "diamond", "size": 13, "color": color,
                     "line": {"color": outline_for(color), "width": 2}}},
