@@ -114,6 +114,7 @@ def page(seconds: float) -> float:
                 tab.goto(server.url)
                 tab.wait_for_function(_DRAWN_JS)
                 wait_idle(tab)
+                tab.get_by_role("button", name="⇆ Slider · state").click()
                 tab.get_by_role("combobox", name="Hyperparameter slider").click()
                 tab.get_by_role("option", name="Adam").click()
                 tab.wait_for_function("() => document.querySelector('.ovz-root')?.dataset.hpIndex "

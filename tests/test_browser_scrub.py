@@ -86,8 +86,10 @@ def test_the_slider_morphs_adams_path_in_the_browser_only(browser, server: Serve
             page.goto(server.url)
             page.wait_for_function(_DRAWN_JS)
             wait_idle(page)
+            page.get_by_role("button", name="⇆ Slider · state").click()
             page.get_by_role("combobox", name="Hyperparameter slider").click()
             page.get_by_role("option", name="Adam").click()
+            page.keyboard.press("Escape")  # the popover closes
             page.wait_for_function("() => document.querySelector('.ovz-root')?.dataset.hpIndex !== undefined")
             wait_idle(page)
 
@@ -159,8 +161,10 @@ def test_the_state_arrows_follow_the_replay(browser, server: Server, tmp_path: P
             page.goto(server.url)
             page.wait_for_function(_DRAWN_JS)
             wait_idle(page)
+            page.get_by_role("button", name="⇆ Slider · state").click()
             page.get_by_role("combobox", name="Optimizer state").click()
             page.get_by_role("option", name="Adam").click()
+            page.keyboard.press("Escape")  # the popover closes
             page.wait_for_function("() => document.querySelector('.ovz-root')?.dataset.stateRow === '500'")
             wait_idle(page)
             land = get_landscape("rosenbrock")

@@ -32,6 +32,11 @@ def _params(d: Drawn) -> dict[str, ParamSpec]:
     return {p.name: p for p in varied(d.spec.params)}
 
 
+def panel_name(d: Drawn) -> str:
+    """A drawn optimizer in a menu: its colour and its label."""
+    return f"{emoji(d.color)} {d.label}"
+
+
 def scrub_controls(settings: Settings) -> tuple[Drawn, ParamSpec] | None:
     """The two pickers (optimizer, hyperparameter) in the current container; the choice, or
     None when the slider is off. A choice whose panel was removed turns it off."""
@@ -40,10 +45,8 @@ def scrub_controls(settings: Settings) -> tuple[Drawn, ParamSpec] | None:
     if state.get(keys.SCRUB, OFF) not in (OFF, *drawn):
         state[keys.SCRUB] = OFF
     state.setdefault(keys.SCRUB, OFF)
-    sid = st.selectbox("Hyperparameter slider", (OFF, *drawn), key=keys.SCRUB, width=175,
-                       label_visibility="collapsed",
-                       format_func=lambda s: "Slider: off" if s == OFF else
-                       f"⇆ {emoji(drawn[s].color)} {drawn[s].label}",
+    sid = st.selectbox("Hyperparameter slider", (OFF, *drawn), key=keys.SCRUB,
+                       format_func=lambda s: OFF if s == OFF else panel_name(drawn[s]),
                        help="Vary one hyperparameter of one optimizer with a slider under the "
                             "chart: its path for 64 values is computed at once, and the slider "
                             "morphs it in the browser as you drag.")
@@ -52,8 +55,8 @@ def scrub_controls(settings: Settings) -> tuple[Drawn, ParamSpec] | None:
     params = _params(drawn[sid])
     if state.get(keys.SCRUB_PARAM) not in params:
         state[keys.SCRUB_PARAM] = "lr" if "lr" in params else next(iter(params))
-    name = st.selectbox("Hyperparameter", tuple(params), key=keys.SCRUB_PARAM, width=165,
-                        label_visibility="collapsed", format_func=lambda n: label(params[n]))
+    name = st.selectbox("Hyperparameter", tuple(params), key=keys.SCRUB_PARAM,
+                        format_func=lambda n: label(params[n]))
     return drawn[sid], params[name]
 
 

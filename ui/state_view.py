@@ -15,11 +15,9 @@ from viz.state import add_state
 
 from . import keys
 from .compute import landscape
+from .scrub import OFF, panel_name
 from .settings import Drawn, Settings
-from .state import emoji
 from .surface import SurfaceChoice
-
-OFF = "off"
 
 
 def state_picker(settings: Settings) -> Drawn | None:
@@ -30,10 +28,8 @@ def state_picker(settings: Settings) -> Drawn | None:
     if state.get(keys.STATE_SLOT, OFF) not in (OFF, *drawn):
         state[keys.STATE_SLOT] = OFF
     state.setdefault(keys.STATE_SLOT, OFF)
-    sid = st.selectbox("Optimizer state", (OFF, *drawn), key=keys.STATE_SLOT, width=185,
-                       label_visibility="collapsed",
-                       format_func=lambda s: "State arrows: off" if s == OFF else
-                       f"State of {emoji(drawn[s].color)} {drawn[s].label}",
+    sid = st.selectbox("Optimizer state", (OFF, *drawn), key=keys.STATE_SLOT,
+                       format_func=lambda s: OFF if s == OFF else panel_name(drawn[s]),
                        help="At each step the replay shows: −α∇f (what gradient descent would do), "
                             "the momentum buffer's step, the step taken, the per-coordinate step "
                             "box of adaptive methods, and Lookahead's slow weights.")

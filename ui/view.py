@@ -20,12 +20,13 @@ from .labels import md
 from .layout import STAGE
 from .link import remember_mode
 from .prebuilt import Prebuilt
-from .scrub import scrub_controls, with_scrub
+from .scrub import OFF, scrub_controls, with_scrub
 from .settings import Settings
 from .state import emoji
 from .state_view import state_picker, with_state
 
 CHART_KEY = "paths"
+POPOVER = "inside_path"  # the pickers of the hyperparameter slider and the state arrows
 CHART_HEIGHT = 640  # outside the page's stage (which sizes the chart to the window)
 PRESENTATION_FONT = 18  # px: every chart text in presentation mode
 SURFACE_RESOLUTION = 120  # the 3D mesh
@@ -86,8 +87,12 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         view = st.segmented_control("View", tuple(keys.MODE_LABELS.values()), key=keys.VIEW_MODE,
                                     label_visibility="collapsed", required=True, on_change=remember_mode)
-        scrubbed = scrub_controls(settings)
-        shown_state = state_picker(settings)
+        on = any(st.session_state.get(k, OFF) != OFF for k in (keys.SCRUB, keys.STATE_SLOT))
+        with st.popover("⇆ Slider · state" + (" ●" if on else ""), key=POPOVER,
+                        help="A hyperparameter slider inside the chart, and the optimizer's state "
+                             "drawn at each step of the replay"):
+            scrubbed = scrub_controls(settings)
+            shown_state = state_picker(settings)
     presentation = settings.presentation
     font = {"font_size": PRESENTATION_FONT} if presentation else {}
     with st.container(key=STAGE):  # as tall as the window allows (ui.layout); the chart fills it
