@@ -217,16 +217,31 @@
         ys.push([ay, e[2 * k + 1]]);
       }
     });
-    Promise.resolve(window.Plotly.restyle(plot, {x: xs, y: ys}, meta.traces)).then(() => {
+    return Promise.resolve(window.Plotly.restyle(plot, {x: xs, y: ys}, meta.traces)).then(() => {
       root.dataset.stateRow = String(k);
     });
+  }
+
+  /* Rows asked for while a redraw runs fold into one: the replay never waits on a queue. */
+  function askState(root, k) {
+    const q = (root.__ovzStateQueue ||= {busy: false, pending: null});
+    q.pending = k;
+    if (q.busy) return;
+    const next = () => {
+      if (q.pending === null) { q.busy = false; return; }
+      const row = q.pending;
+      q.pending = null;
+      q.busy = true;
+      Promise.resolve(drawState(root, row)).finally(next);
+    };
+    next();
   }
 
   document.addEventListener("ovz-drawn", (e) => {
     const root = e.target;
     if (!e.detail || !root.classList || !root.classList.contains("ovz-root")) return;
     if (e.detail.kind === "figure") attach(root);
-    drawState(root, e.detail.row);
+    askState(root, e.detail.row);
   });
 
   window.OptivizOverlays = {attach, drawState, position};
