@@ -7,7 +7,7 @@
   timed in the same process: the same 64 paths as 64 separate ``run`` calls (what the page
   would need without the vectorized engine), and the ratio peer / scrub.
 * **Browser**: the scrub figure (Rosenbrock's contour, Adam's path and the slider) as the
-  offline HTML file (the same animator and scrub.js as the page), in headless Chromium
+  offline HTML file (the same animator and overlays.js as the page), in headless Chromium
   (/usr/bin/chromium, Playwright). One slider input event per animation frame, sweeping the
   slider back and forth for ``--seconds``; counted: completed redraws ("ovz-scrubbed") per
   second and the median input → redraw time. Target ≥ 30 redraws/s. ``--page`` measures the

@@ -1,6 +1,6 @@
 """The chart's hyperparameter slider: pick one drawn optimizer and one of its hyperparameters
 (from its spec); one vectorized run (:func:`optim_core.scrub`, behind a bounded cache) gives
-the path for 64 values, and a slider inside the chart (``viz/scrub.js``) morphs the path as it
+the path for 64 values, and a slider inside the chart (``viz/overlays.js``) morphs the path as it
 is dragged, in the browser, with the sidebar's value marked on it."""
 
 from __future__ import annotations
