@@ -39,6 +39,17 @@ def adam_step(g, s, p, hp, t, xp):
     return p + (-step_size * m_used) / denom, AdamState(m, v, v_max)
 
 
+def adam_step_scale(s, hp, t, xp):
+    r"""The per-coordinate step scale :math:`\alpha/(\sqrt{\hat v_t}+\varepsilon)` after step t
+    (:math:`\hat v_t = v_t/(1-\beta_2^t)`, AMSGrad's running maximum in place of :math:`v_t`;
+    no bias correction: :math:`v_t` itself)."""
+    v = s.v_max if hp["amsgrad"] else s.v
+    if not hp["bias_correction"]:
+        return hp["lr"] / (xp.sqrt(v) + hp["eps"])
+    return hp["lr"] / (xp.sqrt(v) / debias(hp["beta2"], t) ** 0.5 + hp["eps"])
+
+
+_ADAM_ROLES = {"m": "first moment", "v": "second moment"}
 _ADAM_PARAMS = (c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-8))
 _AMSGRAD = c.switch("amsgrad", "AMSGrad", False,
                     "Use the running maximum of the second moment (never lets the step grow)")
@@ -55,7 +66,8 @@ ADAM = OptimizerSpec(
     name="adam", title="Adam",
     coordinatewise=c.unless_cautious,
     params=(*_ADAM_PARAMS, c.weight_decay(), _AMSGRAD, _BIAS, c.cautious()),
-    init=adam_init, step=adam_step, fixed={"decoupled_weight_decay": False},
+    init=adam_init, step=adam_step, state_roles=_ADAM_ROLES, step_scale=adam_step_scale,
+    fixed={"decoupled_weight_decay": False},
     latex=(_ADAM_LATEX % ("v_t", "w_{t-1}")).replace(
         r"\end{aligned}",
         r"\\[2pt] &\text{AMSGrad: } \max_{s \le t} v_s \text{ replaces } v_t \text{ in } \hat v_t"
@@ -71,7 +83,7 @@ ADAMW = OptimizerSpec(
     name="adamw", title="AdamW",
     coordinatewise=c.unless_cautious,
     params=(*_ADAM_PARAMS, c.weight_decay(1e-2), _AMSGRAD, c.cautious()),
-    init=adam_init, step=adam_step,
+    init=adam_init, step=adam_step, state_roles=_ADAM_ROLES, step_scale=adam_step_scale,
     fixed={"decoupled_weight_decay": True, "bias_correction": True},
     latex=_ADAM_LATEX % ("v_t", r"w_{t-1}(1 - \alpha\lambda)"),
     reference="torch.optim.AdamW (Loshchilov & Hutter, 2019)",
@@ -82,7 +94,7 @@ AMSGRAD = OptimizerSpec(
     name="amsgrad", title="AMSGrad",
     coordinatewise=True,
     params=(*_ADAM_PARAMS, c.weight_decay()),
-    init=adam_init, step=adam_step,
+    init=adam_init, step=adam_step, state_roles=_ADAM_ROLES, step_scale=adam_step_scale,
     fixed={"decoupled_weight_decay": False, "amsgrad": True, "bias_correction": True,
            "cautious": False},
     latex=_ADAM_LATEX % (r"\max_{s \le t} v_s", "w_{t-1}"),

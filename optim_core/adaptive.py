@@ -46,6 +46,13 @@ def rmsprop_step(g, s, p, hp, t, xp):
     return p_new, RMSPropState(sq, ga, buf)
 
 
+def rmsprop_step_scale(s, hp, t, xp):
+    r"""The per-coordinate step scale :math:`\alpha/(\sqrt{s_t - \bar g_t^2}+\varepsilon)`
+    (:math:`\bar g \equiv 0` unless centered)."""
+    sq = s.square_avg - s.grad_avg * s.grad_avg if hp["centered"] else s.square_avg
+    return hp["lr"] / (xp.sqrt(sq) + hp["eps"])
+
+
 RMSPROP = OptimizerSpec(
     name="rmsprop", title="RMSProp",
     coordinatewise=True,
@@ -58,7 +65,8 @@ RMSPROP = OptimizerSpec(
                  "Divide by an estimate of the gradient's variance instead of its raw 2nd moment"),
         c.weight_decay(),
     ),
-    init=zeros_init(RMSPropState), step=rmsprop_step,
+    init=zeros_init(RMSPropState), step=rmsprop_step, step_scale=rmsprop_step_scale,
+    state_roles={"square_avg": "second moment", "buf": "velocity"},
     latex=r"""\begin{aligned}
 s_t &\leftarrow \beta s_{t-1} + (1-\beta)\, g_t^2 \qquad
 \bar g_t \leftarrow \beta \bar g_{t-1} + (1-\beta) g_t \ \text{(centered)}\\

@@ -26,6 +26,7 @@ from .tracking import FirstHit, counted
 
 MAX_STEPS = 1_000_000
 MAX_RECORD_BYTES = 4 * 2**30
+MAX_STATE_BYTES = 256 * 2**20  # the recorded optimizer state (record_state=True)
 
 
 @dataclass
@@ -43,6 +44,9 @@ class RunResult:
     ``drawn`` (R, N, 2), for optimizers whose answer is not the point the gradient is taken
     at (the spec's ``drawn`` hook: Schedule-Free's average x), is that answer at the recorded
     steps; ``path`` is then the gradient point (y). None for every other optimizer.
+    ``state`` (``record_state=True`` only) maps each optimizer-state field ("m"; "base.m"
+    inside a wrapper) to its values after each recorded step, (R, N, …) (row 0: the initial
+    state), plus "step_scale" (R, N, 2) where the rule declares one (row 0: NaN, no step yet).
     """
 
     path: np.ndarray
@@ -62,6 +66,7 @@ class RunResult:
     compile_seconds: float = 0.0
     note: str = ""
     drawn: np.ndarray | None = None
+    state: dict[str, np.ndarray] | None = None
     first_hit: np.ndarray | None = None
     hit_index: np.ndarray | None = None
 
@@ -130,7 +135,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
         noise=0.0, seed: int = 0, schedule: Schedule | str | dict | None = None,
         record: int | str = "all", limit: float = 1e6, compile: bool = False,
         batch_size: int | None = None, shuffle: bool = True, data_seed: int | Sequence[int] = 0,
-        drop_last: bool = False, track=None) -> RunResult:
+        drop_last: bool = False, track=None, record_state: bool = False) -> RunResult:
     r"""Run ``optimizer`` from each start for ``steps`` steps on ``landscape``.
 
     ``starts``: (N, 2) or (2,). Per-trajectory hyperparameter arrays of length M with a
@@ -157,6 +162,9 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
 
     ``track`` (a criterion of :mod:`optim_core.tracking`) follows, without recording the
     path, the first step each trajectory is within tolerance (``first_hit``, ``hit_index``).
+
+    ``record_state=True`` also keeps the optimizer's state at the recorded steps
+    (``RunResult.state``; eager engine only), at most :data:`MAX_STATE_BYTES` of it.
     """
     if isinstance(landscape, str):
         from landscapes import get_landscape  # lazy: landscapes imports optim_core.params
@@ -186,6 +194,9 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     if compiled and plan.batches is not None:
         raise ValueError("compile=True does not run mini-batches: use compile=False with "
                          "batch_size, or the full batch (batch_size=None or n).")
+    if compiled and record_state:
+        raise ValueError("record_state=True records the state between steps, which the compiled "
+                         "engine does not: use compile=False.")
     if track is not None and plan.batches is not None:
         raise ValueError("track follows full-batch runs only: leave batch_size out.")
     note = ""
@@ -194,6 +205,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
                                  "eager engine: ran eagerly")
     watch = FirstHit(landscape, track) if track is not None and not compiled else None
     pb, numbers = _problem(watch or landscape, optimizer, be)
+    states = StateRecording(pb, be) if record_state else None
     tic = time.perf_counter()
     compile_seconds, hits = 0.0, None
     if compiled:
@@ -204,7 +216,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
             recorded, seed, track)
     else:
         carry, rec = _run_eager(pb, be, numbers, sigma, float(limit), starts_np, steps,
-                                sched.factors(steps), recorded, seed, plan.batches)
+                                sched.factors(steps), recorded, seed, plan.batches, states)
         if watch is not None:
             if watch.calls != steps + 1:
                 raise RuntimeError(f"the engine evaluated the surface {watch.calls} times for "
@@ -226,6 +238,7 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
                   **plan.settings(steps)},
         seconds=time.perf_counter() - tic, stop_reason=np.array(STOP_REASONS)[reason],
         compile_seconds=compile_seconds, note=note, first_hit=first, hit_index=index,
+        state=states.to_numpy() if states is not None else None,
     )
 
 
@@ -273,10 +286,60 @@ class Recording:
         return out
 
 
+class StateRecording:
+    """The optimizer state at the recorded steps, as host copies: one list of (N, …) arrays
+    per state field (NamedTuple fields joined by "."; unused ``None`` fields skipped), and the
+    rule's step scale where it declares one. Refuses, before the first step, a recording
+    larger than :data:`MAX_STATE_BYTES`."""
+
+    def __init__(self, pb: Problem, be: Backend):
+        self.pb, self.be = pb, be
+        self.rows: dict[str, list] = {}
+
+    def check(self, state, rows: int) -> None:
+        leaves = state_fields(state)
+        per_row = sum(int(np.prod(a.shape)) for a in leaves.values())
+        if self.pb.spec.step_scale is not None:
+            per_row += 2 * next(iter(leaves.values())).shape[0] if leaves else 0
+        need = rows * per_row * 8  # host copies, float64 at most
+        if need > MAX_STATE_BYTES:
+            raise ValueError(
+                f"Recording the optimizer state ({', '.join(leaves)}) of {rows} steps needs "
+                f"{need / 2**20:.0f} MiB (limit {MAX_STATE_BYTES / 2**20:.0f} MiB): use record=k "
+                "(every k-th step), fewer steps or fewer trajectories.")
+
+    def put(self, state, hp, t: int) -> None:
+        for name, a in state_fields(state).items():
+            self.rows.setdefault(name, []).append(np.array(self.be.to_numpy(a)))
+        if self.pb.spec.step_scale is not None:
+            scale = self.pb.spec.step_scale(state, hp, t, self.pb.xp) if t else None
+            self.rows.setdefault("step_scale", []).append(
+                np.full(self.rows[next(iter(self.rows))][-1].shape[:1] + (2,), np.nan) if scale is None
+                else np.array(self.be.to_numpy(scale)))
+
+    def to_numpy(self) -> dict[str, np.ndarray]:
+        return {name: np.stack(rows) for name, rows in self.rows.items()}
+
+
+def state_fields(state, prefix: str = "") -> dict:
+    """The arrays of a (nested) NamedTuple state by field path ("m", "base.m")."""
+    out = {}
+    for name, value in zip(state._fields, state, strict=True):
+        if value is None:
+            continue
+        if isinstance(value, tuple):
+            out.update(state_fields(value, f"{prefix}{name}."))
+        else:
+            out[prefix + name] = value
+    return out
+
+
 def _run_eager(pb: Problem, be: Backend, numbers, sigma, limit: float, starts: np.ndarray,
-               steps: int, factors: np.ndarray, recorded: np.ndarray, seed: int, batches=None):
+               steps: int, factors: np.ndarray, recorded: np.ndarray, seed: int, batches=None,
+               states: StateRecording | None = None):
     """Step by step on the backend, recording the rows in ``recorded``; ``batches`` yields
-    each step's sample indices (None: full gradients)."""
+    each step's sample indices (None: full gradients); ``states`` records the optimizer state
+    at those rows too."""
     n = starts.shape[0]
     sigma_b = be.asarray(sigma[:, None]) if isinstance(sigma, np.ndarray) else sigma
     draw = be.normal_stream(seed, (n, 2)) if _noisy(sigma) else None
@@ -284,13 +347,17 @@ def _run_eager(pb: Problem, be: Backend, numbers, sigma, limit: float, starts: n
     rec = Recording(be, len(recorded), n, drawn is not None)
     slot = {int(s): i for i, s in enumerate(recorded)}
 
-    def record(i, c, step_len, factor):
+    def record(i, c, step_len, factor, t=0):
         rec.put(i, c.p, c.f, row_norm(c.g), step_len)
         if drawn is not None:
             rec.drawn[i] = drawn(c.p, c.state, pb.hyperparams(numbers, factor), be.xp)
+        if states is not None:
+            states.put(c.state, pb.hyperparams(numbers, factor), t)
 
     with np.errstate(all="ignore"):
         c = start_carry(pb, be.asarray(starts), numbers, limit)
+        if states is not None:
+            states.check(c.state, len(recorded))
         record(0, c, 0.0, None)
         for t in range(1, steps + 1):
             factor = None if factors[t - 1] == 1.0 else float(factors[t - 1])
@@ -298,7 +365,7 @@ def _run_eager(pb: Problem, be: Backend, numbers, sigma, limit: float, starts: n
                                   factor, t, fast=True, measure=t in slot,
                                   batch=next(batches) if batches else None)
             if t in slot:
-                record(slot[t], c, step_len, factor)
+                record(slot[t], c, step_len, factor, t)
     return c, rec
 
 

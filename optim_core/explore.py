@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .engine import RunResult, run
-from .params import ParamSpec
+from .params import ParamSpec, varied
 from .registry import Optimizer, make_optimizer
 from .tracking import LossGap, NearestMinimum
 
@@ -116,7 +116,7 @@ def _sweep_axes(optimizer: Optimizer, axes) -> dict[str, np.ndarray]:
     """Check the axes against the optimizer's specs: 1 or 2 numeric hyperparameters that accept
     one value per trajectory, each with a non-empty 1-D array of allowed values."""
     specs = {s.name: s for s in optimizer.spec.params}
-    numeric = [s.name for s in optimizer.spec.params if s.kind in ("float", "int") and s.per_trajectory]
+    numeric = [s.name for s in varied(optimizer.spec.params)]
     owner = f"sweep of {optimizer.name}"
     if not isinstance(axes, dict) or not 1 <= len(axes) <= 2:
         raise ValueError(f"{owner}: axes must be a dict of one or two hyperparameter names to "

@@ -38,6 +38,9 @@ def _wrap(base: OptimizerSpec) -> OptimizerSpec:
         name="lookahead", title=f"Lookahead({base.title})",
         params=(_K, _ALPHA, *base.params), init=init, step=step, fixed=base.fixed,
         check=base.check, inner=base, coordinatewise=base.coordinatewise, needs=base.needs,
+        state_roles={"slow": "slow weights", **{f"base.{k}": r for k, r in base.state_roles.items()}},
+        step_scale=None if base.step_scale is None else
+        (lambda s, hp, t, xp: base.step_scale(s.base, hp, t, xp)),
         latex=r"""\begin{aligned}
 &\text{BASE step on the fast weights } w_t;\ \text{every } k \text{ steps:}\\
 &\phi \leftarrow \phi + \alpha_{\text{slow}}\,(w_t - \phi), \qquad w_t \leftarrow \phi

@@ -94,6 +94,29 @@ class ParamSpec:
         )
 
 
+def varied(specs) -> list[ParamSpec]:
+    """The numeric parameters among ``specs`` that take one value per trajectory: those a
+    sweep or a scrub may vary in one vectorized run."""
+    return [p for p in specs if p.kind in ("float", "int") and p.per_trajectory]
+
+
+AUTO_ANCHOR = 1e-12  # where an "automatic" (None) log value's scale is centred
+
+
+def is_decay(spec: ParamSpec) -> bool:
+    """A rate in [0, 1) such as β₁, β₂ or momentum: its interesting values crowd toward 1."""
+    return spec.kind == "float" and spec.low == 0.0 and spec.high == 1.0 and spec.high_open
+
+
+def log_floor(spec: ParamSpec) -> float:
+    """The lowest value a log scale of ``spec`` shows: ``low``, or where the range reaches 0,
+    four decades below the default's decade (below :data:`AUTO_ANCHOR`'s for an automatic one)."""
+    if spec.low and spec.low > 0:
+        return float(spec.low)
+    anchor = spec.default if spec.default else AUTO_ANCHOR
+    return 10.0 ** (math.floor(math.log10(anchor)) - 4)
+
+
 def _fmt(v: float | None) -> str:
     if v is None:
         return "…"

@@ -23,6 +23,10 @@ import numpy as np
 from .params import ParamSpec, validate_params
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {}
+# What a state field may mean: "velocity" (heavy-ball buffer: the step is −α times it, or
+# nearly), "first moment" (an average of gradients), "second moment" (an average of squared
+# gradients), "slow weights" (Lookahead's φ, a point of its own).
+STATE_ROLES = ("velocity", "first moment", "second moment", "slow weights")
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,21 @@ class OptimizerSpec:
         cw = self.coordinatewise
         return bool(cw(settings) if callable(cw) else cw) and not self.needs
 
+    # What the state's fields mean, for drawing them on the path: field path ("m"; "base.m"
+    # inside a wrapper) → one of STATE_ROLES. Fields not named here are recorded, not drawn.
+    state_roles: dict[str, str] = field(default_factory=dict)
+    # ``step_scale(state, hp, t, xp) -> (N, 2)``: a per-coordinate adaptive rule's step scale
+    # α/(√v̂ + ε) after step t (what multiplies its first moment); None: not such a rule.
+    step_scale: Callable | None = None
+
 
 def register(spec: OptimizerSpec) -> OptimizerSpec:
     if spec.name in OPTIMIZERS:
         raise ValueError(f"Optimizer '{spec.name}' is already registered.")
+    unknown = set(spec.state_roles.values()) - set(STATE_ROLES)
+    if unknown:
+        raise ValueError(f"Optimizer '{spec.name}': unknown state roles {sorted(unknown)}; "
+                         f"allowed: {', '.join(STATE_ROLES)}.")
     OPTIMIZERS[spec.name] = spec
     return spec
 

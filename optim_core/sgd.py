@@ -16,6 +16,9 @@ class Velocity(NamedTuple):
     v: Any
 
 
+_VELOCITY = {"v": "velocity"}
+
+
 def _zeros(p, hp, xp) -> Velocity:
     return Velocity(xp.zeros_like(p))
 
@@ -71,6 +74,7 @@ SGD = OptimizerSpec(
     coordinatewise=True,
     params=(c.lr(1e-3, 1e-3), c.momentum(0.0, "μ"), _DAMPENING, _NESTEROV, c.weight_decay()),
     init=_zeros, step=sgd_step, check=check_nesterov, heavy_ball=sgd_heavy_ball,
+    state_roles=_VELOCITY,
     latex=r"""\begin{aligned}
 g_t &\leftarrow \nabla f(w_{t-1}) + \lambda w_{t-1}\\
 b_t &\leftarrow \mu b_{t-1} + (1-\tau)\, g_t \quad (b_1 = g_1)\\
@@ -85,6 +89,7 @@ MOMENTUM = OptimizerSpec(
     coordinatewise=True,
     params=(c.lr(1e-2), c.momentum(0.9)),
     init=_zeros, step=ema_momentum_step, heavy_ball=ema_heavy_ball,
+    state_roles=_VELOCITY,
     latex=r"""\begin{aligned}
 v_t &\leftarrow \beta v_{t-1} + (1-\beta)\, \nabla f(w_{t-1}), \quad v_0 = 0\\
 w_t &\leftarrow w_{t-1} - \alpha v_t
@@ -98,6 +103,7 @@ NESTEROV = OptimizerSpec(
     coordinatewise=True,
     params=(c.lr(1e-3, 1e-3), c.momentum(0.9, "μ"), c.weight_decay()),
     init=_zeros, step=sgd_step, fixed={"nesterov": True, "dampening": 0.0}, check=check_nesterov,
+    state_roles=_VELOCITY,
     latex=r"""\begin{aligned}
 b_t &\leftarrow \mu b_{t-1} + \nabla f(w_{t-1}) \quad (b_1 = g_1)\\
 w_t &\leftarrow w_{t-1} - \alpha\,(\nabla f(w_{t-1}) + \mu b_t)

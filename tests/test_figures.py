@@ -24,6 +24,7 @@ from viz import (
 from viz.animation import animator_source
 from viz.html_export import html_document, script_json
 from viz.latex import symbol_latex, value_latex, values_latex
+from viz.overlays import overlays_source
 from viz.series import step_axis
 
 from .plotly_arrays import as_array
@@ -149,9 +150,10 @@ def test_the_html_for_slides_is_one_offline_file_with_the_replay():
     res = dataclasses.replace(run(land, "adam", [land.start], 30), label="</script><b>x")
     spec = contour_spec(land, [res], animated=True, resolution=30)
     page = html_document(spec, title="a < b")
-    # plotly.js, the animator, the figure; a trace named "</script>…" cannot end a script early
-    assert page.count("<script") == page.count("</script>") == 3 and "<script src" not in page
-    assert get_plotlyjs()[:200] in page and animator_source() in page
+    # plotly.js, the animator, its overlays, the figure; a trace named "</script>…" cannot end a
+    # script early
+    assert page.count("<script") == page.count("</script>") == 4 and "<script src" not in page
+    assert get_plotlyjs()[:200] in page and animator_source() in page and overlays_source() in page
     assert "<title>a &lt; b</title>" in page
     figure = page.split("window.OptivizChart.mount(document.getElementById(\"chart\"), ")[1]
     decoded = json.loads(figure[: figure.rindex(", {\"presentation\"")].replace("<\\/", "</"))

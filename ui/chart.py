@@ -25,6 +25,7 @@ from streamlit.components import v1 as components_v1
 
 from viz.animation import ANIMATOR_JS, animation_of
 from viz.html_export import script_json
+from viz.overlays import OVERLAYS_JS, has_overlay
 
 ASSET_NAME = "assets"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -72,6 +73,7 @@ export default function ({data, parentElement, setTriggerValue}) {
   root.__queue = (root.__queue || Promise.resolve()).then(async () => {
     await script(d.plotly);
     await script(d.animator);
+    if (d.overlays) await script(d.overlays);  // slider and state drawn over the animator's chart
     const surface = await part(d.surface);
     const rest = d.figure.data;  // an array sent once, then {same: [trace, key]}
     rest.forEach((t) => ["x", "y", "z", "customdata"].forEach((key) => {
@@ -97,18 +99,20 @@ _chart = st.components.v2.component("optiviz_chart", js=_CHART_JS, isolate_style
 
 @functools.cache
 def _animator_version() -> str:
-    """A short hash of the animator's source (read once per process, not on every rerun)."""
-    return hashlib.blake2b(ANIMATOR_JS.read_bytes(), digest_size=6).hexdigest()
+    """A short hash of the animator's and the overlays' sources (read once per process, not on
+    every rerun)."""
+    return hashlib.blake2b(ANIMATOR_JS.read_bytes() + OVERLAYS_JS.read_bytes(), digest_size=6).hexdigest()
 
 
 def _asset_dir() -> Path:
     """A folder holding plotly.min.js and the animator, named by their versions (made again if
     the temporary folder was cleaned while the server runs)."""
     folder = Path(tempfile.gettempdir()) / f"optiviz-chart-{plotly.__version__}-{_animator_version()}"
-    if not (folder / "animator.js").exists():
+    if not (folder / "overlays.js").exists():
         staging = Path(tempfile.mkdtemp(prefix="optiviz-chart-"))
         shutil.copyfile(PLOTLY_JS, staging / "plotly.min.js")
         shutil.copyfile(ANIMATOR_JS, staging / "animator.js")
+        shutil.copyfile(OVERLAYS_JS, staging / "overlays.js")
         try:
             staging.rename(folder)
         except OSError:  # another process made it first
@@ -192,6 +196,8 @@ def path_chart(spec: dict, *, key: str, presentation: bool = False,
     plotly_url, animator_url = _asset_urls()
     head = {"surface": digest, "plotly": plotly_url, "animator": animator_url,
             "presentation": presentation, "clickable": on_click is not None}
+    if has_overlay(spec):
+        head["overlays"] = animator_url.replace("/animator.js", "/overlays.js")
 
     def clicked() -> None:
         point = st.session_state[key].get("click")

@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from optim_core import OPTIMIZERS, ParamSpec
+from optim_core.params import AUTO_ANCHOR, is_decay, log_floor
 
 from . import keys
 from .labels import format_value
@@ -18,13 +19,7 @@ from .labels import format_value
 _DECAY_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99,
                   0.995, 0.998, 0.999, 0.9995, 0.9999, 0.99999)
 _LOG_MANTISSAS = (1.0, 2.0, 5.0)
-_AUTO_ANCHOR = 1e-12  # where an "automatic" (None) log value's slider is centred
 _MAX_SLIDER_INTS = 1000  # wider whole-number ranges get a number box
-
-
-def is_decay(spec: ParamSpec) -> bool:
-    """A rate in [0, 1) such as β₁, β₂ or momentum: its interesting values crowd toward 1."""
-    return spec.kind == "float" and spec.low == 0.0 and spec.high == 1.0 and spec.high_open
 
 
 def option_values(spec: ParamSpec) -> list[float] | None:
@@ -38,8 +33,7 @@ def option_values(spec: ParamSpec) -> list[float] | None:
     if is_decay(spec):
         values = set(_DECAY_OPTIONS)
     else:
-        anchor = spec.default if spec.default else _AUTO_ANCHOR
-        lo = spec.low if spec.low and spec.low > 0 else 10.0 ** (math.floor(math.log10(anchor)) - 4)
+        lo = log_floor(spec)
         decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(spec.high)) + 1)
         values = {m * 10.0**e for e in decades for m in _LOG_MANTISSAS}
         values = {float(f"{v:.3g}") for v in values if lo * (1 - 1e-12) <= v <= spec.high * (1 + 1e-12)}
@@ -118,7 +112,7 @@ def param_widget(spec: ParamSpec, key: str, container=st) -> Any:
             return None
     options = option_values(spec)
     if options is not None:
-        default = spec.default if spec.default is not None else nearest(options, _AUTO_ANCHOR)
+        default = spec.default if spec.default is not None else nearest(options, AUTO_ANCHOR)
         options = _prepare(state, key, default, options, spec)
         return container.select_slider(name, options, key=key, format_func=format_value, help=help_text)
     if spec.kind == "int":

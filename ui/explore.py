@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from optim_core import OPTIMIZERS, basins, ensemble, make_optimizer, make_schedule, sweep
-from optim_core.params import ParamSpec
+from optim_core.params import ParamSpec, varied
 from optim_core.theory import sweep_rate
 from viz import basin_map_spec, ensemble_loss_spec, ensemble_path_spec, sweep_map_spec
 from viz.curves import X_AXES
@@ -74,7 +74,7 @@ def explore_view(main: str, settings, landscape) -> None:
 
 def sweepable(spec) -> list[ParamSpec]:
     """The hyperparameters a sweep may vary: numeric, one value per trajectory."""
-    return [p for p in spec.params if p.kind in ("float", "int") and p.per_trajectory]
+    return varied(spec.params)
 
 
 def default_range(spec: ParamSpec, value) -> tuple[float, float]:

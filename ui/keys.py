@@ -37,6 +37,9 @@ MAIN = "main"  # the switch of the main area: paths or one of the explore views
 MAIN_LABELS = {"paths": "Paths", "sweep": "Sweep map", "basin": "Basin map", "ensemble": "Ensemble"}
 SWEEP_PICK = "sweep_pick"  # the sweep map's clicked point, for the next run to add as a panel
 EXPLORE_MESSAGE = "explore_message"  # what the last click on a map did
+SCRUB = "scrub"  # the slot whose hyperparameter the chart's slider varies ("off": none)
+SCRUB_PARAM = "scrub_param"  # that hyperparameter
+STATE_SLOT = "state_slot"  # the slot whose optimizer state the chart draws ("off": none)
 _SURF, _SCHED, _OPT, _EXPLORE = "surf", "sched", "opt", "x"  # prefixes of the parameter keys below
 
 

@@ -22,13 +22,16 @@ from .exports import export_panel
 from .labels import md
 from .layout import STAGE
 from .link import remember_mode
+from .scrub import OFF, scrub_controls, with_scrub
 from .settings import Settings
 from .state import emoji
+from .state_view import state_picker, with_state
 from .still_chart import still_chart
 from .traced import traced_result
 
 CHART_KEY = "paths"
 DATASET_KEY = "dataset"
+POPOVER = "inside_path"  # the pickers of the hyperparameter slider and the state arrows
 CHART_HEIGHT = 640  # outside the page's stage (which sizes the chart to the window)
 PRESENTATION_FONT = 18  # px: every chart text in presentation mode
 SURFACE_RESOLUTION = 120  # the 3D mesh
@@ -115,8 +118,15 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
     page reruns."""
     rerun_page_if_asked()
     st.session_state.setdefault(keys.VIEW_MODE, keys.MODE_LABELS["2d"])
-    view = st.segmented_control("View", tuple(keys.MODE_LABELS.values()), key=keys.VIEW_MODE,
-                                label_visibility="collapsed", required=True, on_change=remember_mode)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        view = st.segmented_control("View", tuple(keys.MODE_LABELS.values()), key=keys.VIEW_MODE,
+                                    label_visibility="collapsed", required=True, on_change=remember_mode)
+        on = any(st.session_state.get(k, OFF) != OFF for k in (keys.SCRUB, keys.STATE_SLOT))
+        with st.popover("⇆ Slider · state" + (" ●" if on else ""), key=POPOVER,
+                        help="A hyperparameter slider inside the chart, and the optimizer's state "
+                             "drawn at each step of the replay"):
+            scrubbed = scrub_controls(settings)
+            shown_state = state_picker(settings)
     presentation = settings.presentation
     font = {"font_size": PRESENTATION_FONT} if presentation else {}
     with st.container(key=STAGE):  # as tall as the window allows (ui.layout); the chart fills it
@@ -126,12 +136,18 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
                                  **font)
             path_chart(fig, key=CHART_KEY, presentation=presentation)
             hint = "▶ replays every path step by step (space, ← →); drag to turn the surface."
+            if scrubbed is not None or shown_state is not None:
+                hint += " The hyperparameter slider and the state arrows draw on the 2D contour."
         else:
             fig = contour_spec(landscape, results, colors=colors, height=CHART_HEIGHT, animated=True,
                                grid=grid(settings.choice), scale=settings.levels, **font)
-            path_chart(fig, key=CHART_KEY, presentation=presentation, on_click=start_at)
             hint = ("▶ replays every path step by step (space, ← →); ◀ 1 and 1 ▶ step, the slider "
                     "scrubs. Click anywhere on the contour to start from there.")
+            if scrubbed is not None:
+                hint = with_scrub(fig, settings, scrubbed) + " " + hint
+            if shown_state is not None:
+                hint = with_state(fig, settings, shown_state, landscape) + " " + hint
+            path_chart(fig, key=CHART_KEY, presentation=presentation, on_click=start_at)
     note, export = st.columns([3, 1], vertical_alignment="center")
     note.caption(hint)
     export.download_button(

@@ -25,6 +25,8 @@ from .maps import (
     sweep_map_figure,
     sweep_map_spec,
 )
+from .scrub import scrub_figure
+from .state import state_figure, state_spec
 from .summary import COLUMNS, summary_rows
 
 __all__ = [
@@ -32,7 +34,8 @@ __all__ = [
     "basin_map_spec", "contour_figure", "contour_spec", "dataset_figure", "dataset_spec",
     "ensemble_loss_figure", "ensemble_loss_spec",
     "ensemble_path_figure", "ensemble_path_spec", "loss_figure", "metric_figure", "metric_spec",
-    "summary_rows", "surface3d_figure", "surface3d_spec", "surface_grid", "surface_image",
+    "scrub_figure", "state_figure", "state_spec", "summary_rows", "surface3d_figure", "surface3d_spec",
+    "surface_grid", "surface_image",
     "surface_levels", "sweep_map_figure", "sweep_map_spec", "symbol_latex", "value_latex",
     "values_latex",
 ]

@@ -1,6 +1,6 @@
 """One offline HTML file of an animated figure, for slides: plotly.js and the same step-by-step
-animator as the app inlined, the figure as JSON (and for a surface made from data, the dataset
-panel beside it). Opens from a file:// address, no server."""
+animator and hyperparameter slider as the app inlined, the figure as JSON (and for a surface
+made from data, the dataset panel beside it). Opens from a file:// address, no server."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from plotly.offline import get_plotlyjs
 
 from .animation import animator_source
 from .dataset import datapanel_source
+from .overlays import overlays_source
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -24,6 +25,7 @@ _PAGE = """<!DOCTYPE html>
 {charts}
 <script>{plotly}</script>
 <script>{animator}</script>
+<script>{overlays}</script>
 <script>
 window.OptivizChart.mount(document.getElementById("chart"), {figure}, {options});
 </script>{panel}
@@ -55,5 +57,6 @@ def html_document(spec: dict, title: str = "optiviz", presentation: bool = False
     :func:`viz.dataset.dataset_replay`) draws the dataset beside it, following the replay."""
     extra = "" if panel is None else _PANEL.format(datapanel=datapanel_source(), payload=script_json(panel))
     return _PAGE.format(title=html.escape(title), plotly=get_plotlyjs(), animator=animator_source(),
+                        overlays=overlays_source(),
                         figure=script_json(spec), options=script_json({"presentation": presentation}),
                         charts='<div id="chart"></div>' if panel is None else _SIDE_BY_SIDE, panel=extra)

@@ -1,0 +1,246 @@
+"""The optimizer's state recorded on its path (``run(..., record_state=True)``), against
+torch.optim's own state after k steps and a hand-written Lookahead; what the registry declares
+the state fields to mean; the size cap and the compiled engine's refusal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from landscapes import get_landscape
+from optim_core import OPTIMIZERS, make_optimizer, run
+from optim_core.engine import MAX_STATE_BYTES
+from optim_core.registry import STATE_ROLES, OptimizerSpec, register
+
+from .conftest import requires_torch
+
+START = [-1.5, 2.5]
+K = 12
+
+
+def _torch_states(opt_class, steps: int, **hp):
+    """torch's optimizer state after each of ``steps`` steps on Rosenbrock from START, with the
+    landscape's exact gradient (float64)."""
+    import torch
+
+    land = get_landscape("rosenbrock")
+    w = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    opt = opt_class([w], **hp)
+    states, points = [], [w.detach().clone().numpy()]
+    for _ in range(steps):
+        opt.zero_grad()
+        w.grad = torch.as_tensor(land.grad(w.detach().numpy()), dtype=torch.float64)
+        opt.step()
+        states.append({k: v.detach().clone().numpy() if hasattr(v, "numpy") else v
+                       for k, v in opt.state[w].items()})
+        points.append(w.detach().clone().numpy())
+    return states, np.array(points)
+
+
+@requires_torch
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adams_moments_and_step_scale_are_torchs(amsgrad):
+    import torch
+
+    hp = {"lr": 0.05, "betas": (0.8, 0.95), "eps": 1e-8, "amsgrad": amsgrad}
+    states, points = _torch_states(torch.optim.Adam, K, **hp)
+    res = run("rosenbrock", make_optimizer("adam", lr=0.05, beta1=0.8, beta2=0.95, amsgrad=amsgrad),
+              START, K, record_state=True)
+    np.testing.assert_allclose(res.path[:, 0], points, rtol=1e-12)
+    assert np.all(res.state["m"][0] == 0) and np.isnan(res.state["step_scale"][0]).all()
+    for t, s in enumerate(states, start=1):
+        np.testing.assert_allclose(res.state["m"][t, 0], s["exp_avg"], rtol=1e-12)
+        np.testing.assert_allclose(res.state["v"][t, 0], s["exp_avg_sq"], rtol=1e-12)
+        v_hat = (s["max_exp_avg_sq"] if amsgrad else s["exp_avg_sq"]) / (1 - 0.95**t)
+        np.testing.assert_allclose(res.state["step_scale"][t, 0], 0.05 / (np.sqrt(v_hat) + 1e-8), rtol=1e-12)
+    if amsgrad:
+        np.testing.assert_allclose(res.state["v_max"][K, 0], states[-1]["max_exp_avg_sq"], rtol=1e-12)
+    else:
+        assert "v_max" not in res.state  # an unused field is not recorded
+
+
+@requires_torch
+def test_sgds_velocity_is_torchs_momentum_buffer():
+    import torch
+
+    states, _ = _torch_states(torch.optim.SGD, K, lr=1e-3, momentum=0.9, dampening=0.1)
+    res = run("rosenbrock", make_optimizer("sgd", lr=1e-3, momentum=0.9, dampening=0.1), START, K,
+              record_state=True, record=3)
+    np.testing.assert_array_equal(res.step, [0, 3, 6, 9, 12])
+    for row, t in enumerate(res.step[1:], start=1):
+        np.testing.assert_allclose(res.state["v"][row, 0], states[t - 1]["momentum_buffer"], rtol=1e-12)
+
+
+@requires_torch
+def test_rmsprops_square_average_and_step_scale_are_torchs():
+    import torch
+
+    states, _ = _torch_states(torch.optim.RMSprop, K, lr=0.01, alpha=0.9, eps=1e-8, centered=True)
+    res = run("rosenbrock", make_optimizer("rmsprop", lr=0.01, beta2=0.9, centered=True), START, K,
+              record_state=True)
+    for t, s in enumerate(states, start=1):
+        np.testing.assert_allclose(res.state["square_avg"][t, 0], s["square_avg"], rtol=1e-12)
+        denom = np.sqrt(s["square_avg"] - s["grad_avg"] ** 2) + 1e-8
+        np.testing.assert_allclose(res.state["step_scale"][t, 0], 0.01 / denom, rtol=1e-12)
+
+
+def test_lookaheads_slow_weights_are_a_hand_written_lookahead():
+    """Hand-written Lookahead (Zhang et al., Algorithm 1) around plain gradient descent:
+    k fast steps w ← w − α∇f(w), then φ ← φ + a(w − φ), w ← φ."""
+    land, k, a, lr = get_landscape("rosenbrock"), 4, 0.6, 1e-3
+    res = run(land, make_optimizer("lookahead", base="sgd", k=k, alpha=a, lr=lr), START, 3 * k + 2,
+              record_state=True)
+    w, slow = np.array(START), np.array(START)
+    for t in range(1, 3 * k + 3):
+        w = w - lr * land.grad(w)
+        if t % k == 0:
+            slow = slow + a * (w - slow)
+            w = slow.copy()
+        np.testing.assert_allclose(res.state["slow"][t, 0], slow, rtol=1e-13)
+        np.testing.assert_allclose(res.path[t, 0], w, rtol=1e-13)
+    assert OPTIMIZERS["lookahead"].build(base="adam").spec.state_roles == {
+        "slow": "slow weights", "base.m": "first moment", "base.v": "second moment"}
+
+
+def test_every_declared_role_names_a_recorded_field():
+    for name, spec in OPTIMIZERS.items():
+        opt = make_optimizer(name, **({"momentum": 0.5} if any(p.name == "momentum" for p in spec.params)
+                                      else {}))
+        roles = opt.spec.state_roles
+        assert set(roles.values()) <= set(STATE_ROLES), name
+        res = run("himmelblau", opt, [1.0, 1.0], 3, record_state=True)
+        assert set(roles) <= set(res.state), (name, set(roles) - set(res.state))
+        for field, rows in res.state.items():
+            assert rows.shape[:2] == (4, 1), (name, field)
+        assert ("step_scale" in res.state) == (opt.spec.step_scale is not None), name
+
+
+def test_a_too_large_recording_and_the_compiled_engine_are_refused():
+    n = MAX_STATE_BYTES // (4 * 8 * 101) + 1  # Adam's m and v: 4 numbers per trajectory and row
+    with pytest.raises(ValueError, match=r"Recording the optimizer state \(m, v\) of 101 steps needs"):
+        run("rosenbrock", "adam", np.zeros((n, 2)), 100, record_state=True)
+    with pytest.raises(ValueError, match="record_state=True records the state between steps"):
+        run("rosenbrock", "adam", START, 5, record_state=True, compile=True, backend="torch")
+
+
+def test_an_unknown_role_is_refused_at_registration():
+    spec = OptimizerSpec(name="roles-test", title="t", params=(), init=None, step=None, latex="",
+                         reference="", description="", state_roles={"v": "speed"})
+    with pytest.raises(ValueError, match="unknown state roles"):
+        register(spec)
+    assert "roles-test" not in OPTIMIZERS
+
+
+def test_without_record_state_nothing_is_kept():
+    assert run("rosenbrock", "adam", START, 5).state is None
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing it (viz.state)
+
+
+def _rosenbrock_grad(p):
+    """Worked by hand: f = (1 − x)² + 100 (y − x²)²."""
+    x, y = p[..., 0], p[..., 1]
+    return np.stack([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)], axis=-1)
+
+
+def test_the_arrows_of_a_momentum_step():
+    from viz.state import state_frames
+
+    land = get_landscape("rosenbrock")
+    res = run(land, make_optimizer("sgd", lr=2e-4, momentum=0.9), START, 30, record_state=True)
+    fr = state_frames(land, res)
+    for k in (1, 2, 17, 30):
+        np.testing.assert_array_equal(fr.anchor[k], res.path[k - 1, 0])
+        np.testing.assert_allclose(fr.ends["step"][k] - fr.anchor[k],
+                                   fr.scale * (res.path[k, 0] - res.path[k - 1, 0]), rtol=1e-12)
+        np.testing.assert_allclose(fr.ends["gradient"][k] - fr.anchor[k],
+                                   -2e-4 * fr.scale * _rosenbrock_grad(res.path[k - 1, 0]), rtol=1e-12)
+        # torch's SGD: w_k = w_{k−1} − α b_k, so the momentum arrow is the step itself
+        np.testing.assert_allclose(fr.ends["momentum"][k], fr.ends["step"][k], rtol=1e-12)
+    steps = np.hypot(*np.diff(res.path[:, 0], axis=0).T)  # the median step drawn at ~6 % of 5.66
+    assert fr.scale in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+    assert 0.024 < fr.scale * np.median(steps) / np.hypot(4, 4) <= 0.06
+    assert np.all(fr.ends["step"][0] == fr.anchor[0]) and fr.box is None and fr.slow is None
+    assert fr.momentum_label == "−α·v (velocity)"
+
+
+def test_adams_first_box_is_a_square_of_half_width_alpha():
+    """After one step m̂ = g and v̂ = g², so s_i |g_i| = α|g_i| / (|g_i| + ε) ≈ α in every
+    coordinate, however different the two partial derivatives are."""
+    from viz.state import state_frames
+
+    land = get_landscape("rosenbrock")
+    res = run(land, make_optimizer("adam", lr=0.01), START, 5, record_state=True)
+    fr = state_frames(land, res)
+    np.testing.assert_allclose(fr.box[1], [0.01 * fr.scale] * 2, rtol=1e-6)
+    np.testing.assert_allclose(fr.ends["step"][1] - fr.anchor[1],
+                               -0.01 * fr.scale * np.sign(_rosenbrock_grad(np.array(START))), rtol=1e-6)
+    assert np.all(fr.box[0] == 0)  # row 0: no step yet, nothing drawn
+
+
+def test_lookaheads_slow_trail_and_long_arrows_shortened():
+    from viz.state import MAX_SHARE, state_frames, state_spec, state_traces
+
+    land = get_landscape("rosenbrock")
+    res = run(land, make_optimizer("lookahead", base="adam", k=3, lr=0.1), START, 20, record_state=True)
+    spec = state_spec(land, res, 10)
+    names = [t.get("name") for t in spec["data"]]
+    times = f" ×{state_frames(land, res).scale:g}"
+    for name in ("−α∇f (gradient step)" + times, "−α·base.m (first moment)" + times, "step taken" + times,
+                 "per-coordinate step box" + times, "slow weights φ"):
+        assert name in names
+    trail = next(t for t in spec["data"] if t.get("name") == "slow weights φ")
+    np.testing.assert_array_equal(np.column_stack([trail["x"], trail["y"]]), res.state["slow"][:11, 0])
+    fr = state_frames(land, res)
+    cap = MAX_SHARE * np.hypot(4, 4)  # Rosenbrock's box: [−2, 2] × [−1, 3]
+    drawn = np.hypot(*(fr.ends["gradient"] - fr.anchor).T)
+    assert np.all(drawn <= cap + 1e-12) and fr.lengths["gradient"][1] > cap  # α∇f at the start: long
+    gradient = state_traces(fr, 1)[0]
+    assert f"length {fr.lengths['gradient'][1]:.4g}" in gradient["hovertemplate"]
+
+
+def test_drawing_the_state_needs_it_recorded_at_every_step():
+    from viz.state import state_frames
+
+    land = get_landscape("rosenbrock")
+    with pytest.raises(ValueError, match="run it with record_state=True"):
+        state_frames(land, run(land, "adam", START, 5))
+    with pytest.raises(ValueError, match="record='all'"):
+        state_frames(land, run(land, "adam", START, 10, record=2, record_state=True))
+
+
+def test_magnification_is_the_1_2_5_number_below_the_target():
+    from viz.state import magnification
+
+    assert magnification(np.array([0.01, 0.0, np.nan]), 10.0) == 50.0  # wants 0.6 / 0.01 = 60
+    assert magnification(np.array([0.003]), 10.0) == 200.0  # wants 200 exactly
+    assert magnification(np.array([5.0]), 10.0) == 1.0  # never shrinks
+    assert magnification(np.array([0.0]), 10.0) == 1.0  # nothing moved
+
+
+def test_the_page_draws_the_chosen_panels_state_and_exports_it():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from viz.html_export import html_document
+    from viz.overlays import STATE_KEY, overlays_source
+
+    from .page_chart import chart_figure
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60).run()
+    at.selectbox(key="state_slot").set_value(2).run()  # Adam (α=0.1)
+    assert not at.exception and not at.error
+    figure = chart_figure(at)
+    meta = figure["layout"]["meta"][STATE_KEY]
+    assert meta["kinds"] == ["gradient", "momentum", "step", "box"] and meta["rows"] == 501
+    assert [figure["data"][i]["name"].split(" ×")[0] for i in meta["traces"]] == [
+        "−α∇f (gradient step)", "−α·m (first moment)", "step taken", "per-coordinate step box"]
+    page = html_document(figure)
+    assert overlays_source() in page and STATE_KEY in page
+    at.selectbox(key="state_slot").set_value(0).run()  # Momentum (EMA): a velocity, no box
+    assert chart_figure(at)["layout"]["meta"][STATE_KEY]["kinds"] == ["gradient", "momentum", "step"]
+    at.button(key="remove0").click().run()
+    assert not at.exception and at.selectbox(key="state_slot").value == "off"
