@@ -84,11 +84,18 @@ def _chunk(pb: Problem, length: int, keep_rows: bool, criterion, numbers, sigma,
     return c, last, hits
 
 
-def _own_copy(fn):
-    """A function with its own code object: dynamo keeps its caches (and its limit of
-    recompilations) per code object, so each program gets its own."""
-    code = fn.__code__.replace()
-    return types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+def _bound_chunk(pb: Problem, keep_rows: bool, criterion):
+    """:func:`_chunk` with its fixed part bound, as a function with a code object of its own:
+    dynamo keeps its guards and its limit of recompilations per code object, so each program
+    gets its own (a ``functools.partial`` is traced through one shared wrapper, whose limit all
+    programs of a process would share)."""
+
+    def chunk(numbers, sigma, limit, c, hits, noise, factors, t0, active_steps):
+        return _chunk(pb, CHUNK, keep_rows, criterion, numbers, sigma, limit, c, hits, noise,
+                      factors, t0, active_steps)
+
+    return types.FunctionType(chunk.__code__.replace(), chunk.__globals__, chunk.__name__,
+                              chunk.__defaults__, chunk.__closure__)
 
 
 def _compile(fn, device, split: bool):
@@ -127,7 +134,7 @@ def _program(key: tuple, pb: Problem, keep_rows: bool, criterion, device,
         return _PROGRAMS[key]
     eager = functools.partial(_chunk, pb, CHUNK, keep_rows, criterion)
     try:
-        compiled = _compile(functools.partial(_own_copy(_chunk), pb, CHUNK, keep_rows, criterion),
+        compiled = _compile(_bound_chunk(pb, keep_rows, criterion),
                             device, split)
     except Exception as exc:  # e.g. torch.compile unsupported on this Python
         prog = _Program(pb, None, eager, _why(exc))

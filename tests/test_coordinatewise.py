@@ -41,10 +41,13 @@ def _both(name, base, case):
     noise = np.random.default_rng(7).standard_normal((STEPS, len(starts), 2))
     with np.errstate(all="ignore"):
         joint = _walk(pb, numbers, starts, False, noise)
-        try:
-            split = _walk(pb, numbers, starts, True, noise)
-        except (IndexError, ValueError):  # a rule that indexes or reshapes a row
+        if opt.spec.needs:  # reads the surface's value or curvature at the point: coupled
             split = None
+        else:
+            try:
+                split = _walk(pb, numbers, starts, True, noise)
+            except (IndexError, ValueError):  # a rule that indexes or reshapes a row
+                split = None
     return joint, split, opt.spec.is_coordinatewise(pb.switches)
 
 

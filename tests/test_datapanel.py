@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from landscapes import LANDSCAPES, get_landscape
 from optim_core import ensemble, make_optimizer, run
-from tests.page_chart import chart_figure
+from tests.page_chart import chart_figure, curve_figures
 from tests.plotly_arrays import as_array
 from ui import keys
 from ui.viewformat import encode
@@ -147,10 +147,10 @@ def test_no_panel_and_no_epoch_switch_without_data(surface):
 def test_the_curves_switch_to_epochs():
     at = _open(REGRESSION)
     (switch,) = [b for b in at.get("button_group") if b.key == keys.CURVE_X]
-    loss = json.loads(at.get("plotly_chart")[0].proto.spec)
+    loss = curve_figures(at)[0]
     assert loss["layout"]["xaxis"]["title"]["text"] == "step"
     switch.set_value("epoch").run()
-    loss = json.loads(at.get("plotly_chart")[0].proto.spec)
+    loss = curve_figures(at)[0]
     assert loss["layout"]["xaxis"]["title"]["text"] == "epoch"
     np.testing.assert_allclose(as_array(loss["data"][0]["x"]), np.arange(41) / 4)  # 32 / 8 = 4 steps
 

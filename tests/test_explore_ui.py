@@ -239,8 +239,8 @@ def test_a_click_on_the_sweep_map_adds_that_setting_as_a_panel():
     assert any("Added" in s.value for s in at.success)
     _main_switch(at).set_value("Paths").run()
     _fine(at)
-    paths = [d for d in _charts(at)[0]["data"] if d.get("mode") == "lines"]
-    assert len(paths) == before + 1  # the new panel's path is drawn
+    paths = [d for d in curve_figures(at)[0]["data"] if d.get("mode") == "lines"]
+    assert len(paths) == before + 1  # the new panel's loss curve is drawn
 
 
 @pytest.mark.parametrize(("main", "settings", "cap"), [
