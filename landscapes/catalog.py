@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from optim_core.params import ParamSpec, validate_params
+from paramspec import ParamSpec, validate_params
 
 from .data import DATA_SURFACES, DataSurfaceSpec
 from .formula import parse_formula

@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 from array_api_compat import array_namespace, device, is_numpy_namespace
 
-from optim_core.params import ParamSpec, validate_params
+from paramspec import ParamSpec, validate_params
 
 from .compile import Program
 from .formula import RealAbs, X, Y

@@ -1,10 +1,11 @@
 """Vectorized optimizers as pure (init, step) pairs, their registry, schedules and the engine."""
 
+from paramspec import ParamSpec
+
 from . import catalog  # noqa: F401  (registers the built-in optimizers)
 from .backend import resolve_backend, torch_available
 from .engine import RunResult, run, run_many
 from .explore import BasinResult, EnsembleResult, SweepResult, basins, ensemble, sweep
-from .params import ParamSpec
 from .registry import OPTIMIZERS, Optimizer, OptimizerSpec, make_optimizer
 from .schedules import SCHEDULES, Schedule, make_schedule
 from .scrub import ScrubResult, scrub, scrub_values

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .moments import debias, ema, ema_sq
 from .ops import cautious, coupled_decay, is_scalar, maximum, minimum, weight_decay, where
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .adam import Moments, zero_moments
 from .moments import debias, ema, ema_sq
 from .ops import cautious, decoupled_decay, minimum, row_norm, weight_decay, where, zeros_init
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 

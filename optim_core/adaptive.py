@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .ops import (
     coupled_decay,
@@ -16,7 +18,6 @@ from .ops import (
     where,
     zeros_init,
 )
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 

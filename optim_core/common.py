@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .params import ParamSpec
+from paramspec import ParamSpec
 
 
 def lr(default: float, torch_default: float | None = None) -> ParamSpec:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .params import ParamSpec
+from paramspec import ParamSpec
+
 from .registry import OptimizerSpec
 
 

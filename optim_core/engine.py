@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from landscapes import get_landscape
+
 from .backend import Backend, resolve_backend
 from .registry import Optimizer, make_optimizer
 from .schedules import Schedule, as_schedule
@@ -167,8 +169,6 @@ def run(landscape, optimizer: Optimizer | str, starts, steps: int = 500, *,
     (``RunResult.state``; eager engine only), at most :data:`MAX_STATE_BYTES` of it.
     """
     if isinstance(landscape, str):
-        from landscapes import get_landscape  # lazy: landscapes imports optim_core.params
-
         landscape = get_landscape(landscape)
     if isinstance(optimizer, str):
         optimizer = make_optimizer(optimizer)

@@ -27,8 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from landscapes import get_landscape
+from paramspec import ParamSpec, varied
+
 from .engine import RunResult, run
-from .params import ParamSpec, varied
 from .registry import Optimizer, make_optimizer
 from .tracking import LossGap, NearestMinimum
 
@@ -53,8 +55,6 @@ def _tracked_run(landscape, optimizer: Optimizer, starts, steps: int, criterion,
 
 def _resolve(landscape, optimizer) -> tuple[Any, Optimizer]:
     if isinstance(landscape, str):
-        from landscapes import get_landscape  # lazy: landscapes imports optim_core.params
-
         landscape = get_landscape(landscape)
     if isinstance(optimizer, str):
         optimizer = make_optimizer(optimizer)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .ops import minimum
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 CURVATURE_FLOOR = 1e-10  # torch skips a pair when yᵀs ≤ this

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from .ops import lerp, where
-from .params import ParamSpec
 from .registry import OPTIMIZERS, Optimizer, OptimizerSpec, bind
 
 

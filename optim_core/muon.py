@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .ops import lerp, maximum
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # torch.optim.Muon's (a, b, c)

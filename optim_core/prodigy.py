@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .moments import debias
 from .ops import coupled_decay, maximum, minimum, where
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .params import ParamSpec, validate_params
+from paramspec import ParamSpec, validate_params
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {}
 # What a state field may mean: "velocity" (heavy-ball buffer: the step is −α times it, or

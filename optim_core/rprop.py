@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .ops import maximum, minimum
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 

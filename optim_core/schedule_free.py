@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .moments import debias, ema_sq
 from .ops import coupled_decay, is_scalar, lerp, maximum, minimum
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 

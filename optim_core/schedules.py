@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .params import ParamSpec, validate_params
+from paramspec import ParamSpec, validate_params
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ r"""One hyperparameter scrubbed across its range: the paths for M values of it f
 ONE vectorized run (value i is trajectory i), for a slider that morphs the path in the browser.
 
 The values (:func:`scrub_values`) cover the spec's range the way its control does: geometric
-where the spec is log (from :func:`~optim_core.params.log_floor` to ``high``), crowding toward
+where the spec is log (from :func:`paramspec.log_floor` to ``high``), crowding toward
 1 for a decay rate in [0, 1) (:math:`\beta_i = 1 - 10^{-4i/(M-1)}`, 0 to 0.9999), evenly spaced
 otherwise (an open end pulled in by 1 % of the range), whole numbers for an integer. Values that
 break a rule across hyperparameters with the other settings (Nesterov needs μ > 0) are left out.
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from paramspec import ParamSpec, is_decay, log_floor, varied
+
 from .engine import RunResult, run
 from .explore import _resolve
-from .params import ParamSpec, is_decay, log_floor, varied
 from .registry import Optimizer, make_optimizer
 
 SCRUB_VALUES = 64

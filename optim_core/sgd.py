@@ -6,9 +6,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .ops import coupled_decay, is_scalar, maximum, where
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .moments import debias
 from .ops import lerp, maximum, where
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from paramspec import ParamSpec
+
 from . import common as c
 from .moments import ema
 from .ops import maximum, minimum, weight_decay, where, zeros_init
-from .params import ParamSpec
 from .registry import OptimizerSpec
 
 _MASK = 0xFFFFFFFF

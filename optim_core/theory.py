@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from landscapes.formula import X, Y
+
 
 def heavy_ball_rate(lr, momentum, curvatures) -> np.ndarray:
     r"""ρ(α, β) = max over the curvatures h of the spectral radius of T(α, β, h) (above).
@@ -59,8 +61,6 @@ def quadratic_curvatures(landscape) -> np.ndarray:
 
     Raises ``ValueError`` if the Hessian varies over the plane: the rate above then holds only
     near a minimum, not on the whole surface."""
-    from landscapes.formula import X, Y  # lazy: landscapes imports optim_core.params
-
     hessian = sp.hessian(landscape.expr, (X, Y))
     if any(entry.free_symbols for entry in hessian):
         raise ValueError(f"surface '{landscape.name}' is not quadratic (its Hessian varies), so "

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from landscapes import get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, run, scrub, scrub_values
-from optim_core.params import ParamSpec
+from paramspec import ParamSpec
 from viz.scrub import META_KEY, add_scrub, nearest_index, scrub_figure
 from viz.series import kept_rows
 

@@ -6,7 +6,7 @@ import pytest
 
 from landscapes import LANDSCAPES
 from optim_core import OPTIMIZERS, SCHEDULES
-from optim_core.params import ParamSpec
+from paramspec import ParamSpec
 from ui import keys
 from ui.controls import format_value, is_decay, label, linear_step, nearest, option_values
 from ui.labels import describe, unique

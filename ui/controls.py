@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from optim_core import OPTIMIZERS, ParamSpec
-from optim_core.params import AUTO_ANCHOR, is_decay, log_floor
+from paramspec import AUTO_ANCHOR, is_decay, log_floor
 
 from . import keys
 from .labels import format_value

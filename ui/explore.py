@@ -15,8 +15,8 @@ import numpy as np
 import streamlit as st
 
 from optim_core import OPTIMIZERS, basins, ensemble, make_optimizer, make_schedule, sweep
-from optim_core.params import ParamSpec, varied
 from optim_core.theory import sweep_rate
+from paramspec import ParamSpec, varied
 from viz import basin_map_spec, ensemble_loss_spec, ensemble_path_spec, sweep_map_spec
 from viz.curves import X_AXES
 from viz.maps import SWEEP_METRICS

@@ -10,7 +10,7 @@ import dataclasses
 import streamlit as st
 
 from optim_core import ScrubResult, make_optimizer, scrub
-from optim_core.params import ParamSpec, varied
+from paramspec import ParamSpec, varied
 from viz.scrub import add_scrub
 
 from . import keys

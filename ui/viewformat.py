@@ -42,7 +42,7 @@ from typing import Any
 from landscapes import LANDSCAPES, from_formula
 from landscapes.worker import build_bounded
 from optim_core import OPTIMIZERS, SCHEDULES, make_schedule
-from optim_core.params import validate_params
+from paramspec import validate_params
 
 from . import keys
 from .state import MAX_SLOTS, SLOT_COLORS, add_slot, choice_names, concrete_spec, remove_slot, scope_of

@@ -1,0 +1,28 @@
+"""The packages' import graph: hyperparameter specs (paramspec) belong to neither the
+surfaces nor the optimizers, so landscapes never imports optim_core and there is no cycle."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _imported_by(module: str) -> set[str]:
+    code = f"import sys, {module}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    return {name.split(".")[0] for name in out.stdout.split()}
+
+
+def test_landscapes_do_not_import_the_optimizers():
+    loaded = _imported_by("landscapes")
+    assert "paramspec" in loaded
+    assert "optim_core" not in loaded and "ui" not in loaded and "viz" not in loaded
+
+
+def test_the_optimizers_do_not_import_the_page():
+    loaded = _imported_by("optim_core")
+    assert not {"ui", "viz", "streamlit", "plotly"} & loaded
