@@ -30,9 +30,10 @@ from viz.overlays import OVERLAYS_JS, has_overlay
 ASSET_NAME = "assets"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
-# Both loaders run as ES modules in the page. Scripts load once per page; a figure waits for
-# the surface part it names (a second element, possibly drawn after it).
-_SHARED_JS = """
+# The loader every chart component of the page shares (paths, curves, dataset panel), run as
+# an ES module. Scripts load once per page; a figure waits for the surface part it names (a
+# second element, possibly drawn after it).
+LOADER_JS = """
 const reg = (window.__optivizParts ||= {parts: new Map(), waiting: new Map(), scripts: new Map()});
 const text = (d) => typeof d === "string" ? d : new TextDecoder().decode(d);
 function script(src) {
@@ -44,7 +45,7 @@ function script(src) {
   return reg.scripts.get(src);
 }
 """
-_SURFACE_JS = _SHARED_JS + """
+_SURFACE_JS = LOADER_JS + """
 export default function ({data}) {
   const {key, part} = JSON.parse(text(data));
   reg.parts.set(key, part);
@@ -53,7 +54,7 @@ export default function ({data}) {
   while (reg.parts.size > 6) reg.parts.delete(reg.parts.keys().next().value);
 }
 """
-_CHART_JS = _SHARED_JS + """
+_CHART_JS = LOADER_JS + """
 function part(key) {
   if (reg.parts.has(key)) return Promise.resolve(reg.parts.get(key));
   return new Promise((resolve) => {
@@ -120,7 +121,7 @@ def _asset_dir() -> Path:
     return folder
 
 
-def _asset_urls() -> tuple[str, str]:
+def asset_urls() -> tuple[str, str]:
     """Where the browser finds plotly.js and the animator (served by Streamlit)."""
     folder = _asset_dir()
     name = components_v1.declare_component(ASSET_NAME, path=str(folder)).name
@@ -193,7 +194,7 @@ def path_chart(spec: dict, *, key: str, presentation: bool = False,
     surface, rest = split_figure(spec)
     surface_json = script_json(surface)
     digest = hashlib.blake2b(surface_json.encode(), digest_size=12).hexdigest()
-    plotly_url, animator_url = _asset_urls()
+    plotly_url, animator_url = asset_urls()
     head = {"surface": digest, "plotly": plotly_url, "animator": animator_url,
             "presentation": presentation, "clickable": on_click is not None}
     if has_overlay(spec):

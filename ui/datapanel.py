@@ -9,19 +9,9 @@ import streamlit as st
 from viz.dataset import datapanel_source, dataset_replay
 from viz.html_export import script_json
 
-from .chart import _asset_urls
+from .chart import LOADER_JS, asset_urls
 
-_PANEL_JS = datapanel_source() + """
-const reg = (window.__optivizParts ||= {parts: new Map(), waiting: new Map(), scripts: new Map()});
-const text = (d) => typeof d === "string" ? d : new TextDecoder().decode(d);
-function script(src) {
-  if (!reg.scripts.has(src)) reg.scripts.set(src, new Promise((resolve, reject) => {
-    const s = document.createElement("script");
-    s.src = src; s.onload = resolve; s.onerror = () => reject(new Error("cannot load " + src));
-    document.head.appendChild(s);
-  }));
-  return reg.scripts.get(src);
-}
+_PANEL_JS = datapanel_source() + LOADER_JS + """
 export default function ({data, parentElement}) {
   const d = JSON.parse(text(data));
   let root = parentElement.querySelector(".ovz-data");
@@ -47,6 +37,6 @@ def dataset_panel(landscape, results, colors, *, key: str, chart_key: str, heigh
     chart drawn with ``key=chart_key``."""
     payload = dataset_replay(landscape, results, colors=colors, height=height,
                              **({"font_size": font_size} if font_size else {}))
-    plotly_url, _ = _asset_urls()
+    plotly_url, _ = asset_urls()
     data = {"plotly": plotly_url, "source": f".st-key-{chart_key}", "payload": payload}
     _panel(key=key, data=script_json(data).encode())

@@ -9,11 +9,11 @@ import streamlit as st
 
 from viz.html_export import script_json
 
-from .chart import _SHARED_JS, _asset_urls
+from .chart import LOADER_JS, asset_urls
 
 # The figure is drawn once the paths chart's pending draw is done (or a second has passed) and
 # the browser has painted. data-pending="1" on the root while a figure waits (tests wait for "0").
-_STILL_JS = _SHARED_JS + """
+_STILL_JS = LOADER_JS + """
 const after = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 const chart = () => Promise.race([reg.drawing, new Promise((resolve) => setTimeout(resolve, 1000))]);
 export default function ({data, parentElement}) {
@@ -61,5 +61,5 @@ CONFIG = {"displaylogo": False, "scrollZoom": False, "responsive": True}
 
 def still_chart(spec: dict, *, key: str) -> None:
     """Draw ``spec`` (a ``viz`` figure dict) as it is, after the paths chart."""
-    plotly_url, _ = _asset_urls()
+    plotly_url, _ = asset_urls()
     _still(key=key, data=script_json({"plotly": plotly_url, "config": CONFIG, "figure": spec}).encode())
