@@ -26,3 +26,14 @@ def test_landscapes_do_not_import_the_optimizers():
 def test_the_optimizers_do_not_import_the_page():
     loaded = _imported_by("optim_core")
     assert not {"ui", "viz", "streamlit", "plotly"} & loaded
+
+
+def test_messages_know_every_module_of_ours():
+    """A ValueError raised in any of our modules is shown to viewers (ui.messages); a module
+    missing from its list would turn its messages into "something unexpected went wrong"."""
+    import tomllib
+
+    from ui.messages import OWN_MODULES
+
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert set(OWN_MODULES) == set(setup["packages"]) | set(setup["py-modules"])
