@@ -164,9 +164,15 @@ def _call(prog: _Program, what: str, args) -> tuple[Any, float]:
     spent compiling in this call (0 when nothing new was compiled)."""
     if prog.failure:
         return prog.eager(*args), 0.0
+    from torch.fx.experimental import _config as shapes
+
     graphs, tic = _graphs(), time.perf_counter()
     try:
-        with warnings.catch_warnings():  # dynamo's notes on array_api_compat's lru_caches
+        # No duck sizing: by default dynamo gives equal sizes one symbol, so a first run of N =
+        # 16 (= CHUNK, the noise's first dimension) or N = 2 (a row's two coordinates) would
+        # tie the program to that N and compile again for every other.
+        with warnings.catch_warnings(), shapes.patch(use_duck_shape=False):
+            # dynamo's notes on array_api_compat's lru_caches
             warnings.filterwarnings("ignore", "Dynamo detected a call", UserWarning)
             out = prog.compiled(*args)
     except Exception as exc:  # compilation failed: same chunk, eagerly, from the same carry

@@ -1,9 +1,11 @@
 """The compiled engine (``run(..., backend="torch", compile=True)``) against the eager one and
 the golden references.
 
-Each compiled program costs ~20 s (more on a loaded machine) the first time, so the tests
-share a few: the module-level settings below are the programs' keys. The wider parity subset
-is marked ``slow`` (``pytest -m "not slow"`` leaves it out).
+Each compiled program costs 20-200 s of gcc the first time at the engine's chunk length, so
+the tests compile 4-step chunks (``short_chunks`` in conftest.py, about 5× faster to build) and
+share a few programs: the module-level settings below are the programs' keys. One test runs
+at the engine's own length. The wider parity subset is marked ``slow`` (``pytest -m "not
+slow"`` leaves it out).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from .conftest import requires_torch
 from .parity_cases import build, landscape_of, load_golden, vectorized
 from .reference import STEPS
 
-pytestmark = requires_torch
+pytestmark = [requires_torch, pytest.mark.usefixtures("short_chunks")]
 
 ROSEN = get_landscape("rosenbrock")
 STARTS = np.array([[-1.5, 2.5], [1.8, 2.0], [0.5, -0.5], [-1.0, 1.0]])
@@ -59,10 +61,11 @@ def test_float64_every_step_with_noise_equals_eager_and_reuses_its_program():
     _same(again, run(ROSEN, opt2, starts2, 37, **kw), 1e-12)
 
 
-@pytest.mark.parametrize("record", ["final", 20, 7])
+@pytest.mark.parametrize("record", ["final", 6, 3])
 def test_float32_records_equal_eager(record):
-    """One program ('last state' chunks) serves 'final' and every k ≥ 16 steps; k < 16 uses
-    the every-step program of the same rule. float32: equal to float32 round-off."""
+    """One program ('last state' chunks) serves 'final' and every k ≥ CHUNK steps (4 here);
+    k < CHUNK uses the every-step program of the same rule. float32: equal to float32
+    round-off."""
     opt = make_optimizer("adam", lr=0.02)
     kw = {"backend": "torch", "dtype": "float32", "record": record}
     comp = run(ROSEN, opt, STARTS, 50, compile=True, **kw)
@@ -71,13 +74,16 @@ def test_float32_records_equal_eager(record):
     _same(comp, eager, 2e-4)
 
 
-def test_compile_time_is_reported_apart_from_the_run():
+def test_compile_time_is_reported_apart_from_the_run(engine_chunks):
+    """At the engine's own chunk length (16), the maps' program (float32, last state only):
+    equal to eager, and the compile time is reported apart from the run."""
     opt = make_optimizer("adam", lr=0.01)
-    kw = {"backend": "torch", "dtype": "float32", "record": "final", "compile": True}
-    first = run(ROSEN, opt, STARTS, 20, **kw)  # compiled here or in an earlier test
-    second = run(ROSEN, opt, STARTS, 20, **kw)
+    kw = {"backend": "torch", "dtype": "float32", "record": "final"}
+    first = run(ROSEN, opt, STARTS, 40, compile=True, **kw)  # 40: two chunks and a short one
+    second = run(ROSEN, opt, STARTS, 40, compile=True, **kw)
     assert second.compile_seconds == 0.0
     assert first.compile_seconds <= first.seconds
+    _same(second, run(ROSEN, opt, STARTS, 40, **kw), 2e-4)
 
 
 def test_a_failed_compilation_runs_eagerly_and_says_so(monkeypatch):
@@ -136,6 +142,15 @@ def test_a_rule_that_couples_the_coordinates_runs_joint_and_equals_eager():
     kw = {"backend": "torch", "noise": 0.1, "seed": 2, "limit": 10.0}
     _same(run(ROSEN, opt, STARTS, 30, compile=True, **kw), run(ROSEN, opt, STARTS, 30, **kw),
           1e-12)
+
+    # N = 4 = the chunk's length here, then N = 2 = a row's length: one program serves every
+    # N (dynamo's duck sizing would have tied N to the size it happened to equal)
+    graphs = _graphs()
+    for n in (2, 3):
+        small = make_optimizer("adam", lr=LRS[:n], cautious=True)
+        again = run(ROSEN, small, STARTS[:n], 30, compile=True, **kw)
+        assert _graphs() == graphs and again.compile_seconds == 0.0
+        _same(again, run(ROSEN, small, STARTS[:n], 30, **kw), 1e-12)
 
 
 @pytest.mark.slow

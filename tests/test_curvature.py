@@ -150,7 +150,7 @@ def test_needs_are_known_terms():
         assert set(spec.needs) <= set(TERMS), spec.name
 
 
-def test_the_compiled_engine_passes_the_surface_terms():
+def test_the_compiled_engine_passes_the_surface_terms(short_chunks):
     """The Hessian program and f* reach the step inside compiled chunks too: same paths as
     NumPy, compiled (no eager fallback)."""
     pytest.importorskip("torch")
