@@ -4,7 +4,13 @@ its kind eager; and the page's first draw queues exactly the kinds its default m
 
 from __future__ import annotations
 
+import functools
+import os
+import pickle
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +21,8 @@ from ui.viewformat import encode
 
 from .conftest import requires_torch
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
 
 
 @pytest.fixture
@@ -55,6 +62,55 @@ def test_the_queue_is_bounded_and_a_failure_stays_eager(fresh):
     assert "broken" not in fresh._ready and "broken" not in fresh._queued
 
 
+def record_caller(path: Path, engine: dict) -> None:
+    """A stand-in for a map's small run: appends which process ran it, at what priority."""
+    with path.open("a") as out:
+        out.write(f"{os.getpid()} {os.nice(0)} {engine == warm.COMPILED}\n")
+
+
+@requires_torch
+def test_a_kind_is_built_first_in_a_child_process_at_the_lowest_priority(fresh, tmp_path):
+    """The child fills the disk caches without holding this process's interpreter; then the
+    same run here (which finds them) marks the kind ready."""
+    log = tmp_path / "calls"
+    fresh.engine("k", functools.partial(record_caller, log))
+    assert fresh.wait(120)
+    child, here = (line.split() for line in log.read_text().splitlines())
+    assert int(child[0]) != os.getpid() and int(child[1]) == 19 and child[2] == "True"
+    assert here == [str(os.getpid()), str(os.nice(0)), "True"]
+    assert fresh.engine("k", pytest.fail) == fresh.COMPILED
+
+
+def linger(seconds: float, engine: dict) -> None:
+    time.sleep(seconds)
+
+
+def test_a_child_does_not_outlive_its_server():
+    """A server stopped (even killed) while a child compiles takes the child with it."""
+    parent = subprocess.Popen([sys.executable, "-c", "import functools, ui.warm, tests.test_warm as t; "
+                               "ui.warm.build_apart(functools.partial(t.linger, 60))"], cwd=ROOT)
+    try:
+        children = Path(f"/proc/{parent.pid}/task/{parent.pid}/children")
+        deadline = time.monotonic() + 30
+        while not children.read_text().split() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (child,) = children.read_text().split()
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{child}").exists() or \
+        Path(f"/proc/{child}/stat").read_text().split()[2] == "Z"
+
+
+def test_a_child_that_fails_leaves_the_build_to_this_process(tmp_path):
+    """Not picklable (a lambda): no child; a child that raises: False, logged."""
+    assert not warm.build_apart(lambda kw: None)
+    assert not warm.build_apart(functools.partial(record_caller, tmp_path / "missing" / "x"))
+
+
 def test_without_compiling_every_map_is_eager(monkeypatch):
     monkeypatch.setenv("OPTIVIZ_COMPILE", "0")
     assert warm.engine("any", lambda kw: pytest.fail("nothing may be queued")) == warm.EAGER
@@ -64,7 +120,12 @@ def test_without_compiling_every_map_is_eager(monkeypatch):
 def test_the_first_page_queues_the_kinds_of_its_default_maps(fresh, monkeypatch):
     """prewarm's kinds are the ones the sweep and basin views then ask for."""
     asked: list = []
-    monkeypatch.setattr(warm, "engine", lambda kind, fn: asked.append(kind) or warm.EAGER)
+    def engine(kind, fn):
+        pickle.dumps(fn)  # a child process can build it (warm.build_apart)
+        asked.append(kind)
+        return warm.EAGER
+
+    monkeypatch.setattr(warm, "engine", engine)
     monkeypatch.setattr(explore, "_PREWARMED", threading.Event())
     config = {"surface": "himmelblau", "version": 3, "steps": 120,
               "optimizers": [{"name": "adam", "params": {"lr": 0.1}}, {"name": "sgd"}]}

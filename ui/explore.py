@@ -7,6 +7,7 @@ steps) with a message saying what to lower."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import threading
 from collections.abc import MutableMapping
@@ -176,18 +177,21 @@ def _sweep_engine(choice: tuple, name: str, fixed: tuple, axes: tuple, start: tu
                   tol: float, schedule: tuple) -> dict:
     small = tuple((p, lo, hi, 2) for p, lo, hi, _ in axes)
     kind = ("sweep", choice, name, _switches(fixed), tuple(p for p, *_ in axes), tol)
-    return warm.engine(kind, lambda engine: _cached_sweep(
-        choice, name, fixed, small, start, steps, tol, schedule, _items(engine)))
+    return warm.engine(kind, functools.partial(_run_sweep, choice, name, fixed, small, start,
+                                               steps, tol, schedule))
 
 
-@st.cache_resource(**CACHE)
-def _cached_sweep(choice: tuple, name: str, fixed: tuple, axes: tuple, start: tuple, steps: int,
-                  tol: float, schedule: tuple, engine: tuple):
+def _run_sweep(choice: tuple, name: str, fixed: tuple, axes: tuple, start: tuple, steps: int,
+               tol: float, schedule: tuple, engine):
+    """The sweep (``engine``: the run keywords, as a dict or its items)."""
     optimizer = make_optimizer(name, **dict(fixed))
     specs = {p.name: p for p in optimizer.spec.params}
     values = {p: axis_values(specs[p], lo, hi, n) for p, lo, hi, n in axes}
     return sweep(build(SurfaceChoice(*choice)), optimizer, values, start, steps, tol=tol,
                  schedule=dict(schedule), **dict(engine))
+
+
+_cached_sweep = st.cache_resource(**CACHE)(_run_sweep)
 
 
 def _basins(*args):
@@ -197,8 +201,8 @@ def _basins(*args):
 
 def _basins_engine(choice: tuple, name: str, fixed: tuple, label: str, side: int, steps: int,
                    tol: float, schedule: tuple) -> dict:
-    return warm.engine(("basins", choice, name, _switches(fixed), tol), lambda engine: _cached_basins(
-        choice, name, fixed, label, 2, steps, tol, schedule, _items(engine)))
+    return warm.engine(("basins", choice, name, _switches(fixed), tol), functools.partial(
+        _run_basins, choice, name, fixed, label, 2, steps, tol, schedule))
 
 
 def prewarm(settings) -> None:
@@ -226,12 +230,15 @@ def prewarm(settings) -> None:
 _PREWARMED = threading.Event()
 
 
-@st.cache_resource(**CACHE)
-def _cached_basins(choice: tuple, name: str, fixed: tuple, label: str, side: int, steps: int,
-                   tol: float, schedule: tuple, engine: tuple):
+def _run_basins(choice: tuple, name: str, fixed: tuple, label: str, side: int, steps: int,
+                tol: float, schedule: tuple, engine):
+    """The basin map (``engine``: the run keywords, as a dict or its items)."""
     return basins(build(SurfaceChoice(*choice)), make_optimizer(name, label=label, **dict(fixed)),
                   resolution=(side, side), steps=steps, tol=tol, schedule=dict(schedule),
                   **dict(engine))
+
+
+_cached_basins = st.cache_resource(**CACHE)(_run_basins)
 
 
 def _switches(fixed: tuple) -> tuple:

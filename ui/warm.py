@@ -4,18 +4,32 @@ compiled, else the eager NumPy one while that program compiles in the background
 A compiled program serves every grid size, value and step count of one kind of map (the
 rule and its switches, the surface, the tolerance): :func:`engine` is asked with that
 ``kind``. The first time a kind is seen, a small run of it with ``compile=True`` is queued on
-one background thread (≈ 5 s with Inductor's disk cache, ≈ 20 s cold) and the map runs
-eagerly; once it is done, that kind's maps run compiled. At most :data:`MAX_QUEUED` kinds wait
-at once (others run eagerly and ask again next time), so a class trying many settings never
-builds an unbounded queue of compilations. Without torch, or with the environment variable
-``OPTIVIZ_COMPILE=0`` (the tests' default), every map runs eagerly.
+one background thread and the map runs eagerly; once it is done, that kind's maps run
+compiled.
+
+Compiling is mostly Python (dynamo's tracing, Inductor's code generation: ≈ 45 s of CPU for a
+sweep's program, cold), and in the server's process it would hold the interpreter's lock
+against every page's rerun (a slider move took 412 ms instead of 244 ms while it ran). So the
+small run goes first to a child process at the lowest CPU priority, which fills Inductor's
+disk caches; the same run in the server then finds them (≈ 6 s of CPU instead of ≈ 45). The
+child dies with the server.
+
+At most :data:`MAX_QUEUED` kinds wait at once (others run eagerly and ask again next time),
+so a class trying many settings never builds an unbounded queue of compilations. Without
+torch, or with the environment variable ``OPTIVIZ_COMPILE=0`` (the tests' default), every map
+runs eagerly.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib.util
 import logging
 import os
+import pickle
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +39,8 @@ LOG = logging.getLogger("optiviz")
 COMPILED: dict[str, Any] = {"backend": "torch", "compile": True}
 EAGER: dict[str, Any] = {}
 MAX_QUEUED = 4
+CHILD_TIMEOUT_S = 900  # a child still compiling after this is stopped; the server compiles
+_CHILD = "import ui.warm; ui.warm.child({parent})"
 
 _ready: set[Hashable] = set()
 _queued: set[Hashable] = set()
@@ -40,7 +56,9 @@ def enabled() -> bool:
 
 def engine(kind: Hashable, warm: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
     """The run keywords for a map of this ``kind``: :data:`COMPILED` if its program is ready,
-    else :data:`EAGER`, queuing ``warm(COMPILED)`` (a small run of the same kind) to build it."""
+    else :data:`EAGER`, queuing ``warm(COMPILED)`` (a small run of the same kind) to build it.
+    ``warm`` should pickle (a module-level function, or a ``functools.partial`` of one) so that
+    a child process can build it first (:func:`build_apart`)."""
     if not enabled():
         return EAGER
     with _lock:
@@ -52,8 +70,43 @@ def engine(kind: Hashable, warm: Callable[[dict[str, Any]], Any]) -> dict[str, A
     return EAGER
 
 
+def build_apart(warm: Callable[[dict[str, Any]], Any]) -> bool:
+    """Run ``warm(COMPILED)`` in a child Python at the lowest CPU priority, filling Inductor's
+    disk caches for this process. False (and nothing run) if ``warm`` does not pickle, or if
+    the child failed or ran out of time (the server log says why)."""
+    try:
+        payload = pickle.dumps(functools.partial(warm, COMPILED))
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    try:
+        done = subprocess.run([sys.executable, "-c", _CHILD.format(parent=os.getpid())],
+                              input=payload, capture_output=True, timeout=CHILD_TIMEOUT_S,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        LOG.warning("optiviz: compiling in a child process took over %d s", CHILD_TIMEOUT_S)
+        return False
+    if done.returncode != 0:
+        LOG.warning("optiviz: compiling in a child process failed (exit %d): %s", done.returncode,
+                    done.stderr.decode(errors="replace")[-2000:])
+    return done.returncode == 0
+
+
+def child(parent: int) -> None:
+    """A build's child process: killed with its parent (Linux), at the lowest CPU priority
+    (gcc, which Inductor starts, inherits it), runs the pickled call read from stdin."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):  # PR_SET_PDEATHSIG = 1, SIGKILL = 9
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)
+    if os.getppid() != parent:  # the server stopped before that took effect
+        sys.exit(1)
+    os.nice(19)
+    pickle.loads(sys.stdin.buffer.read())()
+
+
 def _warm(kind: Hashable, warm: Callable[[dict[str, Any]], Any]) -> None:
     try:
+        build_apart(warm)
         warm(COMPILED)
     except Exception:  # noqa: BLE001 - that kind stays eager; the server log says why
         LOG.exception("optiviz: compiling %r failed; its maps run eagerly", kind)
