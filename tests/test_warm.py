@@ -105,6 +105,18 @@ def test_a_child_does_not_outlive_its_server():
         Path(f"/proc/{child}/stat").read_text().split()[2] == "Z"
 
 
+@requires_torch
+def test_a_server_stops_without_waiting_for_a_compilation():
+    """The compiling thread is a daemon: a process ending while a kind compiles (a minute
+    here) ends at once, its child with it."""
+    code = ("import functools, time, ui.warm as w, tests.test_warm as t; "
+            "w.engine('k', functools.partial(t.linger, 60)); time.sleep(1)")
+    tic = time.monotonic()
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "OPTIVIZ_COMPILE": "1"},
+                   timeout=40, check=True)
+    assert time.monotonic() - tic < 20
+
+
 def test_a_child_that_fails_leaves_the_build_to_this_process(tmp_path):
     """Not picklable (a lambda): no child; a child that raises: False, logged."""
     assert not warm.build_apart(lambda kw: None)

@@ -28,11 +28,11 @@ import importlib.util
 import logging
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 LOG = logging.getLogger("optiviz")
@@ -45,7 +45,24 @@ _CHILD = "import ui.warm; ui.warm.child({parent})"
 _ready: set[Hashable] = set()
 _queued: set[Hashable] = set()
 _lock = threading.Lock()
-_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="optiviz-compile")
+_jobs: queue.Queue = queue.Queue()
+_worker: list[threading.Thread] = []  # one daemon thread, started with the first job
+
+
+def _submit(fn: Callable[..., Any], *args: Any) -> None:
+    """Queue ``fn(*args)`` on the one compiling thread. A daemon thread: a stopping server
+    does not wait for a compilation (its child is killed with it)."""
+    with _lock:
+        if not _worker:
+            _worker.append(threading.Thread(target=_work, name="optiviz-compile", daemon=True))
+            _worker[0].start()
+    _jobs.put((fn, args))
+
+
+def _work() -> None:
+    while True:
+        fn, args = _jobs.get()
+        fn(*args)
 
 
 def enabled() -> bool:
@@ -64,9 +81,11 @@ def engine(kind: Hashable, warm: Callable[[dict[str, Any]], Any]) -> dict[str, A
     with _lock:
         if kind in _ready:
             return COMPILED
-        if kind not in _queued and len(_queued) < MAX_QUEUED:
+        queue_it = kind not in _queued and len(_queued) < MAX_QUEUED
+        if queue_it:
             _queued.add(kind)
-            _pool.submit(_warm, kind, warm)
+    if queue_it:
+        _submit(_warm, kind, warm)
     return EAGER
 
 
@@ -122,5 +141,5 @@ def _warm(kind: Hashable, warm: Callable[[dict[str, Any]], Any]) -> None:
 def wait(timeout: float | None = None) -> bool:
     """Block until every queued compilation is done (tests, and the benchmark)."""
     done = threading.Event()
-    _pool.submit(done.set)
+    _submit(done.set)
     return done.wait(timeout)
