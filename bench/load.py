@@ -157,7 +157,8 @@ def _pick_option(element, rng: random.Random, current: int) -> str:
 
 def _slider(tab: Tab, rng: random.Random) -> list[WidgetState]:
     """Move an optimizer's step size / momentum (or the steps): by a few stops."""
-    moves = [k for k, (which, e) in tab.widgets.items() if which == "slider" and _LR.match(k)]
+    moves = [k for k, (which, e) in tab.widgets.items()
+             if which == "slider" and _LR.match(k) and len(e.options) > 1]
     if moves and rng.random() < 0.8:
         element = tab.widgets[rng.choice(moves)][1]
         options = list(element.options)  # raw_value: the label shown now
