@@ -3,12 +3,15 @@ cross-entropy, batch gradients against torch autograd, datasets without scikit-l
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
 import pytest
 
 from landscapes import DataLandscape, get_landscape
+from landscapes.data import A1, A2, T
+from landscapes.formula import X, Y
 
 LINEAR_CASES = [{}, {"offset": 5.0}, {"scale": 10.0, "offset": -10.0, "noise": 2.0},
                 {"n": 8, "outliers": 0.3, "seed": 3}]
@@ -114,3 +117,27 @@ def test_outliers_lift_that_fraction_of_the_targets_by_ten():
     clean = get_landscape("linear_regression", n=64, outliers=0.0, seed=11).data[2]
     dirty = get_landscape("linear_regression", n=64, outliers=0.25, seed=11).data[2]
     np.testing.assert_allclose(np.sort(dirty - clean), [0.0] * 48 + [10.0] * 16, atol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "least_squares"), [
+    ("linear_regression", True), ("diabetes_regression", True),
+    ("logistic_regression", False), ("iris_logistic", False)])
+def test_the_surface_on_a_grid_is_the_mean_of_the_per_sample_losses(name, least_squares,
+                                                                    monkeypatch):
+    """f on many points (the picture) equals the plain mean over samples of ℓ, in float64
+    to round-off: from the data's moments for least squares (whose cost does not grow with
+    the samples), block by block for the others (blocks smaller than the grid here)."""
+    from landscapes import data
+
+    land = get_landscape(name)
+    assert (land._mean_program is not None) == least_squares
+    monkeypatch.setattr(data, "POINTS_PER_BLOCK", 1000)
+    (x0, x1), (y0, y1) = land.bounds
+    grid = np.stack(np.meshgrid(np.linspace(x0, x1, 23), np.linspace(y0, y1, 17)), axis=-1)
+    a1, a2, t = land.data
+    per_sample = [[float(np.mean([float(land.expr.subs({X: gx, Y: gy, A1: u, A2: v, T: w}))
+                                  for u, v, w in zip(a1[:40], a2[:40], t[:40], strict=True)]))
+                   for gx, gy in row] for row in grid[::8, ::11]]
+    few = dataclasses.replace(land, data=land.data[:, :40])
+    np.testing.assert_allclose(few.f(grid)[::8, ::11], per_sample, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(land.f(grid), land.value_and_grad(grid)[0], rtol=1e-10, atol=1e-12)
