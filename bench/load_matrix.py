@@ -52,14 +52,20 @@ def _wait(url: str, seconds: float = 90) -> None:
         time.sleep(0.3)
 
 
+LOGS = ROOT / ".serve" / "load-logs"  # the servers' logs of the last run, one file per app
+
+
 @contextmanager
-def server(setup: str):
-    """(url, app PIDs) of a freshly started setup; everything it started is stopped after."""
+def server(setup: str, name: str):
+    """(url, app PIDs) of a freshly started setup; everything it started is stopped after.
+    Its apps' logs are kept in :data:`LOGS` as ``name``-*.log."""
+    LOGS.mkdir(parents=True, exist_ok=True)
     if setup == SETUPS[0]:
         port = _free_port()
-        app = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port",
-                                str(port), "--server.address", "127.0.0.1"], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(LOGS / f"{name}-app.log", "w") as log:
+            app = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py",
+                                    "--server.port", str(port), "--server.address", "127.0.0.1"],
+                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait(f"http://127.0.0.1:{port}")
             yield f"http://127.0.0.1:{port}", [app.pid]
@@ -79,15 +85,20 @@ def server(setup: str):
         finally:
             subprocess.run([script, "stop"], env=env, check=True, timeout=60)
             time.sleep(1)  # the processes end on their signal
+            for log in Path(run_dir).glob("app-*.log"):
+                (LOGS / f"{name}-{log.name}").write_bytes(log.read_bytes())
 
 
 def _run(setup: str, mode: str, sessions: int, seconds: float) -> dict:
-    with server(setup) as (url, pids):
+    name = f"{'proxied' if setup == SETUPS[1] else 'single'}-{mode}-{sessions}"
+    with server(setup, name) as (url, pids):
         result = asyncio.run(measure(url, mode, sessions, seconds, pids=pids))
     result["setup"] = setup
+    result["logged_errors"] = sum(log.read_text(errors="replace").count("Traceback")
+                                  for log in LOGS.glob(f"{name}-*.log"))
     p95 = quantiles(result["changes"] or result["opens"])[1]
-    print(f"  done: {setup}, {mode}, {sessions} sessions: p95 {p95:.2f} s, {len(result['errors'])} errors",
-          file=sys.stderr)
+    print(f"  done: {setup}, {mode}, {sessions} sessions: p95 {p95:.2f} s, {len(result['errors'])} errors, "
+          f"{result['logged_errors']} tracebacks in {LOGS}/{name}-*.log", file=sys.stderr)
     return result
 
 

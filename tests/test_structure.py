@@ -37,3 +37,13 @@ def test_messages_know_every_module_of_ours():
 
     setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert set(OWN_MODULES) == set(setup["packages"]) | set(setup["py-modules"])
+
+
+def test_charts_are_encoded_only_after_pandas_is_fully_imported():
+    """Plotly's JSON encoder reads ``sys.modules["pandas"]`` without importing it; a pandas
+    half imported by another session's thread broke charts under load (bench/load_matrix.py).
+    viz.html_export (which encodes every chart) imports it first."""
+    code = "import sys, viz.html_export; print(hasattr(sys.modules.get('pandas'), 'NaT'))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "True"

@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import html
 
+# Plotly's JSON encoder looks pandas up in sys.modules without importing it: on a server, a
+# session whose thread was still importing pandas (Streamlit imports it lazily) left it half
+# initialised there, and another session's chart failed ("partially initialized module
+# 'pandas' has no attribute 'NaT"; 15 failed reruns in a 50-student load run). Importing it
+# here finishes the import before any chart is encoded.
+import pandas  # noqa: F401
 from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs
 
