@@ -687,6 +687,10 @@ def test_presentation_mode_fills_the_screen_with_large_text(browser, tmp_path: P
         controls = page.locator(".ovz-bar").bounding_box()
         assert chart["height"] >= 0.75 * viewport["height"], chart
         assert controls["y"] + controls["height"] <= viewport["height"], "▶ needs scrolling"
+        # the square plot (x and y to scale) is centred, not pushed right of an empty half
+        area = page.locator(".ovz-root .nsewdrag").first.bounding_box()
+        middle = area["x"] + area["width"] / 2
+        assert abs(middle - viewport["width"] / 2) <= 0.15 * viewport["width"], (area, viewport)
         sizes = page.evaluate(_FONT_SIZES_JS,
                               ".ovz-root .xtick text, .ovz-root .ytick text, .ovz-root .legendtext")
         label = page.evaluate(_FONT_SIZES_JS, ".ovz-label")[0]

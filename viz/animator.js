@@ -246,6 +246,16 @@
       options.onClick(xa.p2d(px), ya.p2d(py));
     });
 
+    /* Outside the page, a chart whose axes keep x and y to scale is only as wide as its plot
+     * needs at this height (plus ~260 px for tick labels and the colour bar), so that it can
+     * be centred instead of leaving the window's left half empty; undefined otherwise. */
+    function fitWidth(layout, height) {
+      const x = (layout.xaxis || {}).range, y = (layout.yaxis || {}).range;
+      if (!x || !y || !(layout.yaxis || {}).scaleanchor) return undefined;
+      const wide = (height - 110) * Math.abs(x[1] - x[0]) / Math.abs(y[1] - y[0]) + 260;
+      return Math.round(Math.min(root.clientWidth || window.innerWidth, wide));
+    }
+
     /* The height of the page's "stage" around the chart (the box whose CSS height follows the
      * window, ui/layout.py), crossing a shadow root; 0 outside the page (the HTML export). */
     function stageHeight() {
@@ -278,6 +288,7 @@
         out.height = Math.max(320, stage - bar.offsetHeight - 4);
       } else if (options.presentation) {
         out.height = Math.max(420, window.innerHeight - (window.innerWidth >= 1600 ? 170 : 150));
+        out.width = fitWidth(layout, out.height);
       }
       if (options.presentation) out.font.size = Math.max(out.font.size || 0, window.innerWidth >= 1600 ? 18 : 15);
       delete out.updatemenus;
@@ -318,7 +329,10 @@
       showLabel();
       const config = Object.assign({displaylogo: false, scrollZoom: false, responsive: true},
                                    options.config || {});
-      return Promise.resolve(window.Plotly.react(plot, data(), layoutFor(st.fig.layout), config))
+      const layout = layoutFor(st.fig.layout);
+      plot.style.maxWidth = layout.width ? `${layout.width}px` : "";
+      plot.style.margin = layout.width ? "0 auto" : "";
+      return Promise.resolve(window.Plotly.react(plot, data(), layout, config))
         .then(() => drawn("figure"));
     }
 
