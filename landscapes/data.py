@@ -201,6 +201,13 @@ class DataLandscape(Landscape):
                    for (i, j, k), coeff in poly.terms())
         return Program([sp.sympify(mean)])
 
+    def _samples_like(self, like, samples=None) -> tuple:
+        """The data's rows (a_1, a_2, t), or those of the sample indices ``samples``, as arrays
+        of ``like``'s namespace, dtype and device."""
+        xp = array_namespace(like)
+        rows = self.data if samples is None else self.data[:, np.asarray(samples)]
+        return tuple(xp.asarray(r, dtype=like.dtype, device=device(like)) for r in rows)
+
     @cached_property
     def _value_program(self) -> Program:
         return Program([self.expr], SAMPLE)
@@ -215,7 +222,7 @@ class DataLandscape(Landscape):
         with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
             if self._mean_program is not None:
                 return self._mean_program(x, y, xp)[0]
-            a1, a2, t = (xp.asarray(c, dtype=p.dtype, device=device(p)) for c in self.data)
+            a1, a2, t = self._samples_like(p)
             flat_x, flat_y = xp.reshape(x, (-1,)), xp.reshape(y, (-1,))
             step = max(POINTS_PER_BLOCK // self.n_samples, 1)
             parts = [xp.mean(self._value_program(flat_x[i:i + step, None], flat_y[i:i + step, None],
@@ -235,8 +242,7 @@ class DataLandscape(Landscape):
         """``(f, ∂f/∂x, ∂f/∂y)`` at the points ``(x, y)`` (two arrays of one shape), means
         over all samples or over ``samples``."""
         xp = array_namespace(x)
-        cols = self.data if samples is None else self.data[:, np.asarray(samples)]
-        a1, a2, t = (xp.asarray(c, dtype=x.dtype, device=device(x)) for c in cols)
+        a1, a2, t = self._samples_like(x, samples)
         with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
             value, gx, gy = self._program(x[..., None], y[..., None], xp, a1, a2, t)
         return tuple(xp.mean(v, axis=-1) for v in (value, gx, gy))
@@ -244,7 +250,7 @@ class DataLandscape(Landscape):
     def value_grad_hess(self, p):
         """``(f, ∇f, H)`` at ``p`` (..., 2), each the mean over all samples."""
         xp = array_namespace(p)
-        a1, a2, t = (xp.asarray(c, dtype=p.dtype, device=device(p)) for c in self.data)
+        a1, a2, t = self._samples_like(p)
         x, y = p[..., 0][..., None], p[..., 1][..., None]
         with np.errstate(all="ignore") if is_numpy_namespace(xp) else nullcontext():
             parts = self._hess_program(x, y, xp, a1, a2, t)
