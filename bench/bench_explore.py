@@ -11,10 +11,13 @@ What is measured (wall clock of one call, after a short warm-up call)
 * **Basin map**: ``basins(himmelblau, sgd(lr=0.01), resolution=(512, 512), steps=300)``
   (262,144 starts; first step within 1e-3 of one of the 4 minima tracked). Target ≤ 1.5 s.
 
+``sweep()`` and ``basins()`` cut their run into blocks of 8,192 trajectories shared among
+the machine's cores (this process and forked copies: :mod:`optim_core.blocks`).
+
 Rows next to each:
 
-* ``run`` alone: the same vectorized run with ``record="final"`` and no tracking (what the
-  tracking of the first step within tol costs);
+* ``run`` alone: the same vectorized run with ``record="final"`` and no tracking, as one
+  block in one process (what the blocks and the cores gain, net of the tracking's cost);
 * peer (a), "one run per cell": the same work as separate ``run`` calls, one per cell, timed on
   a sample of cells and scaled linearly to the grid (what a user without the vectorized
   explorer does). The sample's results must equal the explorer's cells bit for bit, else exit
@@ -24,7 +27,8 @@ Rows next to each:
   computation, since the cells' hyperparameters differ); for the basin map the same first-hit
   check is written in torch in the loop, so it is the same computation.
 
-Columns: wall seconds, CPU seconds of the process (where measured), and peer wall seconds /
+Columns: wall seconds, CPU seconds of the process and its forked workers (where measured),
+and peer wall seconds /
 optiviz wall seconds (above 1: optiviz faster). The machine is shared: the load average is
 printed before and after; the CPU seconds stay near what a quiet machine would take while the
 wall clock also counts waiting for a core; ``--threads 1`` keeps torch off busy cores.
@@ -58,13 +62,20 @@ def _load() -> str:
 CPU_SECONDS: dict[float, float] = {}  # wall seconds of a call -> its process CPU seconds
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended (the explorer's
+    forked workers: see optim_core.blocks)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _clock(fn):
     """Wall seconds and result of ``fn()``; its CPU seconds are kept for the report: on a
     shared machine they stay near what a quiet one would take, while the wall clock waits."""
-    tic, cpu = time.perf_counter(), time.process_time()
+    tic, cpu = time.perf_counter(), _cpu()
     out = fn()
     wall = time.perf_counter() - tic
-    CPU_SECONDS[wall] = time.process_time() - cpu
+    CPU_SECONDS[wall] = _cpu() - cpu
     return wall, out
 
 
@@ -185,10 +196,10 @@ def profile_shares(call, step_fn) -> str:
     prof.runcall(call)
     stats = pstats.Stats(prof).stats
     cum = {(code[0].rsplit("/", 1)[-1], code[2]): entry[3] for code, entry in stats.items()}
-    total = sum(v for (f, name), v in cum.items() if f == "engine.py" and name == "_loop")
+    total = sum(v for (f, name), v in cum.items() if f == "engine.py" and name == "_run_eager")
     surface = sum(v for (f, name), v in cum.items() if f == "landscape.py" and name == "value_and_grad")
     probe = sum(v for (f, name), v in cum.items()
-                if f == "explore.py" and name == "value_and_grad") - surface
+                if f == "tracking.py" and name == "value_and_grad") - surface
     rule = sum(v for (f, name), v in cum.items()
                if f == step_fn.__code__.co_filename.rsplit("/", 1)[-1] and name == step_fn.__name__)
     rest = total - surface - probe - rule
@@ -224,11 +235,11 @@ def main() -> None:
 
         n = sweep_n // 2
         axes = {"lr": np.geomspace(1e-3, 1e-1, n), "beta1": np.linspace(0.5, 0.99, n)}
-        print("where the time goes (cProfile, quarter grids):")
-        print("  sweep:", profile_shares(lambda: sweep("rosenbrock", "adam", axes, steps=sweep_steps),
-                                          adam_step))
+        print("where the time goes (cProfile, quarter grids, one process):")
+        print("  sweep:", profile_shares(lambda: sweep("rosenbrock", "adam", axes, steps=sweep_steps,
+                                                       workers=1), adam_step))
         print("  basins:", profile_shares(
-            lambda: basins("himmelblau", make_optimizer("sgd", lr=0.01),
+            lambda: basins("himmelblau", make_optimizer("sgd", lr=0.01), workers=1,
                            resolution=(basin_n // 2, basin_n // 2), steps=basin_steps), sgd_step))
     if problems:
         print("PARITY FAILED:\n  " + "\n  ".join(problems))

@@ -30,6 +30,7 @@ import numpy as np
 from landscapes import get_landscape
 from paramspec import ParamSpec, varied
 
+from .blocks import run_in_blocks
 from .engine import RunResult, run
 from .registry import Optimizer, make_optimizer
 from .tracking import LossGap, NearestMinimum
@@ -49,7 +50,10 @@ def _tracked_run(landscape, optimizer: Optimizer, starts, steps: int, criterion,
     if "record" in run_kwargs or "track" in run_kwargs:
         raise ValueError("record and track are chosen by the explorer (only the final step is "
                          "kept; the first step within tol is tracked): leave them out.")
-    res = run(landscape, optimizer, starts, steps, record="final", track=criterion, **run_kwargs)
+    kwargs = dict(run_kwargs)
+    workers = kwargs.pop("workers", None)
+    res = run_in_blocks(landscape, optimizer, starts, steps, workers=workers, record="final",
+                        track=criterion, **kwargs)
     return res, res.first_hit, res.hit_index
 
 
@@ -148,7 +152,9 @@ def sweep(landscape, optimizer: Optimizer | str, axes: dict, starts=None, steps:
     fixed settings; ``axes``: ``{"lr": v₁}`` or ``{"lr": v₁, "beta1": v₂}`` (1-D arrays within
     the specs' ranges); ``starts``: the one start point (x, y) of every cell (default: the
     surface's); ``tol``: see the module notes. ``run_kwargs`` go to :func:`optim_core.run`
-    (backend, device, dtype, noise, seed, schedule, limit, compile).
+    (backend, device, dtype, noise, seed, schedule, limit, compile), but ``workers``: the
+    processes a NumPy run without noise is shared among, in blocks of trajectories (default:
+    the usable cores; see :mod:`optim_core.blocks`; the result is the same for any number).
 
     Without noise, each cell equals, bit for bit, a :func:`~optim_core.run` with that cell's
     values given as length-1 arrays (the same code path). A run given Python floats may differ
@@ -232,7 +238,8 @@ def basin_grid(bounds, resolution) -> tuple[np.ndarray, np.ndarray]:
 def basins(landscape, optimizer: Optimizer | str, *, resolution=(256, 256), bounds=None,
            steps: int = 300, tol: float = BASIN_TOL, **run_kwargs) -> BasinResult:
     """Which declared minimum the optimizer reaches from each start of a grid over ``bounds``
-    (default: the surface's box), in one vectorized run; see the module notes for ``tol``."""
+    (default: the surface's box), in one vectorized run; see the module notes for ``tol``.
+    ``run_kwargs`` (and ``workers``) as for :func:`sweep`."""
     landscape, optimizer = _resolve(landscape, optimizer)
     if not landscape.minima:
         raise ValueError(f"surface '{landscape.name}' declares no minima: a basin map needs them.")
