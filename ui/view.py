@@ -63,7 +63,7 @@ def main_view(settings: Settings, landscape) -> None:
         results, colors = [*results, traced[0]], [*colors, traced[1]]
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        _paths_panel(settings, landscape, results, colors)
+        _paths_panel(settings, landscape, results, colors, tuple(d.sid for d in drawn))
         export_panel(settings, landscape, results, colors)
     with right:
         if picture_of(landscape) is not None:
@@ -112,10 +112,10 @@ def _runs(settings: Settings) -> tuple[list, list]:
 
 @st.fragment
 @guarded
-def _paths_panel(settings: Settings, landscape, results, colors) -> None:
+def _paths_panel(settings: Settings, landscape, results, colors, sids: tuple[int, ...]) -> None:
     """2D or 3D, replayed step by step in the browser; switching between them reruns only this
     panel. A click on the contour moves the start, which changes every path: then the whole
-    page reruns."""
+    page reruns. ``sids``: the slots of the first results (the traced path comes after)."""
     rerun_page_if_asked()
     st.session_state.setdefault(keys.VIEW_MODE, keys.MODE_LABELS["2d"])
     with st.container(horizontal=True, vertical_alignment="center"):
@@ -146,7 +146,8 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
             if scrubbed is not None:
                 hint = with_scrub(fig, settings, scrubbed) + " " + hint
             if shown_state is not None:
-                hint = with_state(fig, settings, shown_state, landscape) + " " + hint
+                path = sids.index(shown_state.sid) if shown_state.sid in sids else None
+                hint = with_state(fig, settings, shown_state, landscape, path) + " " + hint
             path_chart(fig, key=CHART_KEY, presentation=presentation, on_click=start_at)
     note, export = st.columns([3, 1], vertical_alignment="center")
     note.caption(hint)
