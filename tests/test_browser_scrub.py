@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
 
 from landscapes import get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, run, scrub_values
-from ui.viewformat import LINK_PARAM, encode
+from ui.viewformat import LINK_PARAM, decode, encode
 
 from .test_browser import (
     _DATA_TO_PAGE_JS,
@@ -210,6 +211,12 @@ def _assert_state_at(info: dict, frames, row: int) -> None:
 
 
 ADAM = [{"name": "adam", "params": {"lr": 0.1}}]
+
+
+def _view_of(url: str) -> dict:
+    """The view a page's address holds."""
+    return decode(parse_qs(urlparse(url).query)[LINK_PARAM][0])
+
 _ROOT_JS = "() => document.querySelector('.ovz-root').dataset.{}"
 
 # The point Plotly hovers (trace, point), the traces whose points show their state, the label.
@@ -244,6 +251,8 @@ def test_hovering_a_point_draws_its_steps_state_in_the_browser_only(browser, ser
             page.keyboard.press("Escape")  # the popover closes
             page.wait_for_function("() => document.querySelector('.ovz-root')?.dataset.stateRow === '500'")
             wait_idle(page)
+            # the picker reran only the chart's fragment, which puts the choice in the address
+            assert _view_of(page.url).get("state") == 0, _view_of(page.url)
             land = get_landscape("rosenbrock")
             res = run(land, make_optimizer("adam", lr=0.1), land.start, 500, record_state=True)
             frames, adam = state_frames(land, res), res.path[:, 0]

@@ -21,7 +21,7 @@ from .errors import guarded
 from .exports import export_panel
 from .labels import md
 from .layout import STAGE
-from .link import remember_mode
+from .link import remember_inside, remember_mode
 from .scrub import OFF, scrub_controls, with_scrub
 from .settings import Settings
 from .state import emoji
@@ -127,6 +127,7 @@ def _paths_panel(settings: Settings, landscape, results, colors, sids: tuple[int
                              "drawn at each step of the replay"):
             scrubbed = scrub_controls(settings)
             shown_state = state_picker(settings)
+    remember_inside(settings)
     presentation = settings.presentation
     font = {"font_size": PRESENTATION_FONT} if presentation else {}
     with st.container(key=STAGE):  # as tall as the window allows (ui.layout); the chart fills it
