@@ -32,7 +32,8 @@ def state_picker(settings: Settings) -> Drawn | None:
                        format_func=lambda s: OFF if s == OFF else panel_name(drawn[s]),
                        help="At each step the replay shows: −α∇f (what gradient descent would do), "
                             "the momentum buffer's step, the step taken, the per-coordinate step "
-                            "box of adaptive methods, and Lookahead's slow weights.")
+                            "box of adaptive methods, and Lookahead's slow weights. Hover a point of "
+                            "its path to see that step's.")
     return None if sid == OFF else drawn[sid]
 
 
