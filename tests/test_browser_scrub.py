@@ -1,7 +1,9 @@
 """The hyperparameter slider inside the chart, in Chromium: turned on for Adam's α above the
 chart, it appears under the replay bar with the sidebar's value marked; dragging it with the
 mouse (and setting it by input events) morphs the drawn path into exactly the path a separate
-run with that α takes, and no message goes to the server while it moves.
+run with that α takes, and no message goes to the server while it moves. The state arrows
+follow the replay, and hovering a point of the path draws that point's step instead (again
+without the server), until the pointer leaves it.
 
 Uses the server and browser fixtures of ``tests/test_browser.py`` (select with ``pytest -m
 browser``); the screenshot goes to ``$OPTIVIZ_SHOTS`` (else pytest's temporary folder)."""
@@ -10,14 +12,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
 
 from landscapes import get_landscape
 from optim_core import OPTIMIZERS, make_optimizer, run, scrub_values
+from ui.viewformat import LINK_PARAM, decode, encode
 
 from .test_browser import (
+    _DATA_TO_PAGE_JS,
     _DRAWN_JS,
     TIMEOUT_MS,
     VIEWPORT,
@@ -188,6 +193,115 @@ def test_the_state_arrows_follow_the_replay(browser, server: Server, tmp_path: P
             folder = Path(os.environ.get("OPTIVIZ_SHOTS", tmp_path))
             folder.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(folder / "state-page.png"))
+            assert not console, console
+    finally:
+        context.close()
+
+
+def _assert_state_at(info: dict, frames, row: int) -> None:
+    """The drawn arrows and box are those of ``row`` (as float32, what the browser decodes)."""
+    assert info["row"] == str(row)
+    a = frames.anchor[row].astype(np.float32)
+    for trace, kind in zip(info["traces"][:3], info["kinds"], strict=False):
+        end = frames.ends[kind][row].astype(np.float32)
+        np.testing.assert_array_equal(np.float32(trace["x"]), [a[0], end[0]], err_msg=kind)
+        np.testing.assert_array_equal(np.float32(trace["y"]), [a[1], end[1]], err_msg=kind)
+    hx, hy = frames.box[row].astype(np.float32)
+    np.testing.assert_allclose(np.float32(info["traces"][3]["x"][:2]), [a[0] - hx, a[0] + hx], rtol=1e-6)
+
+
+ADAM = [{"name": "adam", "params": {"lr": 0.1}}]
+
+
+def _view_of(url: str) -> dict:
+    """The view a page's address holds."""
+    return decode(parse_qs(urlparse(url).query)[LINK_PARAM][0])
+
+_ROOT_JS = "() => document.querySelector('.ovz-root').dataset.{}"
+
+# The point Plotly hovers (trace, point), the traces whose points show their state, the label.
+_HOVERED_JS = """() => {
+    const gd = document.querySelector('.ovz-root .js-plotly-plot'), h = (gd._hoverdata || [])[0] || {};
+    return {trace: h.curveNumber, point: h.pointNumber, paths: gd.layout.meta.optiviz_state.paths,
+            label: [...document.querySelectorAll('.hoverlayer .hovertext')].map((e) => e.textContent)
+                .join(' | ')};
+}"""
+
+
+def test_hovering_a_point_draws_its_steps_state_in_the_browser_only(browser, server: Server,
+                                                                      tmp_path: Path):
+    from viz.state import state_frames
+
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    console: list[str] = []
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    sent: list = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    try:
+        with _explain_failure(server, console):
+            # Adam alone: on the default page the three paths share Rosenbrock's valley
+            page.goto(f"{server.url}/?{LINK_PARAM}={encode({'surface': 'rosenbrock', 'optimizers': ADAM})}")
+            page.wait_for_function(_DRAWN_JS)
+            wait_idle(page)
+            page.get_by_role("button", name="⇆ Slider · state").click()
+            page.get_by_role("combobox", name="Optimizer state").click()
+            page.get_by_role("option", name="Adam").click()
+            page.keyboard.press("Escape")  # the popover closes
+            page.wait_for_function("() => document.querySelector('.ovz-root')?.dataset.stateRow === '500'")
+            wait_idle(page)
+            # the picker reran only the chart's fragment, which puts the choice in the address
+            assert _view_of(page.url).get("state") == 0, _view_of(page.url)
+            land = get_landscape("rosenbrock")
+            res = run(land, make_optimizer("adam", lr=0.1), land.start, 500, record_state=True)
+            frames, adam = state_frames(land, res), res.path[:, 0]
+
+            current = 400  # the replay's row
+            page.evaluate("""(row) => { const s = document.querySelector('.ovz-scrub');
+                s.value = String(row); s.dispatchEvent(new Event('input', {bubbles: true})); }""", current)
+            page.wait_for_function(_ROOT_JS.format(f"stateRow === '{current}'"))
+            _assert_state_at(page.evaluate(_STATE_JS), frames, current)
+            sent.clear()
+
+            k = 180  # its neighbours lie ~1.7 px apart: Plotly may hover one a few away
+            x, y = page.evaluate(_DATA_TO_PAGE_JS, [float(adam[k, 0]), float(adam[k, 1])])
+            page.mouse.move(5, 5)
+            page.mouse.move(x, y)  # one move: one hover
+            page.wait_for_function(_ROOT_JS.format("stateHover !== undefined"))
+            page.wait_for_timeout(1000)  # settled: Plotly's hover again after the redraw keeps the row
+            hovered = page.evaluate(_HOVERED_JS)
+            assert hovered["trace"] in hovered["paths"] and abs(hovered["point"] - k) <= 5, hovered
+            k = hovered["point"]
+            page.wait_for_function(f"() => document.querySelector('.ovz-root').dataset.stateRow === '{k}'")
+            root = page.locator(".ovz-root")
+            assert root.get_attribute("data-state-hover") == str(k)
+            draws = root.get_attribute("data-state-draws")
+            page.wait_for_timeout(1000)
+            assert root.get_attribute("data-state-draws") == draws, "the hovered state keeps being redrawn"
+            _assert_state_at(page.evaluate(_STATE_JS), frames, k)
+            assert root.get_attribute("data-row") == str(current)  # the replay did not move
+            label = hovered["label"]
+            assert f"step {k}" in label and "state (true lengths)" in label, label
+            assert f"|α∇f|: {frames.lengths['gradient'][k]:.3g}" in label, label
+            assert f"|α·m|: {frames.lengths['momentum'][k]:.3g}" in label, label
+            assert f"|step taken|: {frames.lengths['step'][k]:.3g}" in label, label
+            folder = Path(os.environ.get("OPTIVIZ_SHOTS", tmp_path))
+            folder.mkdir(parents=True, exist_ok=True)
+            root.screenshot(path=str(folder / "state-hover.png"))
+            # the label covers the arrows' shafts: a second picture without it
+            page.add_style_tag(content=".ovz-root .hoverlayer { visibility: hidden; }")
+            root.screenshot(path=str(folder / "state-hover-arrows.png"))
+            print(f"screenshots: {folder / 'state-hover.png'}, {folder / 'state-hover-arrows.png'} "
+                  f"(step {k} hovered, replay at {current})")
+
+            page.mouse.move(5, 5)  # off the chart: back to the replay's row
+            page.wait_for_function(f"() => document.querySelector('.ovz-root').dataset.stateRow "
+                                   f"=== '{current}'")
+            _assert_state_at(page.evaluate(_STATE_JS), frames, current)
+            assert root.get_attribute("data-state-hover") is None
+            page.wait_for_timeout(1000)  # anything sent late would show now
+            assert sent == [], f"{len(sent)} websocket messages went to the server on hover"
             assert not console, console
     finally:
         context.close()

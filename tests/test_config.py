@@ -313,3 +313,78 @@ def test_colours_stay_with_their_paths_after_a_panel_is_removed():
     lines = [t["line"]["color"] for t in sorted(contour["data"], key=lambda t: t.get("legendrank", 1000))
              if t.get("mode") == "lines+markers"]
     assert lines == [before["rmsprop"], before["adam"]]
+
+
+# The hyperparameter slider and the state overlay (format 3: "scrub", "state").
+INSIDE = {**VIEW, "version": 3, "scrub": {"optimizer": 1, "param": "alpha"}, "state": 0}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"scrub": {"optimizer": 2, "param": "lr"}}, "scrub must be {'optimizer': the index of one of its 2"),
+    ({"scrub": {"optimizer": 0}}, "scrub must be"),
+    ({"scrub": "sgd"}, "scrub must be"),
+    ({"scrub": {"optimizer": 0, "param": "beta1"}},
+     "the slider varies one of lr, momentum, dampening, weight_decay of optimizer 'sgd'; got 'beta1'"),
+    ({"state": 2}, "state must be the index of one of its 2 optimizers"),
+    ({"state": True}, "state must be the index"),
+    ({"optimizers": [], "scrub": None}, "state names one of the view's optimizers, and this view draws none"),
+])
+def test_every_bad_slider_or_state_field_is_named(change, message):
+    with pytest.raises(ValueError) as err:
+        check({**INSIDE, **change})
+    assert message in str(err.value)
+
+
+def test_apply_turns_the_slider_and_state_on_for_the_named_slots_and_off_without_them():
+    state: dict = {}
+    apply(state, DEFAULT_VIEW)
+    assert state["scrub"] == state["state_slot"] == "off"
+    apply(state, INSIDE)
+    sids = [s["id"] for s in state["slots"]]
+    assert (state["scrub"], state["scrub_param"], state["state_slot"]) == (sids[1], "alpha", sids[0])
+    assert check(INSIDE)["scrub"] == {"optimizer": 1, "param": "alpha"}
+    assert same_view(check(INSIDE), check(VIEW))  # they draw the same paths
+    apply(state, VIEW)  # a view without them (a preset, an older link): both off
+    assert state["scrub"] == state["state_slot"] == "off"
+
+
+def test_the_slider_and_state_choices_survive_a_reload():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert "scrub" not in _link(at) and "state" not in _link(at)
+    at.selectbox(key="scrub").set_value(2).run()  # Adam (α=0.1); reruns only the chart's fragment
+    at.selectbox(key="scrub_param").set_value("beta1").run()
+    at.selectbox(key="state_slot").set_value(0).run()  # Momentum (EMA)
+    link = _link(at)
+    assert (link["scrub"], link["state"]) == ({"optimizer": 2, "param": "beta1"}, 0)
+    again = _reopen(link)
+    sids = [s["id"] for s in again.session_state["slots"]]
+    assert again.selectbox(key="scrub").value == sids[2]
+    assert again.selectbox(key="scrub_param").value == "beta1"
+    assert again.selectbox(key="state_slot").value == sids[0]
+    meta = chart_figure(again)["layout"]["meta"]
+    assert meta["optiviz_scrub"]["param"] == "beta1"
+    assert meta["optiviz_state"]["kinds"] == ["gradient", "momentum", "step"]  # Momentum's
+    assert (_link(again)["scrub"], _link(again)["state"]) == ({"optimizer": 2, "param": "beta1"}, 0)
+    again.selectbox(key="scrub").set_value("off").run()
+    assert "scrub" not in _link(again) and _link(again)["state"] == 0
+    again.button(key=f"remove{sids[0]}").click().run()  # the state's panel goes: the state is off
+    assert not {"scrub", "state"} & set(_link(again))
+
+
+def test_an_old_link_opens_with_the_slider_and_state_off():
+    at = _reopen(VIEW)  # format 1, no scrub or state
+    assert at.selectbox(key="scrub").value == "off" and at.selectbox(key="state_slot").value == "off"
+    assert not {"optiviz_scrub", "optiviz_state"} & set(chart_figure(at)["layout"].get("meta", {}))
+    assert not {"scrub", "state"} & set(_link(at))
+
+
+def test_a_link_naming_a_missing_slot_or_hyperparameter_opens_the_default_view_with_a_note():
+    for bad in ({"scrub": {"optimizer": 0, "param": "gamma"}}, {"state": 5}):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params["view"] = encode({**INSIDE, **bad})
+        at.run()
+        assert not at.exception and not at.error
+        assert "could not be restored" in at.warning[0].value and ("scrub" in at.warning[0].value
+                                                                   or "state" in at.warning[0].value)
+        assert at.selectbox(key="surface").value == "rosenbrock"
+        assert at.selectbox(key="scrub").value == "off" and at.selectbox(key="state_slot").value == "off"

@@ -201,6 +201,37 @@ def test_lookaheads_slow_trail_and_long_arrows_shortened():
     assert f"length {fr.lengths['gradient'][1]:.4g}" in gradient["hovertemplate"]
 
 
+def test_hovering_the_path_has_each_steps_true_lengths():
+    """add_state(..., path=i): the traces of result i's path whose points show their step's state
+    in the browser, and in the path's hover text the arrows' true lengths at each step."""
+    from viz import contour_spec
+    from viz.state import add_state, state_frames
+
+    from .plotly_arrays import as_array
+
+    land = get_landscape("rosenbrock")
+    other = run(land, make_optimizer("sgd", lr=1e-3), START, 40)
+    res = run(land, make_optimizer("adam", lr=0.05), START, 40, record_state=True)
+    spec = add_state(contour_spec(land, [other, res], animated=True), land, res, path=1)
+    meta, moving = spec["layout"]["meta"]["optiviz_state"], spec["layout"]["meta"]["optiviz"]["moving"]
+    assert meta["paths"] == [index for index, j in moving[1] if j == 0] and len(meta["paths"]) == 2
+    fr = state_frames(land, res)
+    line = next(spec["data"][i] for i in meta["paths"] if "customdata" in spec["data"][i])
+    data = as_array(line["customdata"])
+    assert data.shape == (41, 5)
+    np.testing.assert_array_equal(data[:, 0], np.arange(41))
+    for n, kind in enumerate(("gradient", "momentum", "step")):
+        np.testing.assert_allclose(data[:, 2 + n], fr.lengths[kind], rtol=1e-6)
+        np.testing.assert_allclose(as_array(meta["lengths"][kind]), fr.lengths[kind], rtol=1e-6)
+    assert "|α∇f|: %{customdata[2]:.3g}" in line["hovertemplate"]
+    assert "|α·m|: %{customdata[3]:.3g}" in line["hovertemplate"]
+    assert "|step taken|: %{customdata[4]:.3g}" in line["hovertemplate"]
+    sgd_line = next(spec["data"][i] for i, j in moving[0] if j == 0 and "customdata" in spec["data"][i])
+    assert "state" not in sgd_line["hovertemplate"]  # the other path's hover is as before
+    assert "paths" not in add_state(contour_spec(land, [res], animated=True), land, res)["layout"]["meta"][
+        "optiviz_state"]  # no path named: nothing to hover
+
+
 def test_drawing_the_state_needs_it_recorded_at_every_step():
     from viz.state import state_frames
 
@@ -236,6 +267,8 @@ def test_the_page_draws_the_chosen_panels_state_and_exports_it():
     figure = chart_figure(at)
     meta = figure["layout"]["meta"][STATE_KEY]
     assert meta["kinds"] == ["gradient", "momentum", "step", "box"] and meta["rows"] == 501
+    moving = figure["layout"]["meta"]["optiviz"]["moving"]  # hovering Adam's path (the 3rd) shows its state
+    assert meta["paths"] == [i for i, j in moving[2] if j == 0] and meta["paths"]
     assert [figure["data"][i]["name"].split(" ×")[0] for i in meta["traces"]] == [
         "−α∇f (gradient step)", "−α·m (first moment)", "step taken", "per-coordinate step box"]
     page = html_document(figure)

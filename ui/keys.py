@@ -37,6 +37,7 @@ MAIN = "main"  # the switch of the main area: paths or one of the explore views
 MAIN_LABELS = {"paths": "Paths", "sweep": "Sweep map", "basin": "Basin map", "ensemble": "Ensemble"}
 SWEEP_PICK = "sweep_pick"  # the sweep map's clicked point, for the next run to add as a panel
 EXPLORE_MESSAGE = "explore_message"  # what the last click on a map did
+OFF = "off"  # SCRUB's and STATE_SLOT's value when none is chosen
 SCRUB = "scrub"  # the slot whose hyperparameter the chart's slider varies ("off": none)
 SCRUB_PARAM = "scrub_param"  # that hyperparameter
 STATE_SLOT = "state_slot"  # the slot whose optimizer state the chart draws ("off": none)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from . import keys
 from .messages import for_viewers
-from .viewformat import DEFAULT_VIEW, LINK_PARAM, apply, decode, encode, from_settings
+from .viewformat import DEFAULT_VIEW, LINK_PARAM, apply, decode, encode, from_settings, inside_path
 
 UNREADABLE = ("this optiviz cannot read what it describes. A view link is the page's address as "
               "the page wrote it (…/?view=…), copied whole; the page shows its default view instead.")
@@ -28,8 +28,23 @@ def open_link() -> None:
 
 
 def write_link(settings) -> None:
-    """Make the address reopen this view (a :class:`ui.settings.Settings`)."""
-    st.query_params[LINK_PARAM] = encode(from_settings(settings))
+    """Make the address reopen this view (a :class:`ui.settings.Settings`), with the slider and
+    state pickers as they are."""
+    config = {**from_settings(settings), **inside_path(st.session_state, settings)}
+    st.query_params[LINK_PARAM] = encode(config)
+
+
+def remember_inside(settings) -> None:
+    """After the chart's pickers (the hyperparameter slider, the state), which rerun only their
+    fragment: the address gets their choices here (where they changed)."""
+    try:
+        config = decode(st.query_params[LINK_PARAM])
+    except (KeyError, ValueError):  # no link yet: the next page run writes one
+        return
+    kept = {k: v for k, v in config.items() if k not in ("scrub", "state")}
+    new = {**kept, **inside_path(st.session_state, settings)}
+    if new != config:
+        st.query_params[LINK_PARAM] = encode(new)
 
 
 def remember_mode() -> None:

@@ -20,7 +20,7 @@ from .settings import Drawn, Settings
 from .state import emoji
 from .surface import SurfaceChoice
 
-OFF = "off"
+OFF = keys.OFF
 
 
 def _options(settings: Settings) -> dict:

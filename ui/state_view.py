@@ -32,7 +32,8 @@ def state_picker(settings: Settings) -> Drawn | None:
                        format_func=lambda s: OFF if s == OFF else panel_name(drawn[s]),
                        help="At each step the replay shows: −α∇f (what gradient descent would do), "
                             "the momentum buffer's step, the step taken, the per-coordinate step "
-                            "box of adaptive methods, and Lookahead's slow weights.")
+                            "box of adaptive methods, and Lookahead's slow weights. Hover a point of "
+                            "its path to see that step's.")
     return None if sid == OFF else drawn[sid]
 
 
@@ -45,15 +46,17 @@ def _recorded(choice: tuple, name: str, hp_items: tuple, start: tuple, steps: in
                shuffle=batch.get("shuffle", True), data_seed=batch.get("data_seed", 0), record_state=True)
 
 
-def with_state(spec: dict, settings: Settings, d: Drawn, land) -> str:
-    """Add the chosen panel's state to the animated contour ``spec``; returns a hint."""
+def with_state(spec: dict, settings: Settings, d: Drawn, land, path: int | None = None) -> str:
+    """Add the chosen panel's state to the animated contour ``spec`` (``path``: the index of its
+    result among the figure's, whose points then show their step's state on hover); returns a
+    hint."""
     res = _recorded(dataclasses.astuple(settings.choice), d.name, tuple(sorted(d.hyperparams.items())),
                     settings.start, settings.steps, settings.noise, settings.seed,
                     tuple(sorted(settings.schedule.items())), tuple(sorted((settings.batch or {}).items())))
-    add_state(spec, land, res)
+    add_state(spec, land, res, path=path)
     hint = (f"Arrows at each shown step of {d.label}: from where the step left, −α∇f, the momentum "
             "buffer's step and the step taken, magnified as the legend says (×N; long arrows "
-            "shortened to a quarter of the box).")
+            "shortened to a quarter of the box). Hover a point of its path for that step's state.")
     if settings.noise > 0:
         hint += " The gradient arrow is the exact gradient; the step used a noisy one."
     return hint

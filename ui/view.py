@@ -21,7 +21,7 @@ from .errors import guarded
 from .exports import export_panel
 from .labels import md
 from .layout import STAGE
-from .link import remember_mode
+from .link import remember_inside, remember_mode
 from .scrub import OFF, scrub_controls, with_scrub
 from .settings import Settings
 from .state import emoji
@@ -63,7 +63,7 @@ def main_view(settings: Settings, landscape) -> None:
         results, colors = [*results, traced[0]], [*colors, traced[1]]
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        _paths_panel(settings, landscape, results, colors)
+        _paths_panel(settings, landscape, results, colors, tuple(d.sid for d in drawn))
         export_panel(settings, landscape, results, colors)
     with right:
         if picture_of(landscape) is not None:
@@ -112,10 +112,10 @@ def _runs(settings: Settings) -> tuple[list, list]:
 
 @st.fragment
 @guarded
-def _paths_panel(settings: Settings, landscape, results, colors) -> None:
+def _paths_panel(settings: Settings, landscape, results, colors, sids: tuple[int, ...]) -> None:
     """2D or 3D, replayed step by step in the browser; switching between them reruns only this
     panel. A click on the contour moves the start, which changes every path: then the whole
-    page reruns."""
+    page reruns. ``sids``: the slots of the first results (the traced path comes after)."""
     rerun_page_if_asked()
     st.session_state.setdefault(keys.VIEW_MODE, keys.MODE_LABELS["2d"])
     with st.container(horizontal=True, vertical_alignment="center"):
@@ -127,6 +127,7 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
                              "drawn at each step of the replay"):
             scrubbed = scrub_controls(settings)
             shown_state = state_picker(settings)
+    remember_inside(settings)
     presentation = settings.presentation
     font = {"font_size": PRESENTATION_FONT} if presentation else {}
     with st.container(key=STAGE):  # as tall as the window allows (ui.layout); the chart fills it
@@ -146,7 +147,8 @@ def _paths_panel(settings: Settings, landscape, results, colors) -> None:
             if scrubbed is not None:
                 hint = with_scrub(fig, settings, scrubbed) + " " + hint
             if shown_state is not None:
-                hint = with_state(fig, settings, shown_state, landscape) + " " + hint
+                path = sids.index(shown_state.sid) if shown_state.sid in sids else None
+                hint = with_state(fig, settings, shown_state, landscape, path) + " " + hint
             path_chart(fig, key=CHART_KEY, presentation=presentation, on_click=start_at)
     note, export = st.columns([3, 1], vertical_alignment="center")
     note.caption(hint)

@@ -26,7 +26,13 @@ older links open as before (on the paths; a data surface then runs its full batc
 Format 3 also takes ``"traced"``: the "more optimizers" pick, ``{"name":
 "pytorch_optimizer.AdaBelief", "lr": 0.001}`` (a class of torch.optim or pytorch_optimizer by
 qualified name, 0 < lr ≤ 100). It is checked for its form only (whether the class is installed
-is the page's to say: without it the pick is dropped); a view without it draws no traced path."""
+is the page's to say: without it the pick is dropped); a view without it draws no traced path.
+
+Format 3 also keeps what is drawn inside one path: ``"scrub": {"optimizer": i, "param": "lr"}``
+(the hyperparameter slider on the i-th of ``optimizers``, counted from 0, varying one of its
+numeric hyperparameters that a scrub may vary) and ``"state": i`` (the optimizer-state overlay
+of the i-th). Like the display fields they leave the paths as they are; a view without them
+(every older link, every preset) opens with the slider and the state off."""
 
 from __future__ import annotations
 
@@ -42,7 +48,7 @@ from typing import Any
 from landscapes import LANDSCAPES, from_formula
 from landscapes.worker import build_bounded
 from optim_core import OPTIMIZERS, SCHEDULES, make_schedule
-from paramspec import validate_params
+from paramspec import validate_params, varied
 
 from . import keys
 from .state import MAX_SLOTS, SLOT_COLORS, add_slot, choice_names, concrete_spec, remove_slot, scope_of
@@ -64,7 +70,8 @@ MODES = ("2d", "3d")
 LEVELS = ("auto", "linear", "log")
 _PRESET_ID = re.compile(r"^[a-z0-9-]{1,60}$")
 MAINS = tuple(keys.MAIN_LABELS)
-_DISPLAY = ("version", "title", "story", "preset", "mode", "presentation", "levels", "main")  # not the paths
+_DISPLAY = ("version", "title", "story", "preset", "mode", "presentation", "levels", "main",  # not the paths
+            "scrub", "state")
 _FIELDS = {"surface", "surface_params", "formula", "bounds", "optimizers", "steps", "start", "noise",
            "seed", "schedule", "batch", "traced", *_DISPLAY}
 _TRACED_NAME = re.compile(r"^(torch\.optim|pytorch_optimizer)\.[A-Za-z_][A-Za-z0-9_]{0,60}$")
@@ -183,7 +190,8 @@ def check(config: dict) -> dict:
     made = make_schedule(name, **params)
     batch = _batch(config.get("batch"), landscape)
     traced = _traced(config["traced"]) if config.get("traced") is not None else {}
-    return {**config, **display, **typed, **batch, **traced, "surface": surface,
+    inside = _inside(config, optimizers)
+    return {**config, **display, **typed, **batch, **traced, **inside, "surface": surface,
             "surface_params": dict(landscape.params), "optimizers": optimizers, "steps": steps,
             "start": [float(start[0]), float(start[1])],
             "noise": float(noise), "seed": seed, "schedule": {"name": name, **made.params}}
@@ -219,6 +227,58 @@ def _traced(traced) -> dict:
                          "'pytorch_optimizer.<Class>', 'lr': a number, 0 < lr ≤ 100}; "
                          f"got {traced!r:.80}.")
     return {"traced": {"name": traced["name"], "lr": float(traced["lr"])}}
+
+
+def scrub_params(name: str, params: dict[str, Any]) -> list[str]:
+    """The hyperparameters of optimizer ``name`` set to (checked) ``params`` that the chart's
+    slider may vary (as its picker offers them, :mod:`ui.scrub`)."""
+    choices = {k: v for k, v in params.items() if k in choice_names(OPTIMIZERS[name])}
+    return [p.name for p in varied(concrete_spec(name, choices).params)]
+
+
+def _inside(config: dict, optimizers: list[dict]) -> dict:
+    """{"scrub": {"optimizer", "param"}, "state": i}, those ``config`` names, checked against
+    its (checked) ``optimizers``."""
+    out, count = {}, len(optimizers)
+    def index(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < count
+    allowed = f"the index of one of its {count} optimizers (from 0)"
+    for field in ("scrub", "state"):
+        if config.get(field) is not None and not count:
+            raise ValueError(f"{field} names one of the view's optimizers, and this view draws none.")
+    if config.get("scrub") is not None:
+        scrub = config["scrub"]
+        if not (isinstance(scrub, dict) and set(scrub) == {"optimizer", "param"}
+                and index(scrub["optimizer"])):
+            raise ValueError(f"scrub must be {{'optimizer': {allowed}, 'param': …}}; got {scrub!r:.80}.")
+        entry = optimizers[scrub["optimizer"]]
+        params = scrub_params(entry["name"], entry["params"])
+        if scrub["param"] not in params:
+            raise ValueError(f"scrub: the slider varies one of {', '.join(params) or 'nothing'} of optimizer "
+                             f"'{entry['name']}'; got {scrub['param']!r:.40}.")
+        out["scrub"] = {"optimizer": scrub["optimizer"], "param": scrub["param"]}
+    if config.get("state") is not None:
+        if not index(config["state"]):
+            raise ValueError(f"state must be {allowed}; got {config['state']!r:.40}.")
+        out["state"] = config["state"]
+    return out
+
+
+def inside_path(state: MutableMapping, settings) -> dict:
+    """The link's "scrub" and "state" of the page's pickers (their session state), where one is
+    on and names a drawn optimizer that runs (the pickers offer only those) and, for the
+    slider, one of its hyperparameters it may vary."""
+    drawn = [d.sid if d.error is None else None for d in settings.drawn]
+    out = {}
+    sid, param = state.get(keys.SCRUB, keys.OFF), state.get(keys.SCRUB_PARAM)
+    if sid in drawn and sid is not None:
+        i = drawn.index(sid)
+        if param in [p.name for p in varied(settings.drawn[i].spec.params)]:
+            out["scrub"] = {"optimizer": i, "param": param}
+    sid = state.get(keys.STATE_SLOT, keys.OFF)
+    if sid in drawn and sid is not None:
+        out["state"] = drawn.index(sid)
+    return out
 
 
 def _display(config: dict) -> dict:
@@ -324,8 +384,13 @@ def apply(state: MutableMapping, config: dict) -> dict:
         remove_slot(state, slot["id"])
     state.setdefault(keys.NEXT_SLOT, 0)  # ids keep counting: no stale widget state is reused
     state[keys.SLOTS] = []
-    for entry in config["optimizers"]:
-        add_slot(state, entry["name"], slot_values(entry["name"], entry["params"]), entry.get("color"))
+    sids = [add_slot(state, entry["name"], slot_values(entry["name"], entry["params"]), entry.get("color"))
+            for entry in config["optimizers"]]
+    scrub = config.get("scrub")
+    state[keys.SCRUB] = sids[scrub["optimizer"]] if scrub else keys.OFF
+    if scrub:
+        state[keys.SCRUB_PARAM] = scrub["param"]
+    state[keys.STATE_SLOT] = sids[config["state"]] if config.get("state") is not None else keys.OFF
     surface = config["surface"]
     state[keys.SURFACE] = surface
     for name, value in config["surface_params"].items():

@@ -16,6 +16,10 @@
  * Hooks the animator's chart (viz/animator.js): after every figure it draws (its "ovz-drawn"
  * event), the chart gets the slider if its figure has a scrub, else loses it. Each redraw
  * sets root.dataset.hpIndex and sends an "ovz-scrubbed" event ({index, at}).
+ *
+ * The state is drawn at the replay's row, or while a point of its path is hovered, at that
+ * point's row (root.dataset.stateHover); root.dataset.stateRow is the row drawn, stateDraws
+ * counts the redraws.
  */
 (function () {
   "use strict";
@@ -198,12 +202,17 @@
       ["anchor", "box", "slow_x", "slow_y"].forEach((key) => { if (meta[key]) parts[key] = decode(meta[key]); });
       parts.ends = {};
       Object.entries(meta.ends).forEach(([kind, v]) => { parts.ends[kind] = decode(v); });
+      parts.lengths = {};
+      Object.entries(meta.lengths || {}).forEach(([kind, v]) => { parts.lengths[kind] = decode(v); });
       root.__ovzState = {meta, parts};
     }
     const {parts} = root.__ovzState;
     k = Math.max(0, Math.min(k, meta.rows - 1));
-    const ax = parts.anchor[2 * k], ay = parts.anchor[2 * k + 1], xs = [], ys = [];
-    meta.kinds.forEach((kind) => {
+    const ax = parts.anchor[2 * k], ay = parts.anchor[2 * k + 1], xs = [], ys = [], hover = [];
+    meta.kinds.forEach((kind, i) => {
+      const name = plot.data[meta.traces[i]].name, length = parts.lengths[kind];
+      hover.push(length ? `${name}<br>step ${k}: length ${number(length[k])}<extra></extra>`
+        : `${name}<extra></extra>`);
       if (kind === "box") {
         const hx = parts.box[2 * k], hy = parts.box[2 * k + 1];
         xs.push([ax - hx, ax + hx, ax + hx, ax - hx, ax - hx]);
@@ -217,8 +226,13 @@
         ys.push([ay, e[2 * k + 1]]);
       }
     });
-    return Promise.resolve(window.Plotly.restyle(plot, {x: xs, y: ys}, meta.traces)).then(() => {
+    // while the path is hovered, no hover here ("skip" counts only without a hovertemplate)
+    const off = hoverRow(root) !== null;
+    const update = {x: xs, y: ys, hovertemplate: off ? hover.map(() => "") : hover,
+                    hoverinfo: hover.map(() => (off ? "skip" : "all"))};
+    return Promise.resolve(window.Plotly.restyle(plot, update, meta.traces)).then(() => {
       root.dataset.stateRow = String(k);
+      root.dataset.stateDraws = String(Number(root.dataset.stateDraws || 0) + 1);
     });
   }
 
@@ -237,11 +251,55 @@
     next();
   }
 
+  /* Hovering a point of the path whose state is drawn (the traces in meta.paths; point k is
+   * row k) draws the state at that row, without moving the replay; leaving it, the replay's
+   * row again. Meanwhile the state's own traces take no hover (drawState): Plotly hovers again
+   * after each redraw, and would else pick the arrow that starts next to the pointer. Plotly
+   * sends an unhover with each change of hovered point: it takes effect only where no hover
+   * of the path follows. Hooked once per plot (Plotly.react keeps the handlers). */
+  function hookHover(root) {
+    const plot = root.querySelector(".ovz-plot");
+    if (!plot || plot.__ovzHover || typeof plot.on !== "function") return;
+    plot.__ovzHover = true;
+    let leaving = 0;
+    const leave = () => {
+      leaving = 0;
+      if (hoverRow(root) === null) return;
+      root.__ovzHoverRow = null;
+      delete root.dataset.stateHover;
+      askState(root, root.__optiviz ? root.__optiviz.row : 0);
+    };
+    plot.on("plotly_hover", (e) => {
+      clearTimeout(leaving);
+      const meta = (plot.layout && plot.layout.meta && plot.layout.meta[STATE]) || {};
+      const p = ((e && e.points) || []).find((q) => (meta.paths || []).includes(q.curveNumber));
+      if (!p) { leave(); return; }  // another trace: the replay's row
+      root.__ovzHoverRow = p.pointNumber;
+      root.dataset.stateHover = String(p.pointNumber);
+      askState(root, p.pointNumber);
+    });
+    plot.on("plotly_unhover", () => {
+      clearTimeout(leaving);
+      leaving = setTimeout(leave, 0);
+    });
+  }
+
+  /* The hovered row of the state's path, or null. */
+  function hoverRow(root) {
+    const k = root.__ovzHoverRow;
+    return k === undefined ? null : k;
+  }
+
   document.addEventListener("ovz-drawn", (e) => {
     const root = e.target;
     if (!e.detail || !root.classList || !root.classList.contains("ovz-root")) return;
-    if (e.detail.kind === "figure") attach(root);
-    askState(root, e.detail.row);
+    if (e.detail.kind === "figure") {
+      attach(root);
+      hookHover(root);
+      root.__ovzHoverRow = null;  // a new figure: the hovered point is gone
+      delete root.dataset.stateHover;
+    }
+    askState(root, hoverRow(root) === null ? e.detail.row : hoverRow(root));
   });
 
   window.OptivizOverlays = {attach, drawState, position};

@@ -159,14 +159,18 @@ def state_traces(frames: StateFrames, k: int) -> list[dict]:
     return traces
 
 
-def add_state(spec: dict, landscape, res, j: int = 0) -> dict:
+def add_state(spec: dict, landscape, res, j: int = 0, path: int | None = None) -> dict:
     """Append to ``spec`` (an animated 2D ``*_spec`` figure of ``res``) the state traces at the
     last drawn step, and every step's arrows, box and slow trail in ``layout.meta`` so that the
-    browser (``viz/overlays.js``) redraws them at each step the replay shows. Returns ``spec``."""
+    browser (``viz/overlays.js``) redraws them at each step the replay shows. ``path``: the
+    index of ``res`` among the figure's results (its group in ``layout.meta.optiviz.moving``),
+    where it is drawn there: then hovering a point of trajectory ``j`` draws that step's state
+    (``meta["paths"]``: the traces whose points count), and its hover text gives the arrows'
+    true lengths at that step. Returns ``spec``."""
     frames = state_frames(landscape, res, j)
     first = len(spec["data"])
     traces = state_traces(frames, frames.rows - 1)
-    for t in traces:  # the hover text would keep the last step's length: the name only
+    for t in traces:  # the browser gives the arrows' hover text each drawn step's length
         t["hovertemplate"] = f"{t['name']}<extra></extra>"
         t.pop("hoverinfo", None)
     spec["data"] += traces
@@ -174,14 +178,42 @@ def add_state(spec: dict, landscape, res, j: int = 0) -> dict:
              *(["slow"] if frames.slow is not None else [])]
     meta = {"traces": list(range(first, first + len(traces))), "kinds": kinds, "rows": frames.rows,
             "anchor": compact_array(frames.anchor),
-            "ends": {k: compact_array(e) for k, e in frames.ends.items()}}
+            "ends": {k: compact_array(e) for k, e in frames.ends.items()},
+            "lengths": {k: compact_array(v) for k, v in frames.lengths.items()}}
     if frames.box is not None:
         meta["box"] = compact_array(frames.box)
     if frames.slow is not None:
         meta["slow_x"], meta["slow_y"] = compact_array(frames.slow[:, 0]), compact_array(frames.slow[:, 1])
     layout = spec.setdefault("layout", {})
+    if path is not None:
+        meta["paths"] = _hover_paths(spec, frames, res, j, path)
     layout["meta"] = {**layout.get("meta", {}), STATE_KEY: meta}
     return spec
+
+
+def _hover_paths(spec: dict, frames: StateFrames, res, j: int, path: int) -> list[int]:
+    """The traces of trajectory ``j`` of the figure's ``path``-th result (point k: row k), whose
+    hover then shows the state at k; those with the paths' hover text get the arrows' true
+    lengths in it (the columns after step and f in their ``customdata``)."""
+    group = ((spec.get("layout", {}).get("meta", {}).get("optiviz") or {}).get("moving") or [])
+    traces = [index for index, jj in (group[path] if 0 <= path < len(group) else []) if jj == j]
+    kinds = list(frames.ends)
+    rows = slice(frames.rows)
+    columns = [res.step[rows], res.loss[rows, j], *(frames.lengths[kind][rows] for kind in kinds)]
+    short = {"gradient": "|α∇f|", "step": "|step taken|",
+             "momentum": f"|{frames.momentum_label.split(' ')[0].lstrip('−')}|"}
+    extra = "".join(f"<br>{short[kind]}: %{{customdata[{2 + n}]:.3g}}" for n, kind in enumerate(kinds))
+    for index in traces:
+        trace = spec["data"][index]
+        template = trace.get("hovertemplate", "")
+        data = trace.get("customdata")
+        shape = data.get("shape", "") if isinstance(data, dict) else ""
+        if "customdata[1]" not in template or shape.split(",")[0] != str(frames.rows):
+            continue
+        trace["customdata"] = compact_array(np.stack(columns, axis=-1))
+        trace["hovertemplate"] = template.replace("<extra>", f"<br><i>state (true lengths)</i>{extra}<extra>",
+                                                  1)
+    return traces
 
 
 def state_spec(landscape, res, k: int | None = None, *, j: int = 0, color: str | None = None,
