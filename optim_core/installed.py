@@ -31,6 +31,20 @@ def installed_optimizers() -> dict[str, type]:
     return found
 
 
+# String settings a page can offer, by keyword (never by class): a class whose constructor takes
+# the keyword gets a choice among these values, its default (None) first.
+STRING_CHOICES: dict[str, tuple[str | None, ...]] = {"line_search_fn": (None, "strong_wolfe")}
+
+
+def string_choices(cls: type) -> dict[str, tuple[str | None, ...]]:
+    """The keywords of :data:`STRING_CHOICES` that ``cls`` takes, with their values."""
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {k: v for k, v in STRING_CHOICES.items() if k in params}
+
+
 def default_lr(cls: type) -> float | None:
     """The class's default learning rate (its ``lr`` keyword's default), None if it has none."""
     try:

@@ -23,7 +23,10 @@ SALTS = (0, 1, 2)  # the live tests draw the matrix three times
 # Tests that hold an optimizer beyond the matrix (the README's table names them).
 FURTHER_TESTS = {
     "adopt": ("test_parity.py::test_adopt_follows_its_paper_by_hand",),
-    "lbfgs": ("test_parity.py::test_lbfgs_stops_where_torch_stops",),
+    "lbfgs": ("test_parity.py::test_lbfgs_stops_where_torch_stops",
+              "test_trace.py::test_coordinate_mixing_optimizers_run_one_trajectory_at_a_time"
+              "[lbfgs-strong-wolfe]",
+              "test_traced_ui.py::test_lbfgs_with_its_line_search_is_drawn_and_its_evaluations_counted"),
     "sgd_schedule_free": ("test_parity.py::test_schedule_free_average_is_the_packages_eval",),
     "adamw_schedule_free": ("test_parity.py::test_schedule_free_average_is_the_packages_eval",),
     "newton": ("test_curvature.py::test_newton_solves_a_quadratic_in_one_step",),

@@ -119,3 +119,37 @@ def test_the_traced_pick_survives_the_link():
                 {"name": "torch.optim.Adam"}):
         with pytest.raises(ValueError, match="traced must be"):
             check({**view, "traced": bad})
+
+
+def test_lbfgs_with_its_line_search_is_drawn_and_its_evaluations_counted():
+    """L-BFGS takes ``line_search_fn``: the picker offers strong Wolfe; the path is trace's with
+    it, and the summary counts its evaluations of f (several a step), the built-ins one a step.
+    The link keeps the choice; an unknown value is refused with what is allowed."""
+    pytest.importorskip("torch")
+    from ui.viewformat import check, decode, encode
+
+    view = {"surface": "rosenbrock", "optimizers": [{"name": "adam"}], "steps": 60,
+            "traced": {"name": "torch.optim.LBFGS", "lr": 1.0,
+                       "options": {"line_search_fn": "strong_wolfe"}}}
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["view"] = encode(view)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.selectbox(key=keys.traced_option("torch.optim.LBFGS", "line_search_fn")).value \
+        == "strong_wolfe"
+    label = f"LBFGS (line_search_fn=strong_wolfe) — {LABEL}"
+    direct = trace(installed_optimizers()["torch.optim.LBFGS"], get_landscape("rosenbrock"),
+                   [LANDSCAPES["rosenbrock"].start], 60, lr=1.0, line_search_fn="strong_wolfe")
+    lines = _lines(at)
+    np.testing.assert_array_equal(lines[label][:, 0], as_array(compact_array(direct.path[:, 0, 0])))
+    rows = {r["optimizer"]: r for r in at.dataframe[0].value.to_dict("records")}
+    evaluations = int(direct.settings["evaluations"][-1, 0])
+    assert evaluations > 61  # more than one a step: the line search's
+    assert int(rows[label]["f, ∇f evaluations"]) == evaluations
+    assert int(rows["Adam"]["f, ∇f evaluations"]) == 61  # the start and one a step
+    link = at.query_params["view"]
+    assert decode(link if isinstance(link, str) else link[0])["traced"] == view["traced"]
+    at.selectbox(key=keys.traced_option("torch.optim.LBFGS", "line_search_fn")).set_value(None).run()
+    assert f"LBFGS — {LABEL}" in _lines(at)
+    with pytest.raises(ValueError, match="line_search_fn: strong_wolfe"):
+        check({**view, "traced": {**view["traced"], "options": {"line_search_fn": "armijo"}}})

@@ -88,6 +88,11 @@ def traced_lr(name: str) -> str:
     return f"{TRACED}.{name}.lr"
 
 
+def traced_option(name: str, keyword: str) -> str:
+    """A string setting (e.g. ``line_search_fn``) of the traced class ``name``."""
+    return f"{TRACED}.{name}.{keyword}"
+
+
 def auto(key: str) -> str:
     """The "automatic" box of an optional value (None = automatic) stored under ``key``."""
     return key + ".auto"

@@ -3,9 +3,12 @@ pytorch_optimizer's classes, :func:`optim_core.installed.installed_optimizers`),
 :func:`optim_core.trace` and drawn beside the built-ins, labelled "traced (not vectorized)".
 
 Shown only where torch is installed, behind a switch (listing pytorch_optimizer imports it,
-which takes seconds). One traced optimizer at a time, with its α; its other settings are the
-class's defaults. It sees exact full gradients: noise, the schedule and mini-batches apply to
-the built-ins only (the page says so when they are on)."""
+which takes seconds). One traced optimizer at a time, with its α and, where the class takes
+one, a string setting of :data:`optim_core.installed.STRING_CHOICES` (L-BFGS's
+``line_search_fn``: a strong-Wolfe line search evaluates f several times a step; the summary
+table counts every evaluation); its other settings are the class's defaults. It sees exact
+full gradients: noise, the schedule and mini-batches apply to the built-ins only (the page
+says so when they are on)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from optim_core import RunResult, torch_available, trace
-from optim_core.installed import default_lr, installed_optimizers
+from optim_core.installed import default_lr, installed_optimizers, string_choices
 
 from . import keys
 from .compute import landscape
@@ -30,14 +33,17 @@ FALLBACK_LR = 1e-3  # for a class whose lr has no numeric default
 
 @dataclass(frozen=True)
 class Traced:
-    """The picked class (qualified name) and its α."""
+    """The picked class (qualified name), its α and its string settings other than their
+    defaults, as (keyword, value) pairs."""
 
     name: str
     lr: float
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
-        return f"{self.name.rsplit('.', 1)[-1]} — {LABEL}"
+        given = ", ".join(f"{k}={v}" for k, v in self.options)
+        return f"{self.name.rsplit('.', 1)[-1]}{f' ({given})' if given else ''} — {LABEL}"
 
 
 def traced_picker(bar) -> Traced | None:
@@ -63,20 +69,30 @@ def traced_picker(bar) -> Traced | None:
     state.setdefault(key, default_lr(classes[name]) or FALLBACK_LR)
     lr = bar.number_input("α (lr) of the traced optimizer", min_value=0.0, max_value=100.0,
                           key=key, format="%g", step=None)
-    return Traced(name, float(lr))
+    options = []
+    for keyword, values in string_choices(classes[name]).items():
+        value = bar.selectbox(keyword, values, key=keys.traced_option(name, keyword),
+                              format_func=lambda v: "none (the default)" if v is None else v,
+                              help="A setting of the class; each step's evaluations of f are "
+                                   "counted in the summary table.")
+        if value is not None:
+            options.append((keyword, value))
+    return Traced(name, float(lr), tuple(options))
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def _trace(choice: tuple, name: str, lr: float, start: tuple, steps: int) -> RunResult | str:
+def _trace(choice: tuple, name: str, lr: float, options: tuple, start: tuple,
+           steps: int) -> RunResult | str:
     """The traced path, or why the class could not run on a point of the plane (kept, so a
     failing class is not retried at every rerun). Classes that take only matrices get the
     point as a 1×2 matrix."""
     cls, land = installed_optimizers()[name], landscape(SurfaceChoice(*choice))
-    label = Traced(name, lr).label
+    label = Traced(name, lr, options).label
     failures = []
     for shape in ((2,), (1, 2)):
         try:
-            return trace(cls, land, [start], steps, lr=lr, point_shape=shape, label=label)
+            return trace(cls, land, [start], steps, lr=lr, **dict(options), point_shape=shape,
+                         label=label)
         except Exception as exc:  # noqa: BLE001  (any third-party class: say why, never a traceback)
             failures.append(f"{type(exc).__name__}: {str(exc)[:200]}")
     return f"{name} could not run on a point of the plane ({failures[0]})."
@@ -95,7 +111,7 @@ def traced_result(settings: Settings, traced: Traced | None, colors: list[str]):
         st.warning(f"**{md(traced.label)}** is not drawn: every path colour is in use. Remove an "
                    "optimizer to draw it.")
         return None
-    out = _trace(dataclasses.astuple(settings.choice), traced.name, traced.lr,
+    out = _trace(dataclasses.astuple(settings.choice), traced.name, traced.lr, traced.options,
                  tuple(settings.start), settings.steps)
     if isinstance(out, str):
         st.warning(f"**{md(traced.label)}** is not drawn: {md(out)}")

@@ -25,8 +25,10 @@ older links open as before (on the paths; a data surface then runs its full batc
 
 Format 3 also takes ``"traced"``: the "more optimizers" pick, ``{"name":
 "pytorch_optimizer.AdaBelief", "lr": 0.001}`` (a class of torch.optim or pytorch_optimizer by
-qualified name, 0 < lr ≤ 100). It is checked for its form only (whether the class is installed
-is the page's to say: without it the pick is dropped); a view without it draws no traced path.
+qualified name, 0 < lr ≤ 100), with ``"options": {"line_search_fn": "strong_wolfe"}`` where a
+string setting of ``optim_core.installed.STRING_CHOICES`` is not its default. It is checked
+for its form only (whether the class is installed is the page's to say: without it the pick
+is dropped); a view without it draws no traced path.
 
 Format 3 also keeps what is drawn inside one path: ``"scrub": {"optimizer": i, "param": "lr"}``
 (the hyperparameter slider on the i-th of ``optimizers``, counted from 0, varying one of its
@@ -48,6 +50,7 @@ from typing import Any
 from landscapes import LANDSCAPES, from_formula
 from landscapes.worker import build_bounded
 from optim_core import OPTIMIZERS, SCHEDULES, make_schedule
+from optim_core.installed import STRING_CHOICES
 from paramspec import validate_params, varied
 
 from . import keys
@@ -219,14 +222,19 @@ def _batch(batch, landscape) -> dict:
 
 
 def _traced(traced) -> dict:
-    """{"traced": {"name", "lr"}} checked for its form."""
-    if not (isinstance(traced, dict) and set(traced) == {"name", "lr"}
+    """{"traced": {"name", "lr"[, "options"]}} checked for its form."""
+    options = traced.get("options", {}) if isinstance(traced, dict) else None
+    if not (isinstance(traced, dict) and set(traced) in ({"name", "lr"}, {"name", "lr", "options"})
             and isinstance(traced["name"], str) and _TRACED_NAME.match(traced["name"])
-            and _number(traced["lr"], 0.0, 100.0) and traced["lr"] > 0):
+            and _number(traced["lr"], 0.0, 100.0) and traced["lr"] > 0
+            and isinstance(options, dict)
+            and all(v is not None and v in STRING_CHOICES.get(k, ()) for k, v in options.items())):
+        allowed = "; ".join(f"{k}: {', '.join(v for v in vs if v)}" for k, vs in STRING_CHOICES.items())
         raise ValueError("traced must be {'name': 'torch.optim.<Class>' or "
-                         "'pytorch_optimizer.<Class>', 'lr': a number, 0 < lr ≤ 100}; "
-                         f"got {traced!r:.80}.")
-    return {"traced": {"name": traced["name"], "lr": float(traced["lr"])}}
+                         "'pytorch_optimizer.<Class>', 'lr': a number, 0 < lr ≤ 100, and optionally "
+                         f"'options': {{keyword: value}} with {allowed}}}; got {traced!r:.80}.")
+    return {"traced": {"name": traced["name"], "lr": float(traced["lr"]),
+                       **({"options": dict(options)} if options else {})}}
 
 
 def scrub_params(name: str, params: dict[str, Any]) -> list[str]:
@@ -331,7 +339,9 @@ def from_settings(settings, main: str = "paths") -> dict:
             "levels": settings.levels, "presentation": settings.presentation,
             **({"main": main} if main != "paths" else {}),
             **({"batch": settings.batch} if settings.batch else {}),
-            **({"traced": {"name": settings.traced.name, "lr": settings.traced.lr}}
+            **({"traced": {"name": settings.traced.name, "lr": settings.traced.lr,
+                           **({"options": dict(settings.traced.options)}
+                              if settings.traced.options else {})}}
                if settings.traced is not None else {})}
 
 
@@ -414,6 +424,8 @@ def apply(state: MutableMapping, config: dict) -> dict:
     state[keys.TRACED] = traced and traced["name"]
     if traced:
         state[keys.traced_lr(traced["name"])] = traced["lr"]
+        for keyword in STRING_CHOICES:
+            state[keys.traced_option(traced["name"], keyword)] = traced.get("options", {}).get(keyword)
     if "preset" in config:
         state[keys.PRESET] = config["preset"]
     if "mode" in config:

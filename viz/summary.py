@@ -9,13 +9,14 @@ import numpy as np
 from .series import distance_to_minimum, first_within, kept_rows
 
 COLUMNS = ("optimizer", "final loss", "distance to minimum", "within tolerance at step",
-           "diverged at step", "final point")
+           "diverged at step", "final point", "f, ∇f evaluations")
 
 
 def summary_rows(results: Sequence, landscape, tol: float) -> list[dict]:
     """Rows of :data:`COLUMNS`. "Within tolerance" is the first step whose distance to the
     nearest minimum is ≤ ``tol`` (None if never, or if the surface has no known minimum);
-    final values are at the last finite point of a diverged trajectory."""
+    final values are at the last finite point of a diverged trajectory; evaluations are
+    :func:`evaluations` there."""
     rows = []
     for res in results:
         dist = distance_to_minimum(res, landscape)
@@ -31,8 +32,17 @@ def summary_rows(results: Sequence, landscape, tol: float) -> list[dict]:
                 "within tolerance at step": first_within(dist[: last + 1, j], res.step, tol),
                 "diverged at step": d if d >= 0 else None,
                 "final point": f"({point[0]:.4g}, {point[1]:.4g})",
+                "f, ∇f evaluations": evaluations(res, last, j),
             })
     return rows
+
+
+def evaluations(res, row: int, j: int) -> int:
+    """How many times trajectory ``j`` evaluated f and ∇f up to recorded ``row``: counted by
+    :func:`optim_core.trace` (a line search evaluates several times a step), else one at the
+    start and one per step (the engine's rule)."""
+    counted = res.settings.get("evaluations")
+    return int(counted[row, j]) if counted is not None else int(res.step[row]) + 1
 
 
 def _number(v) -> float | None:
