@@ -261,7 +261,8 @@ class DataLandscape(Landscape):
 
 # --------------------------------------------------------------------------- datasets
 W_TRUE, B_TRUE = 2.0, 1.0  # the generated regression line y = 2u + 1
-OUTLIER_SHIFT = 10.0
+OUTLIER_SHIFT = 10.0  # a regression outlier's target, lifted
+OUTLIER_V = 4.0  # a classification outlier's standardised feature (labelled 0)
 
 
 def _feature(rng: np.random.Generator, n: int, scale: float, offset: float) -> np.ndarray:
@@ -279,12 +280,21 @@ def generated_line(n: int, noise: float, outliers: float, scale: float, offset: 
     return np.stack([u, np.ones(n)], axis=1), y
 
 
-def generated_classes(n: int, scale: float, offset: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def generated_classes(n: int, flip: float, outliers: float, scale: float, offset: float,
+                      seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Feature u ~ offset + scale·N(0, 1) = offset + scale·v; label 1 with probability
-    σ(2v − 0.5): classes that overlap, whatever the scale and offset."""
+    σ(2v − 0.5): classes that overlap, whatever the scale and offset. Then the labels of
+    round(flip·n) samples drawn at random are flipped (label noise), and the first
+    round(outliers·n) samples move far out on class 1's side, v = :data:`OUTLIER_V`, labelled
+    0 (mislabelled points that cross-entropy pulls hard on). With both 0 the data is the same
+    as with neither drawn."""
     rng = np.random.default_rng(seed)
     v = rng.standard_normal(n)
     labels = (rng.random(n) < _sigmoid(2.0 * v - 0.5)).astype(float)
+    flipped = rng.choice(n, size=round(flip * n), replace=False) if flip > 0 else []
+    labels[flipped] = 1.0 - labels[flipped]
+    far = round(outliers * n)
+    v[:far], labels[:far] = OUTLIER_V, 0.0
     return np.stack([offset + scale * v, np.ones(n)], axis=1), labels
 
 
@@ -422,7 +432,11 @@ DATA_SURFACES: tuple[DataSurfaceSpec, ...] = (
         latex=_XENT + r"z_i = w\,u_i + b", start=(-3.0, 2.0), model=LOGISTIC,
         dataset=generated_classes,
         picture=Picture("curve", "feature u", "class / P(class 1)", link="logistic"),
-        params=(_N, _param("scale", "scale", 1.0, 0.1, 10.0, log=True, help=_SCALE.help),
+        params=(_N, _param("flip", "label noise", 0.0, 0.0, 0.4,
+                           help="Fraction of labels flipped at random"),
+                _param("outliers", "outliers", 0.0, 0.0, 0.3,
+                       help="Fraction of samples moved far out on class 1's side, labelled 0"),
+                _param("scale", "scale", 1.0, 0.1, 10.0, log=True, help=_SCALE.help),
                 _param("offset", "offset", 0.0, -5.0, 5.0, help=_OFFSET.help), _LAM, _SEED),
         description="One weight and a bias on one feature, two overlapping classes, "
                     "cross-entropy: (x, y) is (w, b).",

@@ -52,6 +52,7 @@ def _torch_loss(name, theta, a, t, lam):
 
 @pytest.mark.parametrize("name,params", [("logistic_regression", {}),
                                          ("logistic_regression", {"offset": 4.0, "lam": 0.001}),
+                                         ("logistic_regression", {"flip": 0.2, "outliers": 0.1}),
                                          ("iris_logistic", {"lam": 0.1})])
 def test_logistic_minimum_zeroes_the_autograd_gradient(name, params):
     torch = pytest.importorskip("torch")
@@ -117,6 +118,25 @@ def test_outliers_lift_that_fraction_of_the_targets_by_ten():
     clean = get_landscape("linear_regression", n=64, outliers=0.0, seed=11).data[2]
     dirty = get_landscape("linear_regression", n=64, outliers=0.25, seed=11).data[2]
     np.testing.assert_allclose(np.sort(dirty - clean), [0.0] * 48 + [10.0] * 16, atol=1e-12)
+
+
+def test_label_noise_flips_that_many_labels_and_outliers_sit_far_out_labelled_zero():
+    from landscapes.data import OUTLIER_V
+
+    def data(**params):
+        return _design(get_landscape("logistic_regression", n=64, seed=5, offset=1.0, scale=2.0,
+                                     **params))
+
+    (a0, t0), (a1, t1), (a2, t2) = data(), data(flip=0.25), data(outliers=0.125)
+    np.testing.assert_array_equal(a1, a0)
+    assert int(np.sum(t1 != t0)) == 16  # exactly round(0.25 · 64), the features untouched
+    np.testing.assert_array_equal(a2[:8, 0], 1.0 + 2.0 * OUTLIER_V)
+    np.testing.assert_array_equal(t2[:8], 0.0)
+    np.testing.assert_array_equal(a2[8:], a0[8:])
+    np.testing.assert_array_equal(t2[8:], t0[8:])
+    # mislabelled far points pull the fitted weight down
+    assert get_landscape("logistic_regression", outliers=0.1).minima[0][0] < \
+        0.5 * get_landscape("logistic_regression").minima[0][0]
 
 
 @pytest.mark.parametrize(("name", "least_squares"), [
