@@ -367,6 +367,17 @@ def test_the_arrows_of_a_momentum_step():
     assert fr.momentum_label == "−α·v (velocity)"
 
 
+def test_adopts_velocity_arrow_is_its_step():
+    """ADOPT steps by exactly −α m (declared a velocity): the momentum arrow is the step."""
+    from viz.state import state_frames
+
+    land = get_landscape("rosenbrock")
+    res = run(land, make_optimizer("adopt", lr=0.01), START, 20, record_state=True)
+    fr = state_frames(land, res)
+    np.testing.assert_allclose(fr.ends["momentum"], fr.ends["step"], rtol=1e-12)
+    assert fr.momentum_label == "−α·m (velocity)" and np.any(fr.lengths["step"][2:] > 0)
+
+
 def test_adams_first_box_is_a_square_of_half_width_alpha():
     """After one step m̂ = g and v̂ = g², so s_i |g_i| = α|g_i| / (|g_i| + ε) ≈ α in every
     coordinate, however different the two partial derivatives are."""
