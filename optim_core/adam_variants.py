@@ -99,7 +99,7 @@ LAPROP = OptimizerSpec(
             c.cautious()),
     init=laprop_init, step=laprop_step, step_scale=inner_eps_step_scale,
     # m averages α·g/d̂ (already a step: w moves by −m/(1−β₁ᵗ)), so −α·m, the momentum arrow,
-    # would be α times too short: undeclared
+    # would carry α twice: undeclared
     state_roles={"v": "second moment"},
     latex=r"""\begin{aligned}
 v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \qquad
