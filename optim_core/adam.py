@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 from paramspec import ParamSpec
 
 from . import common as c
-from .moments import debias, ema, ema_sq
+from .moments import debias, ema, ema_sq, rms_denom
 from .ops import cautious, coupled_decay, is_scalar, maximum, minimum, weight_decay, where
 from .registry import OptimizerSpec
 
@@ -36,7 +36,7 @@ def adam_step(g, s, p, hp, t, xp):
     if not hp["bias_correction"]:
         return p - lr * m_used / (xp.sqrt(v_used) + eps), AdamState(m, v, v_max)
     step_size = lr / debias(b1, t)
-    denom = xp.sqrt(v_used) / debias(b2, t) ** 0.5 + eps
+    denom = rms_denom(v_used, b2, t, eps, xp)
     return p + (-step_size * m_used) / denom, AdamState(m, v, v_max)
 
 
@@ -47,7 +47,7 @@ def adam_step_scale(s, hp, t, xp):
     v = s.v_max if hp["amsgrad"] else s.v
     if not hp["bias_correction"]:
         return hp["lr"] / (xp.sqrt(v) + hp["eps"])
-    return hp["lr"] / (xp.sqrt(v) / debias(hp["beta2"], t) ** 0.5 + hp["eps"])
+    return hp["lr"] / rms_denom(v, hp["beta2"], t, hp["eps"], xp)
 
 
 _ADAM_ROLES = {"m": "first moment", "v": "second moment"}
@@ -124,10 +124,23 @@ def nadam_step(g, s, p, hp, t, xp):
     mu_product = s.mu_product * mu
     m = ema(s.m, g, b1, xp)
     v = ema_sq(s.v, g, b2)
-    denom = xp.sqrt(v / debias(b2, t)) + hp["eps"]
+    denom = _nadam_denom(v, hp, t, xp)
     p = p + ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g) / denom
     p = p + ((-lr * mu_next / (1.0 - mu_product * mu_next)) * m) / denom
     return p, NAdamState(m, v, mu_product)
+
+
+def _nadam_denom(v, hp, t, xp):
+    r""":math:`\sqrt{v_t/(1-\beta_2^t)} + \varepsilon` (torch's NAdam: the square root of the
+    corrected v, where Adam divides by the square root of the correction)."""
+    return xp.sqrt(v / debias(hp["beta2"], t)) + hp["eps"]
+
+
+def nadam_step_scale(s, hp, t, xp):
+    r"""NAdam's step scale :math:`\alpha/(\sqrt{v_t/(1-\beta_2^t)}+\varepsilon)` after step t:
+    what multiplies its Nesterov numerator
+    :math:`\frac{1-\mu_t}{1-\prod_{i\le t}\mu_i} g_t + \frac{\mu_{t+1}}{1-\prod_{i\le t+1}\mu_i} m_t`."""
+    return hp["lr"] / _nadam_denom(s.v, hp, t, xp)
 
 
 NADAM = OptimizerSpec(
@@ -137,7 +150,7 @@ NADAM = OptimizerSpec(
             ParamSpec("momentum_decay", "ψ", 4e-3, 0.0, 1.0,
                       help="Warm-up of the momentum schedule μ_t"),
             c.decoupled()),
-    init=nadam_init, step=nadam_step,
+    init=nadam_init, step=nadam_step, state_roles=_ADAM_ROLES, step_scale=nadam_step_scale,
     latex=r"""\begin{aligned}
 \mu_t &= \beta_1\left(1 - \tfrac12 0.96^{t\psi}\right), \quad
 m_t \leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
@@ -151,6 +164,25 @@ w_t &\leftarrow w_{t-1} - \alpha \left(\frac{(1-\mu_t)\, g_t}{1 - \prod_{i \le t
 )
 
 
+def _radam_rectifier(b2, t, xp):
+    r"""(:math:`\rho_t > 5`, :math:`r_t`): whether RAdam takes its adaptive step at step t, and
+    the rectification factor; (False, None) where no trajectory does (scalar β₂, not yet
+    rectified, or :math:`\rho_\infty \le 5`, where :math:`r_t` may divide by zero)."""
+    bc2 = debias(b2, t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * t * (b2**t) / bc2
+    rectified = rho_t > 5.0
+    if rectified is False:
+        return False, None
+    ratio = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+    return rectified, maximum(ratio, 0.0, xp) ** 0.5  # the clamp only matters off the branch
+
+
+def _radam_adaptive(v, b2, t, eps, xp):
+    r""":math:`\sqrt{1-\beta_2^t}/(\sqrt{v_t}+\varepsilon)` (torch's RAdam: ε before the correction)."""
+    return debias(b2, t) ** 0.5 / (xp.sqrt(v) + eps)
+
+
 def radam_step(g, s, p, hp, t, xp):
     r"""torch.optim.RAdam: rectify the adaptive step when the variance estimate is reliable
     (:math:`\rho_t > 5`), else take an SGD-with-momentum step."""
@@ -158,19 +190,26 @@ def radam_step(g, s, p, hp, t, xp):
     g, p = weight_decay(g, p, hp)
     m = ema(s.m, g, b1, xp)
     v = ema_sq(s.v, g, b2)
-    bc2 = debias(b2, t)
     m_hat = m / debias(b1, t)
-    rho_inf = 2 / (1 - b2) - 1
-    rho_t = rho_inf - 2 * t * (b2**t) / bc2
-    rectified = rho_t > 5.0
+    rectified, rect = _radam_rectifier(b2, t, xp)
     p_plain = p - m_hat * lr
-    if rectified is False:  # scalar β₂ and not yet rectified (also covers ρ∞ ≤ 5)
+    if rect is None:
         return p_plain, AdamState(m, v, s.v_max)
-    ratio = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-    rect = maximum(ratio, 0.0, xp) ** 0.5  # the clamp only matters off the rectified branch
-    adaptive = bc2**0.5 / (xp.sqrt(v) + eps)
+    adaptive = _radam_adaptive(v, b2, t, eps, xp)
     p_rect = p - m_hat * lr * adaptive * rect
     return where(rectified, p_rect, p_plain, xp), AdamState(m, v, s.v_max)
+
+
+def radam_step_scale(s, hp, t, xp):
+    r"""RAdam's step scale after step t, what multiplies :math:`\hat m_t`:
+    :math:`\alpha\, r_t \sqrt{1-\beta_2^t}/(\sqrt{v_t}+\varepsilon)` where
+    :math:`\rho_t > 5`, else α (the SGD-with-momentum step of the warm-up)."""
+    lr = hp["lr"] * xp.ones_like(s.m)
+    rectified, rect = _radam_rectifier(hp["beta2"], t, xp)
+    if rect is None:
+        return lr
+    adaptive = _radam_adaptive(s.v, hp["beta2"], t, hp["eps"], xp)
+    return where(rectified, lr * adaptive * rect, lr, xp)
 
 
 RADAM = OptimizerSpec(
@@ -178,7 +217,7 @@ RADAM = OptimizerSpec(
     coordinatewise=True,
     params=(c.lr(1e-3, 1e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay(),
             c.decoupled()),
-    init=adam_init, step=radam_step,
+    init=adam_init, step=radam_step, state_roles=_ADAM_ROLES, step_scale=radam_step_scale,
     latex=r"""\begin{aligned}
 \rho_\infty &= \tfrac{2}{1-\beta_2} - 1, \quad
 \rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}, \quad
@@ -214,11 +253,19 @@ def adamax_step(g, s, p, hp, t, xp):
     return p + (-(lr / debias(b1, t)) * m) / u, Moments(m, u)
 
 
+def adamax_step_scale(s, hp, t, xp):
+    r"""Adamax's step scale :math:`\alpha/u_t` after step t (what multiplies :math:`\hat m_t`)."""
+    return hp["lr"] / s.v
+
+
 ADAMAX = OptimizerSpec(
     name="adamax", title="Adamax",
     coordinatewise=True,
     params=(c.lr(1e-2, 2e-3), c.beta1(), c.beta2(), c.eps(1e-8), c.weight_decay()),
-    init=zero_moments, step=adamax_step,
+    init=zero_moments, step=adamax_step, step_scale=adamax_step_scale,
+    # u is an exponentially weighted infinity norm max|g| (units of g, Adam's √v, not v): not
+    # a second moment, so undeclared; it shows as the step scale α/u
+    state_roles={"m": "first moment"},
     latex=r"""\begin{aligned}
 m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
 u_t \leftarrow \max(\beta_2 u_{t-1},\ |g_t| + \varepsilon)\\
@@ -257,6 +304,10 @@ ADOPT = OptimizerSpec(
     params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(0.9999), c.eps(1e-6), c.weight_decay(),
             c.decoupled()),
     init=zero_moments, step=adopt_step,
+    # m averages normalised gradients and the step is exactly −α m (a velocity, as Momentum's
+    # v); no step scale: the step used max(√v_{t−1}, ε), and the state after step t holds v_t
+    # only (and the clip at ±(t−1)^¼ is no factor)
+    state_roles={"m": "velocity", "v": "second moment"},
     latex=r"""\begin{aligned}
 v_0 &= g_0^2 \ \text{(the first call takes no step; } t \text{ counts the real updates)}\\
 m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\,

@@ -12,7 +12,7 @@ from paramspec import ParamSpec
 
 from . import common as c
 from .adam import Moments, zero_moments
-from .moments import debias, ema, ema_sq
+from .moments import debias, ema, ema_sq, rms_denom, rms_denom_inner
 from .ops import cautious, decoupled_decay, minimum, row_norm, weight_decay, where, zeros_init
 from .registry import OptimizerSpec
 
@@ -27,8 +27,15 @@ def adabelief_step(g, s, p, hp, t, xp):
     m = ema(s.m, g, b1, xp)
     residual = g - m
     var = s.v * b2 + (1 - b2) * residual * residual + eps
-    denom = xp.sqrt(var) / debias(b2, t) ** 0.5 + eps
+    denom = rms_denom(var, b2, t, eps, xp)
     return p + (-(lr / debias(b1, t)) * m) / denom, Moments(m, var)
+
+
+def adam_like_step_scale(s, hp, t, xp):
+    r""":math:`\alpha/(\sqrt{v_t/(1-\beta_2^t)}+\varepsilon)` after step t, Adam's form, for
+    the rules here that divide by it (what it multiplies is each rule's: AdaBelief
+    :math:`\hat m_t`, AdEMAMix :math:`\hat m_t + \alpha_{mix} m^{slow}_t`)."""
+    return hp["lr"] / rms_denom(s.v, hp["beta2"], t, hp["eps"], xp)
 
 
 ADABELIEF = OptimizerSpec(
@@ -36,7 +43,9 @@ ADABELIEF = OptimizerSpec(
     coordinatewise=True,
     params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-16), c.weight_decay(),
             c.decoupled(True)),
-    init=zero_moments, step=adabelief_step,
+    init=zero_moments, step=adabelief_step, step_scale=adam_like_step_scale,
+    # v is s, the average of the squared deviation (g − m)² (+ε): a centred second moment
+    state_roles={"m": "first moment", "v": "second moment"},
     latex=r"""\begin{aligned}
 m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
 s_t \leftarrow \beta_2 s_{t-1} + (1-\beta_2)\,(g_t - m_t)^2 + \varepsilon\\
@@ -70,10 +79,17 @@ def laprop_step(g, s, p, hp, t, xp):
     lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
     v = ema_sq(s.v, g, b2)
     lr_avg = s.lr_avg * b1 + (1 - b1) * lr
-    denom = (xp.sqrt(v + 1e-15) + hp["eps"]) / debias(b2, t) ** 0.5
+    denom = rms_denom_inner(v, b2, t, hp["eps"], xp)
     m = s.m * b1 + ((1 - b1) * lr * g) / denom
     p = p + (-(1 / (lr_avg / lr))) * (cautious(m, g, xp) if hp["cautious"] else m)
     return decoupled_decay(p, lr, hp["weight_decay"]), LaPropState(m, v, lr_avg)
+
+
+def inner_eps_step_scale(s, hp, t, xp):
+    r""":math:`\alpha\sqrt{1-\beta_2^t}/(\sqrt{v_t + 10^{-15}}+\varepsilon)` after step t,
+    pytorch_optimizer's form: LaProp multiplies the gradient by it before the momentum (with
+    β₁ = 0 the step is −scale ⊙ g), MARS multiplies :math:`\hat m_t`."""
+    return hp["lr"] / rms_denom_inner(s.v, hp["beta2"], t, hp["eps"], xp)
 
 
 LAPROP = OptimizerSpec(
@@ -81,7 +97,10 @@ LAPROP = OptimizerSpec(
     coordinatewise=c.unless_cautious,
     params=(c.lr(1e-2, 4e-4), c.beta1(), c.beta2(), c.eps(1e-15), c.weight_decay(),
             c.cautious()),
-    init=laprop_init, step=laprop_step,
+    init=laprop_init, step=laprop_step, step_scale=inner_eps_step_scale,
+    # m averages α·g/d̂ (already a step: w moves by −m/(1−β₁ᵗ)), so −α·m, the momentum arrow,
+    # would carry α twice: undeclared
+    state_roles={"v": "second moment"},
     latex=r"""\begin{aligned}
 v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \qquad
 m_t \leftarrow \beta_1 m_{t-1} + (1-\beta_1)\,
@@ -112,7 +131,7 @@ def adan_step(g, s, p, hp, t, xp):
     n = ema(s.n, diff, b2, xp)
     z = diff * b2 + g
     v = s.v * b3 + (1 - b3) * z * z
-    denom = xp.sqrt(v) / debias(b3, t) ** 0.5 + hp["eps"]
+    denom = rms_denom(v, b3, t, hp["eps"], xp)
     decoupled = hp["decoupled_weight_decay"]
     if decoupled:
         p = decoupled_decay(p, lr, wd)
@@ -121,6 +140,12 @@ def adan_step(g, s, p, hp, t, xp):
     if not decoupled:
         p = p / (1 + lr * wd)
     return p, AdanState(m, n, v, g)
+
+
+def adan_step_scale(s, hp, t, xp):
+    r"""Adan's step scale :math:`\alpha/(\sqrt{v_t/(1-\beta_3^t)}+\varepsilon)` after step t:
+    what multiplies :math:`\hat m_t + \beta_2 \hat n_t` (before the weight decay)."""
+    return hp["lr"] / rms_denom(s.v, hp["beta3"], t, hp["eps"], xp)
 
 
 ADAN = OptimizerSpec(
@@ -132,7 +157,9 @@ ADAN = OptimizerSpec(
             ParamSpec("beta3", "β₃", 0.99, 0.0, 1.0, high_open=True,
                       help="Decay of the second moment of g + β₂Δg"),
             c.eps(1e-8), c.weight_decay(), c.decoupled(False)),
-    init=zeros_init(AdanState), step=adan_step,
+    init=zeros_init(AdanState), step=adan_step, step_scale=adan_step_scale,
+    # v averages (g + β₂Δ)², the corrected gradient's square; n (of Δ = g − g_prev) fits no role
+    state_roles={"m": "first moment", "v": "second moment"},
     latex=r"""egin{aligned}
 \Delta_t &= g_t - g_{t-1}\ (\Delta_1 = 0), \quad
 m_t \leftarrow eta_1 m_{t-1} + (1-eta_1) g_t, \quad
@@ -178,7 +205,7 @@ def ademamix_step(g, s, p, hp, t, xp):
     m = ema(s.m, g, b1, xp)
     v = ema_sq(s.v, g, b2)
     m_slow = ema(s.m_slow, g, b3, xp)
-    denom = xp.sqrt(v) / debias(b2, t) ** 0.5 + hp["eps"]
+    denom = rms_denom(v, b2, t, hp["eps"], xp)
     update = (cautious(m, g, xp) if hp["cautious"] else m) / debias(b1, t) + mix * m_slow
     return p + (-lr * update) / denom, AdEMAMixState(m, v, m_slow)
 
@@ -196,7 +223,10 @@ ADEMAMIX = OptimizerSpec(
                       help="Steps over which α_mix and β₃ warm up (pytorch_optimizer's "
                            "t_alpha_beta3); None: no warm-up"),
             c.eps(1e-8), c.weight_decay(), c.decoupled(False), c.cautious()),
-    init=zeros_init(AdEMAMixState), step=ademamix_step,
+    init=zeros_init(AdEMAMixState), step=ademamix_step, step_scale=adam_like_step_scale,
+    # both m and m_slow average g; the momentum arrow draws the first declared, the fast m
+    # (Adam's, bias-corrected in the step); m_slow is labelled, not drawn
+    state_roles={"m": "first moment", "m_slow": "first moment", "v": "second moment"},
     latex=r"""egin{aligned}
 m_t &\leftarrow eta_1 m_{t-1} + (1-eta_1) g_t, \quad
 v_t \leftarrow eta_2 v_{t-1} + (1-eta_2) g_t^2, \quad
@@ -229,7 +259,7 @@ def mars_step(g, s, p, hp, t, xp):
     c_t = xp.where(norm > 1.0, c_t / norm, c_t)
     m = ema(s.m, c_t, b1, xp)
     v = s.v * b2 + (1 - b2) * c_t * c_t
-    denom = (xp.sqrt(v + 1e-15) + hp["eps"]) / debias(b2, t) ** 0.5 * debias(b1, t)
+    denom = rms_denom_inner(v, b2, t, hp["eps"], xp) * debias(b1, t)
     update = (cautious(m, g, xp) if hp["cautious"] else m) / denom
     p = decoupled_decay(p, lr, hp["weight_decay"])
     return p + (-lr) * update, MARSState(m, v, g)
@@ -242,7 +272,9 @@ MARS = OptimizerSpec(
                       help="Weight of the gradient correction g_t − g_{t−1} "
                            "(variance reduction)"),
             c.eps(1e-8), c.weight_decay(), c.cautious()),
-    init=zeros_init(MARSState), step=mars_step,
+    init=zeros_init(MARSState), step=mars_step, step_scale=inner_eps_step_scale,
+    # m and v average the corrected, clipped gradient c_t (≈ g), and its square
+    state_roles={"m": "first moment", "v": "second moment"},
     latex=r"""egin{aligned}
 c_t &= g_t + \gamma 	frac{eta_1}{1-eta_1}(g_t - g_{t-1}), \qquad
 c_t \leftarrow c_t / \max(1, \|c_t\|)\

@@ -92,9 +92,20 @@ def adagrad_step(g, s, p, hp, t, xp):
     r""":math:`s \leftarrow s + g^2`, :math:`w \leftarrow w - \frac{\alpha}{1 + (t-1)\eta}
     \frac{g}{\sqrt{s} + \varepsilon}` (torch.optim.Adagrad)."""
     g = coupled_decay(g, p, hp["weight_decay"])
-    clr = hp["lr"] / (1 + (t - 1) * hp["lr_decay"])
+    clr = _adagrad_lr(hp, t)
     total = s.sum + g * g
     return p + (-clr * g) / (xp.sqrt(total) + hp["eps"]), AdagradState(total)
+
+
+def _adagrad_lr(hp, t):
+    r""":math:`\alpha/(1 + (t-1)\eta)`: Adagrad's decayed learning rate at step t."""
+    return hp["lr"] / (1 + (t - 1) * hp["lr_decay"])
+
+
+def adagrad_step_scale(s, hp, t, xp):
+    r"""Adagrad's step scale :math:`\frac{\alpha}{1+(t-1)\eta}/(\sqrt{s_t}+\varepsilon)` after
+    step t (what multiplies the gradient; there is no momentum)."""
+    return _adagrad_lr(hp, t) / (xp.sqrt(s.sum) + hp["eps"])
 
 
 ADAGRAD = OptimizerSpec(
@@ -108,7 +119,9 @@ ADAGRAD = OptimizerSpec(
                   help="Starting value of the sum of squared gradients"),
         c.weight_decay(),
     ),
-    init=adagrad_init, step=adagrad_step,
+    init=adagrad_init, step=adagrad_step, step_scale=adagrad_step_scale,
+    # the running sum of g² (s₀ + t times their mean): the rule's second moment, not averaged
+    state_roles={"sum": "second moment"},
     latex=r"""\begin{aligned}
 s_t &\leftarrow s_{t-1} + g_t^2\\
 w_t &\leftarrow w_{t-1} - \frac{\alpha}{1 + (t-1)\eta}\,\frac{g_t}{\sqrt{s_t} + \varepsilon}
@@ -142,6 +155,9 @@ ADADELTA = OptimizerSpec(
         c.eps(1e-6), c.weight_decay(),
     ),
     init=zeros_init(AdadeltaState), step=adadelta_step,
+    # acc_delta averages squared steps, not gradients: no role. No step scale: step t's factor
+    # √(u_{t−1}+ε)/√(s_t+ε) needs u_{t−1}, which the state after the step no longer holds
+    state_roles={"square_avg": "second moment"},
     latex=r"""\begin{aligned}
 s_t &\leftarrow \rho s_{t-1} + (1-\rho)\, g_t^2\\
 \Delta_t &= \frac{\sqrt{u_{t-1} + \varepsilon}}{\sqrt{s_t + \varepsilon}}\, g_t, \qquad
@@ -190,6 +206,8 @@ ADAFACTOR = OptimizerSpec(
         c.weight_decay(),
     ),
     init=adafactor_init, step=adafactor_step,
+    # no step scale: the relative step and the update clipping use norms across coordinates
+    state_roles={"variance": "second moment"},
     latex=r"""\begin{aligned}
 \rho_t &= \min(\alpha, 1/\sqrt{t}), \quad
 a_t = \max\!\left(\varepsilon_2, \mathrm{RMS}(w_{t-1})\right) \rho_t\\

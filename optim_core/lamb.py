@@ -36,6 +36,8 @@ LAMB = OptimizerSpec(
     params=(c.lr(1e-2, 1e-3), c.beta1(), c.beta2(), c.eps(1e-6), c.weight_decay(),
             c.decoupled(True)),
     init=zero_moments, step=lamb_step,
+    # no step scale: the trust ratio takes norms across the coordinates
+    state_roles={"m": "first moment", "v": "second moment"},
     latex=r"""\begin{aligned}
 m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
 v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \qquad

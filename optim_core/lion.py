@@ -32,6 +32,7 @@ LION = OptimizerSpec(
     params=(c.lr(1e-2, 1e-4), c.beta1(0.9), c.beta2(0.99), c.weight_decay(),
             c.decoupled(True), c.cautious()),
     init=zeros_init(LionState), step=lion_step,
+    state_roles={"m": "first moment"},  # the β₂ average of g (the step's sign mixes with β₁)
     latex=r"""\begin{aligned}
 u_t &= \operatorname{sign}\!\left(\beta_1 m_{t-1} + (1-\beta_1)\, g_t\right)\\
 m_t &\leftarrow \beta_2 m_{t-1} + (1-\beta_2)\, g_t\\
@@ -39,5 +40,7 @@ w_t &\leftarrow w_{t-1}(1 - \alpha\lambda) - \alpha u_t
 \end{aligned}""",
     reference="pytorch_optimizer.Lion (Chen et al., 2023, Symbolic Discovery of Optimization "
               "Algorithms)",
-    description="Every coordinate moves by exactly ±α: direction from momentum, size from α.",
+    description="Every coordinate moves by exactly ±α: direction from momentum, size from α. "
+                "The momentum arrow −α·m shows the β₂ average m; the step's signs come from "
+                "the β₁ mix of the previous m and g, so the two may point apart.",
 )

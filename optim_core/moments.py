@@ -22,3 +22,15 @@ def debias(beta, t):
     r""":math:`1 - \beta^t`: the weight an EMA started at zero has gathered after t steps
     (divide by it to undo the zero start)."""
     return 1 - beta**t
+
+
+def rms_denom(v, beta2, t, eps, xp):
+    r""":math:`\sqrt{\hat v_t} + \varepsilon` with :math:`\hat v_t = v_t/(1-\beta_2^t)`, as
+    torch's Adam writes it: ``sqrt(v) / sqrt(1 - beta2**t) + eps`` (ε after the correction)."""
+    return xp.sqrt(v) / debias(beta2, t) ** 0.5 + eps
+
+
+def rms_denom_inner(v, beta2, t, eps, xp):
+    r""":math:`(\sqrt{v_t + 10^{-15}} + \varepsilon)/\sqrt{1-\beta_2^t}`, pytorch_optimizer's
+    form (LaProp, MARS): ε before the correction, and a floor under v."""
+    return (xp.sqrt(v + 1e-15) + eps) / debias(beta2, t) ** 0.5

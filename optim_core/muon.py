@@ -67,6 +67,8 @@ MUON = OptimizerSpec(
                   help="Decoupled weight decay w(1 − αλ) (torch default 0.1)"),
     ),
     init=muon_init, step=muon_step,
+    # buf averages g; the step is −α times the normalised (Nesterov) mix, not −α buf
+    state_roles={"buf": "first moment"},
     latex=r"""\begin{aligned}
 b_t &\leftarrow \mu b_{t-1} + (1-\mu)\, g_t, \qquad
 u_t = (1-\mu)\, g_t + \mu b_t \ \text{(Nesterov) or } b_t\\

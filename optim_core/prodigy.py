@@ -89,6 +89,9 @@ PRODIGY = OptimizerSpec(
                   help="Largest factor d may grow by per step; None: unbounded"),
     ),
     init=prodigy_init, step=prodigy_step,
+    # the authors' m and v average d·g and d²g² (said in the description); no step scale:
+    # the step's denominator uses the d after the step, d_{t+1}, with d_t in γ
+    state_roles={"m": "first moment", "v": "second moment"},
     latex=r"""\begin{aligned}
 r_t &\leftarrow \beta_3 r_{t-1} + \tfrac{d_t}{d_0} d_t \alpha \langle g_t, w_0 - w_{t-1}\rangle,
 \qquad s_t \leftarrow \beta_3 s_{t-1} + \tfrac{d_t}{d_0} d_t \alpha\, g_t\\
@@ -99,5 +102,6 @@ w_t &\leftarrow w_{t-1} - d_t \alpha\, \frac{m_t}{\sqrt{v_t} + d_{t+1}\varepsilo
 \end{aligned}""",
     reference="prodigyopt.Prodigy, the authors' package (Mishchenko & Defazio, 2024)",
     description="Learns its own step size d: starts tiny (d₀) and grows it while progress "
-                "continues along the way travelled; α = 1 is meant to be left alone.",
+                "continues along the way travelled; α = 1 is meant to be left alone. Its "
+                "moments average d·g and d²g², so the momentum arrow −α·m grows with d.",
 )

@@ -49,7 +49,7 @@ RPROP = OptimizerSpec(
         ParamSpec("step_max", "Δmax", 50.0, 0.0, 1000.0, log=True, low_open=True,
                   help="Largest step size (torch's step_sizes[1])"),
     ),
-    init=rprop_init, step=rprop_step,
+    init=rprop_init, step=rprop_step,  # prev (last g) and step_size fit no state role
     latex=r"""\begin{aligned}
 \Delta_t &= \mathrm{clip}\!\left(\Delta_{t-1}\cdot
 \begin{cases}\eta^+ & g_t g_{t-1} > 0\\ \eta^- & g_t g_{t-1} < 0\\ 1 & \text{else}\end{cases},

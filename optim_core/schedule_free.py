@@ -100,6 +100,7 @@ SGD_SCHEDULE_FREE = OptimizerSpec(
                       help="Interpolation between z and x where the gradient is taken"),
             c.weight_decay(), _WARMUP, _R, _POWER),
     init=schedule_free_init, step=sgd_schedule_free_step, drawn=averaged_point("momentum"),
+    # z is the base iterate (not a momentum buffer) and v is unused: no roles
     latex=_AVERAGE_LATEX % r"\nabla f(y_t) + \lambda y_t",
     reference="schedulefree.SGDScheduleFree, the authors' package (Defazio et al., 2024)",
     description="SGD without a learning-rate schedule: steps are taken at an interpolation y "
@@ -115,6 +116,9 @@ ADAMW_SCHEDULE_FREE = OptimizerSpec(
                       help="Interpolation between z and x where the gradient is taken"),
             c.beta2(), c.eps(1e-8), c.weight_decay(), _WARMUP, _R, _POWER),
     init=schedule_free_init, step=adamw_schedule_free_step, drawn=averaged_point("beta1"),
+    # z is the base iterate, a point (no momentum buffer, not slow weights): undeclared. No
+    # step scale: α/(√v̂+ε) scales z's step, while the path drawn is x
+    state_roles={"v": "second moment"},
     latex=_AVERAGE_LATEX % r"\frac{\nabla f(y_t)}{\sqrt{v_t / (1-\beta_2^t)} + \varepsilon}"
                            r" + \lambda y_t",
     reference="schedulefree.AdamWScheduleFree, the authors' package (Defazio et al., 2024)",

@@ -151,6 +151,8 @@ ASGD = OptimizerSpec(
         c.weight_decay(),
     ),
     init=asgd_init, step=asgd_step,
+    # ax, the average of the iterates, is a point but not Lookahead's slow weights φ (the
+    # "slow weights" trail's legend); with the default t₀ it is the iterate itself: undeclared
     latex=r"""\begin{aligned}
 \eta_t &= \alpha / \left(1 + \lambda_\eta \alpha (t-1)\right)^{\kappa}\\
 w_t &\leftarrow w_{t-1}(1 - \lambda_\eta \eta_t) - \eta_t\, (\nabla f(w_{t-1}) + \lambda w_{t-1})\\

@@ -22,6 +22,7 @@ SIGNUM = OptimizerSpec(
     coordinatewise=True,
     params=(c.lr(1e-2, 1e-3), c.momentum(0.9), c.weight_decay(), c.decoupled(True)),
     init=zeros_init(LionState), step=signum_step,
+    state_roles={"m": "first moment"},  # the step is −α sign(m): m's signs, not its size
     latex=r"""\begin{aligned}
 m_t &\leftarrow \beta m_{t-1} + (1-\beta)\, g_t\\
 w_t &\leftarrow w_{t-1}(1 - \alpha\lambda) - \alpha\, \operatorname{sign}(m_t)

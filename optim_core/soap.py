@@ -130,6 +130,9 @@ SOAP = OptimizerSpec(
             c.switch("normalize_gradient", "normalize", False,
                      "Divide the update by its RMS")),
     init=soap_init, step=soap_step,
+    # v is a second moment in Q's eigenbasis (its coordinates are not x and y, and swap with
+    # Q's columns): undeclared; no per-coordinate step scale either (the basis is rotated)
+    state_roles={"m": "first moment"},
     latex=r"""\begin{aligned}
 G_t &\leftarrow \beta_G G_{t-1} + (1-\beta_G)\, g_t g_t^\top, \qquad
 Q \text{: eigenbasis of } G \text{ (refreshed every } f \text{ steps)}\\

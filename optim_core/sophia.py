@@ -94,6 +94,9 @@ _PARAMS = (
               help="Steps between two Hessian-diagonal estimates"),
     c.eps(1e-12),
 )
+# h averages Hessian-diagonal estimates (curvature, not squared gradients): no role; no step
+# scale, the clip at ±ρ makes the step no multiple of m
+_ROLES = {"m": "first moment"}
 _LATEX = r"""\begin{aligned}
 m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
 h_t \leftarrow \beta_2 h_{t-k} + (1-\beta_2)\, \hat h_t \ \text{ every } k \text{ steps}\\
@@ -110,7 +113,7 @@ SOPHIA_H = OptimizerSpec(
             ParamSpec("seed", "seed", 0, 0, 9999, kind="int", per_trajectory=False,
                       help="Seed of the probes (the same for every trajectory of a run)")),
     init=zeros_init(SophiaState), step=sophia_step, needs=("hessian",),
-    fixed={"estimate": "hutchinson"},
+    fixed={"estimate": "hutchinson"}, state_roles=_ROLES,
     latex=_LATEX % r"\tfrac1S \textstyle\sum_{s} z_s \odot \nabla^2 f\, z_s,\ "
                    r"z_s \in \{\pm 1\}^2 \text{ (Hutchinson)}",
     reference="pytorch_optimizer.SophiaH (Liu et al., 2024), Rademacher probes, "
@@ -123,7 +126,7 @@ SOPHIA_EXACT = OptimizerSpec(
     name="sophia_exact", title="Sophia (exact diag H)",
     params=_PARAMS,
     init=zeros_init(SophiaState), step=sophia_step, needs=("hessian",),
-    fixed={"estimate": "exact"},
+    fixed={"estimate": "exact"}, state_roles=_ROLES,
     latex=_LATEX % r"\mathrm{diag}\, \nabla^2 f(w_{t-1}) \text{ (exact)}",
     reference="pytorch_optimizer.SophiaH (Liu et al., 2024) given the exact diagonal "
               "(step(hessian=...))",

@@ -24,16 +24,21 @@ def _torch_states(opt_class, steps: int, **hp):
     import torch
 
     land = get_landscape("rosenbrock")
-    w = torch.tensor(START, dtype=torch.float64, requires_grad=True)
-    opt = opt_class([w], **hp)
-    states, points = [], [w.detach().clone().numpy()]
-    for _ in range(steps):
-        opt.zero_grad()
-        w.grad = torch.as_tensor(land.grad(w.detach().numpy()), dtype=torch.float64)
-        opt.step()
-        states.append({k: v.detach().clone().numpy() if hasattr(v, "numpy") else v
-                       for k, v in opt.state[w].items()})
-        points.append(w.detach().clone().numpy())
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # torch keeps NAdam's μ product in the default dtype
+    try:
+        w = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+        opt = opt_class([w], **hp)
+        states, points = [], [w.detach().clone().numpy()]
+        for _ in range(steps):
+            opt.zero_grad()
+            w.grad = torch.as_tensor(land.grad(w.detach().numpy()), dtype=torch.float64)
+            opt.step()
+            states.append({k: v.detach().clone().numpy() if hasattr(v, "numpy") else v
+                           for k, v in opt.state[w].items()})
+            points.append(w.detach().clone().numpy())
+    finally:
+        torch.set_default_dtype(previous)
     return states, np.array(points)
 
 
@@ -84,6 +89,186 @@ def test_rmsprops_square_average_and_step_scale_are_torchs():
         np.testing.assert_allclose(res.state["step_scale"][t, 0], 0.01 / denom, rtol=1e-12)
 
 
+TORCH_STATES = {  # name: (torch class, torch's settings, ours, our field → torch's key)
+    "nadam": ("NAdam", {"lr": 0.01, "betas": (0.8, 0.95), "momentum_decay": 0.004},
+              {"lr": 0.01, "beta1": 0.8, "beta2": 0.95},
+              {"m": "exp_avg", "v": "exp_avg_sq", "mu_product": "mu_product"}),
+    "radam": ("RAdam", {"lr": 1e-4, "betas": (0.8, 0.95)}, {"lr": 1e-4, "beta1": 0.8, "beta2": 0.95},
+              {"m": "exp_avg", "v": "exp_avg_sq"}),
+    "adamax": ("Adamax", {"lr": 0.01, "betas": (0.8, 0.95)}, {"lr": 0.01, "beta1": 0.8, "beta2": 0.95},
+               {"m": "exp_avg", "v": "exp_inf"}),
+    "adagrad": ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.5},
+                {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.5}, {"sum": "sum"}),
+    "adadelta": ("Adadelta", {"lr": 1.0, "rho": 0.8}, {"lr": 1.0, "rho": 0.8}, {"square_avg": "square_avg"}),
+    "adafactor": ("Adafactor", {"lr": 0.01}, {"lr": 0.01}, {"variance": "variance"}),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", TORCH_STATES)
+def test_declared_fields_are_torchs_state(name):
+    """The declared fields (and NAdam's μ product) are torch.optim's state after each step."""
+    import torch
+
+    cls, torch_hp, ours, keys = TORCH_STATES[name]
+    states, points = _torch_states(getattr(torch.optim, cls), K, **torch_hp)
+    res = run("rosenbrock", make_optimizer(name, **ours), START, K, record_state=True)
+    np.testing.assert_allclose(res.path[:, 0], points, rtol=1e-12)
+    assert np.isfinite(points).all() and set(OPTIMIZERS[name].state_roles) <= set(keys)
+    for t, s in enumerate(states, start=1):
+        for field, key in keys.items():
+            ours = res.state[field][t, 0]  # (2,), or (1,) for NAdam's μ product (a 0-d tensor)
+            np.testing.assert_allclose(ours, np.broadcast_to(s[key], ours.shape), rtol=1e-12,
+                                       err_msg=f"{name}.{field} at step {t}")
+
+
+def _ema(avg, x, beta):
+    return beta * avg + (1 - beta) * x
+
+
+def _adopt(s, g, gp, t, rows):
+    """The first call only sets v = g²; then g / max(√v_{t−1}, ε), clipped to ±(t−1)^¼, is averaged."""
+    if t == 1:
+        return {"m": s["m"], "v": g * g}
+    clip = (t - 1) ** 0.25
+    return {"m": _ema(s["m"], np.clip(g / np.maximum(np.sqrt(s["v"]), 1e-6), -clip, clip), 0.8),
+            "v": _ema(s["v"], g * g, 0.9)}
+
+
+def _adabelief(s, g, gp, t, rows):
+    m = _ema(s["m"], g, 0.8)
+    return {"m": m, "v": _ema(s["v"], (g - m) ** 2, 0.9) + 1e-12}
+
+
+def _adan(s, g, gp, t, rows):
+    diff = g - gp if t > 1 else 0.0
+    return {"m": _ema(s["m"], g, 0.8), "v": _ema(s["v"], (g + 0.9 * diff) ** 2, 0.95)}
+
+
+def _mars(s, g, gp, t, rows, gamma=0.025, b1=0.95):
+    """c = g + γ β₁/(1 − β₁)(g − g_prev) (g_prev = 0 at the first step), clipped to norm 1."""
+    c = g + gamma * b1 / (1 - b1) * (g - (gp if t > 1 else 0.0))
+    c = c / max(np.hypot(*c), 1.0)
+    return {"m": _ema(s["m"], c, b1), "v": _ema(s["v"], c * c, 0.99)}
+
+
+def _prodigy(s, g, gp, t, rows):
+    """m and v average d·g and d²g², d the learnt step size before step t (recorded)."""
+    d = rows["d"][t - 1, 0]
+    return {"m": 0.8 * s["m"] + d * 0.2 * g, "v": 0.9 * s["v"] + d * d * 0.1 * g * g}
+
+
+def _m(beta, field="m", first_call_only_measures=False):
+    """An exponential average of g in ``field``."""
+    return lambda s, g, gp, t, rows: {field: s[field] if t == 1 and first_call_only_measures
+                                      else _ema(s[field], g, beta)}
+
+
+def _m_v(b1, b2):
+    return lambda s, g, gp, t, rows: {"m": _ema(s["m"], g, b1), "v": _ema(s["v"], g * g, b2)}
+
+
+# name: (settings, the declared fields after step t from those after t − 1, the gradient at
+# w_{t−1}, the one before, t and the recorded state), each paper's update written out here
+BY_HAND = {
+    "adopt": ({"lr": 0.01, "beta1": 0.8, "beta2": 0.9, "eps": 1e-6}, _adopt),
+    "adabelief": ({"lr": 0.01, "beta1": 0.8, "beta2": 0.9, "eps": 1e-12}, _adabelief),
+    "laprop": ({"lr": 0.01, "beta2": 0.9}, lambda s, g, gp, t, rows: {"v": _ema(s["v"], g * g, 0.9)}),
+    "adan": ({"lr": 0.01, "beta1": 0.8, "beta2": 0.9, "beta3": 0.95}, _adan),
+    "ademamix": ({"lr": 0.01, "beta1": 0.8, "beta2": 0.9, "beta3": 0.99},
+                 lambda s, g, gp, t, rows: {**_m_v(0.8, 0.9)(s, g, gp, t, rows),
+                                            **_m(0.99, "m_slow")(s, g, gp, t, rows)}),
+    "mars": ({"lr": 0.01}, _mars),
+    "soap": ({"lr": 0.01, "beta1": 0.8}, _m(0.8, first_call_only_measures=True)),
+    "sophia_h": ({"lr": 0.01, "beta1": 0.8}, _m(0.8)),
+    "sophia_exact": ({"lr": 0.01, "beta1": 0.8}, _m(0.8)),
+    "prodigy": ({"beta1": 0.8, "beta2": 0.9}, _prodigy),
+    "lamb": ({"lr": 0.01, "beta1": 0.8, "beta2": 0.9}, _m_v(0.8, 0.9)),
+    "lion": ({"lr": 1e-3, "beta1": 0.5, "beta2": 0.8}, _m(0.8)),  # β₂'s average
+    "signum": ({"lr": 1e-3, "momentum": 0.8}, _m(0.8)),
+    "muon": ({"lr": 1e-3, "momentum": 0.8}, _m(0.8, "buf")),
+    # the gradient's point is y, the parameter, which the path records (x is res.drawn)
+    "adamw_schedule_free": ({"lr": 0.01, "beta2": 0.9},
+                            lambda s, g, gp, t, rows: {"v": _ema(s["v"], g * g, 0.9)}),
+}
+
+
+@pytest.mark.parametrize("name", BY_HAND)
+def test_declared_fields_follow_the_papers_updates_by_hand(name):
+    """Every declared field, step after step, from the gradient at the recorded point before
+    the step (Rosenbrock, no noise) and the update written out here."""
+    land = get_landscape("rosenbrock")
+    hp, update = BY_HAND[name]
+    res = run(land, make_optimizer(name, **hp), START, K, record_state=True)
+    assert np.isfinite(res.path).all() and np.any(res.path[-1] != res.path[0])
+    declared = set(OPTIMIZERS[name].state_roles)
+    s = {f: res.state[f][0, 0] for f in declared}
+    assert all(np.all(v == 0) for v in s.values())
+    gp = None
+    for t in range(1, K + 1):
+        g = land.grad(res.path[t - 1, 0])
+        s = update(s, g, gp, t, {k: v[:, 0] for k, v in res.state.items()})
+        assert set(s) == declared
+        for f in declared:
+            np.testing.assert_allclose(res.state[f][t, 0], s[f], rtol=1e-10, atol=1e-300,
+                                       err_msg=f"{name}.{f} at step {t}")
+        gp = g
+
+
+def _nadam_numerator(st, g, t, b1=0.8, psi=0.004):
+    """(1 − μ_t) g / (1 − Π_{i≤t} μ_i) + μ_{t+1} m_t / (1 − Π_{i≤t+1} μ_i), μ_i by hand."""
+    mu = [b1 * (1 - 0.5 * 0.96 ** (i * psi)) for i in range(1, t + 2)]
+    return ((1 - mu[t - 1]) / (1 - np.prod(mu[:t])) * g
+            + mu[t] / (1 - np.prod(mu[:t + 1])) * st["m"][t])
+
+
+# name: (settings, what the step scale multiplies in step t: fn(recorded state, g_t, t))
+SCALED = {
+    "nadam": ({"lr": 0.05, "beta1": 0.8, "beta2": 0.95}, _nadam_numerator),
+    "radam": ({"lr": 0.05, "beta1": 0.8, "beta2": 0.95},  # ρ_t > 5 from step 6: both branches
+              lambda st, g, t: st["m"][t] / (1 - 0.8**t)),
+    "adamax": ({"lr": 0.05, "beta1": 0.8, "beta2": 0.95}, lambda st, g, t: st["m"][t] / (1 - 0.8**t)),
+    "adagrad": ({"lr": 0.5, "lr_decay": 0.05, "initial_accumulator_value": 0.1}, lambda st, g, t: g),
+    "adabelief": ({"lr": 0.05, "beta1": 0.8, "beta2": 0.95}, lambda st, g, t: st["m"][t] / (1 - 0.8**t)),
+    "laprop": ({"lr": 0.05, "beta1": 0.0, "beta2": 0.95}, lambda st, g, t: g),  # no momentum
+    "adan": ({"lr": 0.05, "beta1": 0.8, "beta2": 0.9, "beta3": 0.95},
+             lambda st, g, t: st["m"][t] / (1 - 0.8**t) + 0.9 * st["n"][t] / (1 - 0.9**t)),
+    "ademamix": ({"lr": 0.05, "beta1": 0.8, "beta2": 0.95, "beta3": 0.99, "mix": 2.0},
+                 lambda st, g, t: st["m"][t] / (1 - 0.8**t) + 2.0 * st["m_slow"][t]),
+    "mars": ({"lr": 0.05, "beta1": 0.8, "beta2": 0.95}, lambda st, g, t: st["m"][t] / (1 - 0.8**t)),
+}
+
+
+@pytest.mark.parametrize("name", SCALED)
+def test_step_scale_times_what_it_scales_is_the_step_taken(name):
+    """w_t − w_{t−1} = −s_t ⊙ (the rule's numerator at step t) on a quadratic, for each step:
+    holds whatever the scale's code, so a wrong scale shows."""
+    land = get_landscape("quadratic", a=1.0, c=20.0)
+    hp, numerator = SCALED[name]
+    res = run(land, make_optimizer(name, **hp), [-2.5, 2.0], K, record_state=True)
+    st = {k: v[:, 0] for k, v in res.state.items()}
+    assert np.isnan(st["step_scale"][0]).all() and np.isfinite(st["step_scale"][1:]).all()
+    assert np.isfinite(res.path).all()
+    for t in range(1, K + 1):
+        g = land.grad(res.path[t - 1, 0])
+        np.testing.assert_allclose(res.path[t, 0] - res.path[t - 1, 0],
+                                   -st["step_scale"][t] * numerator(st, g, t), rtol=1e-9, atol=1e-15,
+                                   err_msg=f"{name} at step {t}")
+
+
+def test_laprops_scale_enters_its_momentum():
+    """With momentum, LaProp averages s_t ⊙ g_t: m_t − β₁ m_{t−1} = (1 − β₁) s_t ⊙ g_t, and the
+    step is −m_t / (1 − β₁ᵗ) (a fixed α)."""
+    land = get_landscape("quadratic", a=1.0, c=20.0)
+    res = run(land, make_optimizer("laprop", lr=0.05, beta1=0.8, beta2=0.95), [-2.5, 2.0], K,
+              record_state=True)
+    m, scale = res.state["m"][:, 0], res.state["step_scale"][:, 0]
+    for t in range(1, K + 1):
+        g = land.grad(res.path[t - 1, 0])
+        np.testing.assert_allclose(m[t] - 0.8 * m[t - 1], 0.2 * scale[t] * g, rtol=1e-9)
+        np.testing.assert_allclose(res.path[t, 0] - res.path[t - 1, 0], -m[t] / (1 - 0.8**t), rtol=1e-9)
+
+
 def test_lookaheads_slow_weights_are_a_hand_written_lookahead():
     """Hand-written Lookahead (Zhang et al., Algorithm 1) around plain gradient descent:
     k fast steps w ← w − α∇f(w), then φ ← φ + a(w − φ), w ← φ."""
@@ -113,6 +298,22 @@ def test_every_declared_role_names_a_recorded_field():
         for field, rows in res.state.items():
             assert rows.shape[:2] == (4, 1), (name, field)
         assert ("step_scale" in res.state) == (opt.spec.step_scale is not None), name
+
+
+NO_ROLES = {  # the optimizers that declare no state field, and why
+    "asgd": "ax averages the iterates: a point, but not Lookahead's slow weights",
+    "rprop": "the previous gradient and per-coordinate step sizes",
+    "sgd_schedule_free": "z is the base iterate, not a momentum; v is unused",
+    "lbfgs": "curvature pairs", "newton": "no state", "polyak": "no state",
+    "lookahead": "the menu entry: each built Lookahead declares its slow weights and its base's",
+}
+
+
+def test_every_optimizer_declares_its_state_or_is_listed_as_having_none():
+    assert {n for n, s in OPTIMIZERS.items() if not s.state_roles} == set(NO_ROLES)
+    # every step scale is held: Adam's family and RMSProp against torch, the rest by SCALED
+    assert {n for n, s in OPTIMIZERS.items() if s.step_scale} == {"rmsprop", "adam", "adamw", "amsgrad",
+                                                                  *SCALED}
 
 
 def test_a_too_large_recording_and_the_compiled_engine_are_refused():
@@ -164,6 +365,17 @@ def test_the_arrows_of_a_momentum_step():
     assert 0.024 < fr.scale * np.median(steps) / np.hypot(4, 4) <= 0.06
     assert np.all(fr.ends["step"][0] == fr.anchor[0]) and fr.box is None and fr.slow is None
     assert fr.momentum_label == "−α·v (velocity)"
+
+
+def test_adopts_velocity_arrow_is_its_step():
+    """ADOPT steps by exactly −α m (declared a velocity): the momentum arrow is the step."""
+    from viz.state import state_frames
+
+    land = get_landscape("rosenbrock")
+    res = run(land, make_optimizer("adopt", lr=0.01), START, 20, record_state=True)
+    fr = state_frames(land, res)
+    np.testing.assert_allclose(fr.ends["momentum"], fr.ends["step"], rtol=1e-12)
+    assert fr.momentum_label == "−α·m (velocity)" and np.any(fr.lengths["step"][2:] > 0)
 
 
 def test_adams_first_box_is_a_square_of_half_width_alpha():
