@@ -123,8 +123,8 @@ class AdanState(NamedTuple):
 def adan_step(g, s, p, hp, t, xp):
     r"""Adan (Xie et al., 2022) as pytorch_optimizer.Adan: with :math:`\Delta_t = g_t - g_{t-1}`
     (0 at t = 1), :math:`m` averages g, :math:`n` averages Δ, :math:`v` averages
-    :math:`(g_t + eta_2\Delta_t)^2`; two bias-corrected steps share one denominator;
-    weight decay is decoupled, or the paper's proximal :math:`w / (1 + lpha\lambda)`."""
+    :math:`(g_t + \beta_2\Delta_t)^2`; two bias-corrected steps share one denominator;
+    weight decay is decoupled, or the paper's proximal :math:`w / (1 + \alpha\lambda)`."""
     lr, b1, b2, b3, wd = hp["lr"], hp["beta1"], hp["beta2"], hp["beta3"], hp["weight_decay"]
     diff = where(t == 1, 0.0 * g, g - s.prev_g, xp)  # t may be a tensor (compiled chunks)
     m = ema(s.m, g, b1, xp)
@@ -160,15 +160,15 @@ ADAN = OptimizerSpec(
     init=zeros_init(AdanState), step=adan_step, step_scale=adan_step_scale,
     # v averages (g + β₂Δ)², the corrected gradient's square; n (of Δ = g − g_prev) fits no role
     state_roles={"m": "first moment", "v": "second moment"},
-    latex=r"""egin{aligned}
+    latex=r"""\begin{aligned}
 \Delta_t &= g_t - g_{t-1}\ (\Delta_1 = 0), \quad
-m_t \leftarrow eta_1 m_{t-1} + (1-eta_1) g_t, \quad
-n_t \leftarrow eta_2 n_{t-1} + (1-eta_2) \Delta_t\
-v_t &\leftarrow eta_3 v_{t-1} + (1-eta_3)(g_t + eta_2 \Delta_t)^2, \quad
-d_t = \sqrt{v_t / (1-eta_3^t)} + arepsilon\
-w_t &\leftarrow \left(w_{t-1} - rac{lpha}{1-eta_1^t}rac{m_t}{d_t}
-- rac{lphaeta_2}{1-eta_2^t}rac{n_t}{d_t}
-ight) \Big/ (1 + lpha\lambda)
+m_t \leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+n_t \leftarrow \beta_2 n_{t-1} + (1-\beta_2) \Delta_t\\
+v_t &\leftarrow \beta_3 v_{t-1} + (1-\beta_3)(g_t + \beta_2 \Delta_t)^2, \quad
+d_t = \sqrt{v_t / (1-\beta_3^t)} + \varepsilon\\
+w_t &\leftarrow \left(w_{t-1} - \frac{\alpha}{1-\beta_1^t}\frac{m_t}{d_t}
+- \frac{\alpha\beta_2}{1-\beta_2^t}\frac{n_t}{d_t}
+\right) \Big/ (1 + \alpha\lambda)
 \end{aligned}""",
     reference="pytorch_optimizer.Adan (Xie et al., 2022)",
     description="Nesterov momentum without the look-ahead gradient: the change between "
@@ -197,8 +197,8 @@ def _ademamix_warmup(hp, t, xp):
 
 def ademamix_step(g, s, p, hp, t, xp):
     r"""AdEMAMix (Pagliardini et al., 2024) as pytorch_optimizer.AdEMAMix:
-    :math:`w \leftarrow w - lpha\,(\hat m_t + lpha_{mix} m^{slow}_t) / (\sqrt{\hat v_t} +
-    arepsilon)` with a slow EMA :math:`m^{slow}` (β₃, not bias-corrected)."""
+    :math:`w \leftarrow w - \alpha\,(\hat m_t + \alpha_{mix} m^{slow}_t) / (\sqrt{\hat v_t} +
+    \varepsilon)` with a slow EMA :math:`m^{slow}` (β₃, not bias-corrected)."""
     lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
     mix, b3 = _ademamix_warmup(hp, t, xp)
     g, p = weight_decay(g, p, hp)
@@ -227,12 +227,12 @@ ADEMAMIX = OptimizerSpec(
     # both m and m_slow average g; the momentum arrow draws the first declared, the fast m
     # (Adam's, bias-corrected in the step); m_slow is labelled, not drawn
     state_roles={"m": "first moment", "m_slow": "first moment", "v": "second moment"},
-    latex=r"""egin{aligned}
-m_t &\leftarrow eta_1 m_{t-1} + (1-eta_1) g_t, \quad
-v_t \leftarrow eta_2 v_{t-1} + (1-eta_2) g_t^2, \quad
-m^{slow}_t \leftarrow eta_3 m^{slow}_{t-1} + (1-eta_3) g_t\
-w_t &\leftarrow w_{t-1} - lpha\,
-rac{m_t / (1-eta_1^t) + lpha_{mix}\, m^{slow}_t}{\sqrt{v_t / (1-eta_2^t)} + arepsilon}
+    latex=r"""\begin{aligned}
+m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \quad
+m^{slow}_t \leftarrow \beta_3 m^{slow}_{t-1} + (1-\beta_3) g_t\\
+w_t &\leftarrow w_{t-1} - \alpha\,
+\frac{m_t / (1-\beta_1^t) + \alpha_{mix}\, m^{slow}_t}{\sqrt{v_t / (1-\beta_2^t)} + \varepsilon}
 \end{aligned}""",
     reference="pytorch_optimizer.AdEMAMix (Pagliardini, Ablin & Grangier, 2024)",
     description="Adam plus a second, much slower momentum weighted by α_mix: old gradients "
@@ -249,10 +249,10 @@ class MARSState(NamedTuple):
 def mars_step(g, s, p, hp, t, xp):
     r"""MARS-AdamW (Yuan et al., 2024) as pytorch_optimizer.MARS(mars_type="adamw",
     optimize_1d=True): the corrected gradient
-    :math:`c_t = g_t + \gammarac{eta_1}{1-eta_1}(g_t - g_{t-1})` (:math:`g_0 = 0`),
+    :math:`c_t = g_t + \gamma\frac{\beta_1}{1-\beta_1}(g_t - g_{t-1})` (:math:`g_0 = 0`),
     scaled to norm ≤ 1, feeds Adam's moments;
-    :math:`w \leftarrow w(1-lpha\lambda) - lpha\, m_t (1-eta_1^t)^{-1} /
-    ((\sqrt{v_t + 10^{-15}} + arepsilon)/\sqrt{1-eta_2^t})`."""
+    :math:`w \leftarrow w(1-\alpha\lambda) - \alpha\, m_t (1-\beta_1^t)^{-1} /
+    ((\sqrt{v_t + 10^{-15}} + \varepsilon)/\sqrt{1-\beta_2^t})`."""
     lr, b1, b2 = hp["lr"], hp["beta1"], hp["beta2"]
     c_t = (g - s.prev_g) * (hp["gamma"] * (b1 / (1 - b1))) + g
     norm = row_norm(c_t, xp)
@@ -275,13 +275,13 @@ MARS = OptimizerSpec(
     init=zeros_init(MARSState), step=mars_step, step_scale=inner_eps_step_scale,
     # m and v average the corrected, clipped gradient c_t (≈ g), and its square
     state_roles={"m": "first moment", "v": "second moment"},
-    latex=r"""egin{aligned}
-c_t &= g_t + \gamma 	frac{eta_1}{1-eta_1}(g_t - g_{t-1}), \qquad
-c_t \leftarrow c_t / \max(1, \|c_t\|)\
-m_t &\leftarrow eta_1 m_{t-1} + (1-eta_1) c_t, \qquad
-v_t \leftarrow eta_2 v_{t-1} + (1-eta_2) c_t^2\
-w_t &\leftarrow w_{t-1}(1-lpha\lambda) - lpha\,
-rac{m_t / (1-eta_1^t)}{\sqrt{v_t / (1-eta_2^t)} + arepsilon}
+    latex=r"""\begin{aligned}
+c_t &= g_t + \gamma \tfrac{\beta_1}{1-\beta_1}(g_t - g_{t-1}), \qquad
+c_t \leftarrow c_t / \max(1, \|c_t\|)\\
+m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1) c_t, \qquad
+v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2) c_t^2\\
+w_t &\leftarrow w_{t-1}(1-\alpha\lambda) - \alpha\,
+\frac{m_t / (1-\beta_1^t)}{\sqrt{v_t / (1-\beta_2^t)} + \varepsilon}
 \end{aligned}""",
     reference="pytorch_optimizer.MARS(mars_type='adamw', optimize_1d=True) "
               "(Yuan et al., 2024)",

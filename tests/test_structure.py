@@ -47,3 +47,33 @@ def test_charts_are_encoded_only_after_pandas_is_fully_imported():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "True"
+
+
+def _latex_texts() -> dict[str, str]:
+    from landscapes import LANDSCAPES
+    from optim_core import OPTIMIZERS, SCHEDULES
+
+    texts = {f"optimizer {n}": s.latex for n, s in OPTIMIZERS.items()}
+    texts.update({f"surface {n}": s.latex or "" for n, s in LANDSCAPES.items()})
+    texts.update({f"schedule {n}": s.latex for n, s in SCHEDULES.items()})
+    return texts
+
+
+def test_every_latex_formula_is_well_formed_text():
+    r"""No control characters (a ``"\beta"`` typed outside a raw string becomes a backspace and
+    "eta"; KaTeX then draws garbage), balanced braces, matched \begin/\end and \left/\right,
+    and no line ending in a lone backslash (a row break is \\)."""
+    import re
+
+    for where, tex in _latex_texts().items():
+        assert not [c for c in tex if ord(c) < 32 and c != "\n"], where
+        assert tex.count("{") - tex.count(r"\{") == tex.count("}") - tex.count(r"\}"), where
+        stack = []
+        for kind, env in re.findall(r"\\(begin|end)\{(\w+)\}", tex):
+            if kind == "begin":
+                stack.append(env)
+            else:
+                assert stack and stack.pop() == env, f"{where}: \\end{{{env}}} unmatched"
+        assert not stack, f"{where}: \\begin{{{stack[-1]}}} never ended"
+        assert len(re.findall(r"\\left\b", tex)) == len(re.findall(r"\\right\b", tex)), where
+        assert not re.search(r"(?<!\\)\\\n", tex), f"{where}: a lone backslash ends a line"
