@@ -346,6 +346,7 @@ async def measure(url: str, mode: str, sessions: int, seconds: float, think: flo
            "wall": wall, "requests": requests}
     if pids:
         out.update(mem_start=samples[0], mem_peak=max(samples), mem_end=samples[-1],
+                   mem_by_minute=samples[::60],  # one sample a second: a soak's trend
                    cpu_per_request=(_cpu_s(list(pids)) - cpu0) / max(requests, 1))
     return out
 
@@ -379,6 +380,9 @@ def summary(r: dict) -> str:
         lines.append(f"server memory (PSS) {r['mem_start']:.0f} → peak {r['mem_peak']:.0f} → "
                      f"end {r['mem_end']:.0f} MB, "
                      f"CPU {r['cpu_per_request'] * 1e3:.0f} ms per request")
+        if len(r["mem_by_minute"]) > 2:
+            lines.append("memory at each minute (MB): "
+                         + ", ".join(f"{m:.0f}" for m in r["mem_by_minute"]))
     lines.append(f"{len(r['errors'])} errors")
     return "\n".join(lines)
 
