@@ -28,10 +28,14 @@ def _remember(key: str) -> None:
 
 def batch_size_input(box, sid: int, n_samples: int) -> int:
     """Slot ``sid``'s batch size. A new panel (or one whose size the surface lacks) starts at
-    the batch size last set in any panel, else at the full batch."""
+    the batch size last set in any panel, else at the full batch; a size from a link or preset
+    that is not a power of 2 (any 1 ≤ B ≤ n is allowed there) becomes a stop of its own."""
     state = st.session_state
     key, sizes = keys.slot_batch(sid), batch_sizes(n_samples)
-    if state.get(key) not in sizes:
+    value = state.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= n_samples:
+        sizes = sorted({*sizes, value})
+    else:
         last = state.get(keys.BATCH_SIZE)
         state[key] = last if last in sizes else n_samples
     return int(box.select_slider("Batch size", sizes, key=key, format_func=format_value,
