@@ -494,7 +494,7 @@ def ensemble_view(settings, landscape) -> None:
     if over == "shuffle":  # each optimizer's own batch size; a full batch has nothing to shuffle
         full = [d for d in drawn if d.batch_size >= n]
         if full and (len(full) == len(drawn) or not batch["shuffle"]):
-            sizes = ", ".join(sorted({str(d.batch_size) for d in drawn}))
+            sizes = ", ".join(str(b) for b in sorted({d.batch_size for d in drawn}))
             st.info(f"Every shuffling seed gives the same batches with batch size {sizes} of {n}"
                     f"{'' if batch['shuffle'] else ' and shuffling off'}: choose a smaller batch size "
                     "in an optimizer's panel and turn shuffling on in the sidebar.")
@@ -534,7 +534,7 @@ def ensemble_view(settings, landscape) -> None:
     right.plotly_chart(Prebuilt(ensemble_loss_spec(results, colors=colors, labels=labels, height=560,
                                                    x=x)),
                        config=CHART_CONFIG)
-    sizes = ", ".join(sorted({str(d.batch_size) for d in drawn}, key=int))
+    sizes = ", ".join(str(b) for b in sorted({d.batch_size for d in drawn if d.batch_size is not None}))
     what = (f"{int(members)} paths per optimizer, each shuffling its batches of {sizes} with "
             f"its own seed," if over == "shuffle" else f"{int(members)} noisy paths per optimizer")
     st.caption(f"Left: the mean of {what} and their 1σ spread (ellipses of the positions' covariance "
