@@ -485,7 +485,7 @@ def ensemble_view(settings, landscape) -> None:
                                   key=keys.explore("ensemble", "members"))
     first = f"data seeds {batch['data_seed']}…" if over == "shuffle" else f"seed {settings.seed}"
     lengths = sorted({settings.steps_of(d) for d in drawn})
-    row[2].caption(f"{len(drawn)} drawn optimizer(s), {'–'.join(map(str, lengths))} steps from "
+    row[2].caption(f"{len(drawn)} drawn optimizer(s), {', '.join(map(str, lengths))} steps from "
                    f"({settings.start[0]:g}, {settings.start[1]:g}), {first} (the sidebar's).")
     if over == "noise" and noise <= 0:
         st.info("An ensemble needs noise: set σ above 0 (with σ = 0 every seed follows one path).")

@@ -46,18 +46,20 @@ class Settings:
     epochs: int | None = None  # a data surface's run length in epochs (None: ``steps``)
     n_samples: int | None = None  # a data surface's samples
 
-    def wanted_steps(self, drawn: Drawn) -> int:
-        """The steps ``drawn`` asks for: ``steps``, or epochs × its batches per epoch."""
+    def wanted_steps(self, drawn: Drawn | None) -> int:
+        """The steps ``drawn`` asks for: ``steps``, or epochs × its batches per epoch (None:
+        a path of exact, full-batch gradients, one step per epoch)."""
         if self.epochs is None or self.n_samples is None:
             return self.steps
-        return self.epochs * batches_per_epoch(self.n_samples, drawn.batch_size or self.n_samples)
+        size = drawn.batch_size if drawn is not None and drawn.batch_size else self.n_samples
+        return self.epochs * batches_per_epoch(self.n_samples, size)
 
     def batch_items(self, drawn: Drawn) -> tuple:
         """``drawn``'s mini-batches as sorted items of {"size", "shuffle", "data_seed"} (its
         own size, the page's shuffled order); () off a data surface."""
         return tuple(sorted({**self.batch, "size": drawn.batch_size}.items())) if self.batch else ()
 
-    def steps_of(self, drawn: Drawn) -> int:
+    def steps_of(self, drawn: Drawn | None) -> int:
         """The steps ``drawn`` runs: :meth:`wanted_steps`, at most the page's cap."""
         return min(self.wanted_steps(drawn), MAX_STEPS)
 

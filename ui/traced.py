@@ -96,7 +96,7 @@ def traced_result(settings: Settings, traced: Traced | None, colors: list[str]):
                    "optimizer to draw it.")
         return None
     out = _trace(dataclasses.astuple(settings.choice), traced.name, traced.lr,
-                 tuple(settings.start), settings.steps)
+                 tuple(settings.start), settings.steps_of(None))  # in epochs: one full batch each
     if isinstance(out, str):
         st.warning(f"**{md(traced.label)}** is not drawn: {md(out)}")
         return None
