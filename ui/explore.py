@@ -484,8 +484,9 @@ def ensemble_view(settings, landscape) -> None:
     members = row[1].number_input("Seeds per optimizer (M)", 2, MAX_MEMBERS, step=16,
                                   key=keys.explore("ensemble", "members"))
     first = f"data seeds {batch['data_seed']}…" if over == "shuffle" else f"seed {settings.seed}"
-    lengths = sorted({settings.steps_of(d) for d in drawn})
-    row[2].caption(f"{len(drawn)} drawn optimizer(s), {', '.join(map(str, lengths))} steps from "
+    lengths = [str(n) for n in sorted({settings.steps_of(d) for d in drawn})]  # several in epochs
+    length = " and ".join([", ".join(lengths[:-1]), lengths[-1]] if len(lengths) > 1 else lengths)
+    row[2].caption(f"{len(drawn)} drawn optimizer(s), {length} steps from "
                    f"({settings.start[0]:g}, {settings.start[1]:g}), {first} (the sidebar's).")
     if over == "noise" and noise <= 0:
         st.info("An ensemble needs noise: set σ above 0 (with σ = 0 every seed follows one path).")
