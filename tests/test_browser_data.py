@@ -110,3 +110,42 @@ def test_the_html_for_slides_replays_the_fits_beside_the_paths(browser, tmp_path
         assert not errors, errors
     finally:
         context.close()
+
+
+def _fits_at_last_points(page, row: int, lengths: dict[str, int]) -> None:
+    """At ``row`` each path is drawn up to its own last step at or before it (``lengths``
+    points), and its fit line is the line of that last point."""
+    page.wait_for_function(f"() => {{ const p = ({_PANEL_JS})(); return p && p.row === {row}; }}")
+    chart, panel = page.evaluate(_CHART_JS), page.evaluate(_PANEL_JS)
+    named = {p["name"]: p for p in chart["paths"] if p["name"]}
+    assert {name: len(p["x"]) for name, p in named.items()} == lengths
+    for name, path in named.items():
+        xs, ys = (np.array(v) for v in panel["fits"][name])
+        np.testing.assert_allclose(ys, path["x"][-1] * xs + path["y"][-1], rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+def test_the_batch_size_preset_replays_paths_of_three_lengths(browser, server, tmp_path):  # noqa: F811
+    """The preset draws SGD with batch sizes 1, 8 and 64 for 10 epochs: 640, 80 and 10 steps on
+    one contour; the replay and the dataset panel follow all three."""
+    from ui.presets import presets
+
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    console: list[str] = []
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    names = ("SGD (α=0.05, B=1)", "SGD (α=0.05, B=8)", "SGD (α=0.05)")
+    try:
+        with _explain_failure(server, console):
+            view = {k: v for k, v in presets()["sgd-batch-size"].items() if k not in ("title", "story")}
+            page.goto(f"{server.url}/?view={encode({**view, 'version': 3, 'preset': 'sgd-batch-size'})}")
+            wait_idle(page)
+            _fits_at_last_points(page, 640, dict(zip(names, (641, 81, 11), strict=True)))
+            shots = Path(os.environ.get("OPTIVIZ_SHOTS") or tmp_path)
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "preset-sgd-batch-size.png"), full_page=False)
+            _scrub_to(page, 20)
+            _fits_at_last_points(page, 20, dict(zip(names, (21, 21, 11), strict=True)))
+            assert not console, console
+    finally:
+        context.close()

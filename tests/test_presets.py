@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from landscapes import get_landscape
-from optim_core import make_optimizer, run_many
+from optim_core import make_optimizer, run, run_many
 from ui.presets import PRESETS_FILE, presets
 from ui.viewformat import check
 
@@ -29,10 +29,15 @@ def _run(pid: str, **changes):
     view = check({**presets()[pid], **changes})
     land = get_landscape(view["surface"], **view["surface_params"])
     optimizers = [make_optimizer(o["name"], **o["params"]) for o in view["optimizers"]]
-    batch = view.get("batch") or {}
-    results = run_many(land, optimizers, starts=view["start"], steps=view["steps"], noise=view["noise"],
-                       seed=view["seed"], schedule=view["schedule"], batch_size=batch.get("size"),
-                       shuffle=batch.get("shuffle", True), data_seed=batch.get("data_seed", 0))
+    common = {"starts": view["start"], "noise": view["noise"], "seed": view["seed"],
+              "schedule": view["schedule"]}
+    if "batch" not in view:
+        return view, land, run_many(land, optimizers, steps=view["steps"], **common)
+    batch, n = view["batch"], land.n_samples  # each its own batch size; epochs: ⌈n/B⌉ steps each
+    results = [run(land, opt, steps=view["epochs"] * -(-n // o["batch_size"]) if "epochs" in view
+                   else view["steps"], batch_size=o["batch_size"], shuffle=batch["shuffle"],
+                   data_seed=batch["data_seed"], **common)
+               for opt, o in zip(optimizers, view["optimizers"], strict=True)]
     return view, land, results
 
 
@@ -261,14 +266,16 @@ def _fit_distance(land, result) -> np.ndarray:
 
 
 def test_batch_size_story():
-    view, land, (sgd,) = _run("sgd-batch-size")
+    view, land, (one, eight, full) = _run("sgd-batch-size")
     assert np.allclose(land.minima[0], (1.91, 1.04), atol=0.005) and land.n_samples == 64
-    assert view["batch"]["size"] == 1 and view["steps"] == 640  # 10 epochs
-    assert 0.08 < _fit_distance(land, sgd)[-100:].mean() < 0.15  # "about 0.1"
-    _, _, (mini,) = _run("sgd-batch-size", batch={"size": 8, "shuffle": True, "data_seed": 0})
-    assert _fit_distance(land, mini)[-100:].max() < 0.05
-    _, _, (full,) = _run("sgd-batch-size", batch={"size": 64, "shuffle": True, "data_seed": 0})
-    assert _fit_distance(land, full)[-1] < 1e-6 and np.all(np.diff(full.loss[:, 0]) <= 1e-12)
+    assert [o["batch_size"] for o in view["optimizers"]] == [1, 8, 64] and view["epochs"] == 10
+    assert {_lr(view, i) for i in range(3)} == {0.05}
+    assert [len(r.step) - 1 for r in (one, eight, full)] == [640, 80, 10]  # 10 epochs each
+    d1, d8, d64 = (_fit_distance(land, r) for r in (one, eight, full))
+    assert d1[:100].min() < 0.1 and 0.08 < d1[-64:].mean() < 0.15  # "about 0.1 … last 10 %"
+    assert d8[-8:].max() < 0.04
+    assert round(d64[-1], 1) == 2.0 and np.all(np.diff(full.loss[:, 0]) < 0)  # smooth, each step lower
+    assert np.all(np.diff(d64) < 0)
 
 
 def test_feature_offset_story():

@@ -122,9 +122,10 @@ def test_values_are_shown_exactly(value, text):
 def test_kept_keys_are_those_of_controls_that_are_not_always_drawn():
     kept = [keys.surface_param("ravine", "kappa"), keys.schedule_param("step", "gamma"),
             keys.slot_param(12, "lookahead(adam)", "lr"), keys.auto(keys.slot_param(3, "adafactor", "eps1")),
-            keys.FORMULA, keys.SEED, *keys.BOUNDS]
+            keys.FORMULA, keys.SEED, *keys.BOUNDS, keys.slot_batch(4),
+            keys.STEPS, keys.EPOCHS]  # a data surface draws one of the steps and the epochs
     assert all(keys.KEPT.match(k) for k in kept)
-    drawn = [keys.STEPS, keys.NOISE, keys.SURFACE, keys.PRESET, keys.PRESENTATION, keys.LEVELS,
+    drawn = [keys.NOISE, keys.LENGTH_IN, keys.SURFACE, keys.PRESET, keys.PRESENTATION, keys.LEVELS,
              keys.VIEW_MODE, *keys.START, "formula_x", "seedling"]
     assert not any(keys.KEPT.match(k) for k in drawn)
 

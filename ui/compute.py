@@ -61,10 +61,11 @@ def _run(choice: tuple, name: str, hp_items: tuple, start: tuple, steps: int, no
 
 
 def run_drawn(settings: Settings, drawn: Drawn) -> RunResult:
-    """The path of one drawn optimizer (cached on every setting that shapes it)."""
+    """The path of one drawn optimizer (cached on every setting that shapes it): on a surface
+    made from data, in batches of its own size, cut from the page's shuffled order."""
     res = _run(dataclasses.astuple(settings.choice), drawn.name, _items(drawn.hyperparams),
-               settings.start, settings.steps, settings.noise, settings.seed, _items(settings.schedule),
-               _items(settings.batch or {}))
+               settings.start, settings.steps_of(drawn), settings.noise, settings.seed,
+               _items(settings.schedule), settings.batch_items(drawn))
     return dataclasses.replace(res, label=drawn.label)
 
 

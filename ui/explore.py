@@ -484,31 +484,44 @@ def ensemble_view(settings, landscape) -> None:
     members = row[1].number_input("Seeds per optimizer (M)", 2, MAX_MEMBERS, step=16,
                                   key=keys.explore("ensemble", "members"))
     first = f"data seeds {batch['data_seed']}…" if over == "shuffle" else f"seed {settings.seed}"
-    row[2].caption(f"{len(drawn)} drawn optimizer(s), {settings.steps} steps from "
+    lengths = [str(n) for n in sorted({settings.steps_of(d) for d in drawn})]  # several in epochs
+    length = " and ".join([", ".join(lengths[:-1]), lengths[-1]] if len(lengths) > 1 else lengths)
+    row[2].caption(f"{len(drawn)} drawn optimizer(s), {length} steps from "
                    f"({settings.start[0]:g}, {settings.start[1]:g}), {first} (the sidebar's).")
     if over == "noise" and noise <= 0:
         st.info("An ensemble needs noise: set σ above 0 (with σ = 0 every seed follows one path).")
         return
     n = getattr(landscape, "n_samples", 0)
-    if over == "shuffle" and (batch["size"] >= n or not batch["shuffle"]):
-        st.info(f"Every shuffling seed gives the same batches with batch size {batch['size']} of {n}"
-                f"{'' if batch['shuffle'] else ' and shuffling off'}: choose a smaller batch size "
-                "and turn shuffling on in the sidebar.")
-        return
-    work = int(members) * settings.steps * len(drawn)
+    if over == "shuffle":  # each optimizer's own batch size; a full batch has nothing to shuffle
+        full = [d for d in drawn if d.batch_size >= n]
+        if full and (len(full) == len(drawn) or not batch["shuffle"]):
+            sizes = ", ".join(str(b) for b in sorted({d.batch_size for d in drawn}))
+            st.info(f"Every shuffling seed gives the same batches with batch size {sizes} of {n}"
+                    f"{'' if batch['shuffle'] else ' and shuffling off'}: choose a smaller batch size "
+                    "in an optimizer's panel and turn shuffling on in the sidebar.")
+            return
+        if not batch["shuffle"]:
+            st.info("Every shuffling seed gives the same batches with shuffling off: turn shuffling "
+                    "on in the sidebar.")
+            return
+        if full:
+            st.caption("Left out (full batch, nothing to shuffle): "
+                       + ", ".join(md(d.label) for d in full) + ".")
+            drawn = [d for d in drawn if d.batch_size < n]
+    work = int(members) * sum(settings.steps_of(d) for d in drawn)
     if refused := work_message("ensemble", work, ENSEMBLE_WORK,
                                "the seeds per optimizer, the steps (sidebar) or the number of "
                                "drawn optimizers"):
         st.warning(refused)
         return
-    bar = st.progress(0.0, text=f"Running {int(members)} seeds × {settings.steps} steps per optimizer…")
+    bar = st.progress(0.0, text=f"Running {int(members)} seeds per optimizer…")
     results = []
     for k, d in enumerate(drawn):
         results.append(_ensemble(_choice(settings), d.name, _items(d.hyperparams), d.label,
-                                 tuple(settings.start), settings.steps,
+                                 tuple(settings.start), settings.steps_of(d),
                                  0.0 if over == "shuffle" else float(noise), int(members),
                                  settings.seed, _items(settings.schedule), over,
-                                 _items(batch) if over == "shuffle" else ()))
+                                 settings.batch_items(d) if over == "shuffle" else ()))
         bar.progress((k + 1) / len(drawn), text=f"{d.label} done")
     bar.empty()
     x = "step"
@@ -522,7 +535,8 @@ def ensemble_view(settings, landscape) -> None:
     right.plotly_chart(Prebuilt(ensemble_loss_spec(results, colors=colors, labels=labels, height=560,
                                                    x=x)),
                        config=CHART_CONFIG)
-    what = (f"{int(members)} paths per optimizer, each shuffling its batches of {batch['size']} with "
+    sizes = ", ".join(str(b) for b in sorted({d.batch_size for d in drawn if d.batch_size is not None}))
+    what = (f"{int(members)} paths per optimizer, each shuffling its batches of {sizes} with "
             f"its own seed," if over == "shuffle" else f"{int(members)} noisy paths per optimizer")
     st.caption(f"Left: the mean of {what} and their 1σ spread (ellipses of the positions' covariance "
                f"at 40 steps). Right: quantiles 0.1–0.9 and 0.25–0.75 of the loss, and the median, "

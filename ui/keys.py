@@ -17,7 +17,10 @@ START = ("start_x", "start_y")
 STEPS = "steps"
 NOISE = "noise"
 SEED = "seed"
-BATCH_SIZE = "batch_size"  # a data surface's mini-batches
+BATCH_SIZE = "batch_size"  # the batch size last set in a panel: a new panel starts there
+SLOT_BATCH = "batch"  # a panel's own batch size, under its slot prefix (ui.keys.slot_batch)
+LENGTH_IN = "length_in"  # a data surface's run length: in "steps" or in "epochs"
+EPOCHS = "epochs"
 SHUFFLE = "shuffle"
 DATA_SEED = "data_seed"
 CURVE_X = "curve_x"  # the curves' horizontal axis, for mini-batch runs: step or epoch
@@ -83,6 +86,11 @@ def slot_param(sid: int, scope: str, param: str) -> str:
     return slot_prefix(sid) + slot_suffix(scope, param)
 
 
+def slot_batch(sid: int) -> str:
+    """Key of slot ``sid``'s batch size (copied, reset and removed with its other controls)."""
+    return slot_prefix(sid) + SLOT_BATCH
+
+
 def traced_lr(name: str) -> str:
     """The α of the traced class ``name`` (each class keeps its own)."""
     return f"{TRACED}.{name}.lr"
@@ -105,6 +113,7 @@ def slot_button(action: str, sid: int) -> str:
 
 # Values of controls that are not always drawn: another surface's or schedule's parameters, a
 # Lookahead base's, the typed formula and its box, the noise and data seeds, the explore views'
-# settings.
+# settings, the steps and the epochs (one of them is drawn).
 KEPT = re.compile(rf"^({_SURF}\.|{_SCHED}\.|{_OPT}\d+\.|{_EXPLORE}\.|{FORMULA}$|{SEED}$|{DATA_SEED}$|"
+                  rf"{STEPS}$|{EPOCHS}$|"
                   + "|".join(f"{k}$" for k in BOUNDS) + ")")

@@ -21,11 +21,14 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def describe(title: str, specs, values: dict) -> str:
+def describe(title: str, specs, values: dict, batch: int | None = None) -> str:
     """``title`` plus every setting that differs from its default, compactly: ``α=0.1``, a
     switch by its name when turned on (``AMSGrad``) and ``… off`` when turned off, e.g.
-    ``Adam (α=0.1, β₁=0.5, ε=1e-06, AMSGrad)``."""
+    ``Adam (α=0.1, β₁=0.5, ε=1e-06, AMSGrad)``; then ``B=8``, a mini-batch size (None: the
+    full batch, not named)."""
     changed = [_change(s, values[s.name]) for s in specs if s.name in values and values[s.name] != s.default]
+    if batch is not None:
+        changed.append(f"B={batch}")
     return f"{title} ({', '.join(changed)})" if changed else title
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from landscapes import Landscape
+from landscapes import LANDSCAPES, Landscape
 from optim_core import OPTIMIZERS, RunResult, make_optimizer, run
 
 from . import keys
@@ -14,12 +14,15 @@ from .labels import describe, unique
 from .messages import UNEXPLAINED, for_viewers
 from .settings import Drawn, Settings
 from .state import add_slot, choice_names, concrete_spec
+from .surface import CUSTOM
 from .viewformat import check
 
 
-def drawn_slot(sid: int, name: str, hyperparams: dict, color: str) -> Drawn:
+def drawn_slot(sid: int, name: str, hyperparams: dict, color: str, batch_size: int | None = None,
+               n_samples: int | None = None) -> Drawn:
     """One optimizer slot as the page shows it: its concrete spec (Lookahead's base chosen),
-    its label (what differs from the defaults) and the error that keeps it from running."""
+    its label (what differs from the defaults, and a batch size below the ``n_samples`` of a
+    data surface) and the error that keeps it from running."""
     choices = {k: v for k, v in hyperparams.items() if k in choice_names(OPTIMIZERS[name])}
     concrete = concrete_spec(name, choices)
     values = {k: v for k, v in hyperparams.items() if k not in choices}
@@ -28,8 +31,9 @@ def drawn_slot(sid: int, name: str, hyperparams: dict, color: str) -> Drawn:
         make_optimizer(name, **hyperparams)
     except ValueError as exc:
         error = for_viewers(exc) or UNEXPLAINED
-    return Drawn(sid, name, dict(hyperparams), describe(concrete.title, concrete.params, values), color,
-                 concrete, error)
+    mini = batch_size if batch_size is not None and n_samples is not None and batch_size < n_samples else None
+    return Drawn(sid, name, dict(hyperparams), describe(concrete.title, concrete.params, values, mini), color,
+                 concrete, error, batch_size)
 
 
 def settings_of(config: dict) -> Settings:
@@ -39,7 +43,9 @@ def settings_of(config: dict) -> Settings:
     slots: dict = {keys.SLOTS: [], keys.NEXT_SLOT: 0}
     for entry in config["optimizers"]:
         add_slot(slots, entry["name"], color=entry.get("color"))
-    drawn = [drawn_slot(slot["id"], entry["name"], entry["params"], slot["color"])
+    n = None if config["surface"] == CUSTOM else \
+        getattr(LANDSCAPES[config["surface"]].build(**config["surface_params"]), "n_samples", None)
+    drawn = [drawn_slot(slot["id"], entry["name"], entry["params"], slot["color"], entry.get("batch_size"), n)
              for slot, entry in zip(slots[keys.SLOTS], config["optimizers"], strict=True)]
     drawn = [replace(d, label=text) for d, text in zip(drawn, unique([d.label for d in drawn]), strict=True)]
     bounds = tuple(tuple(b) for b in config.get("bounds", ()))
@@ -47,16 +53,16 @@ def settings_of(config: dict) -> Settings:
                     tuple(config["start"]), config["noise"], config["seed"], dict(config["schedule"]),
                     config.get("formula", ""), bounds, config.get("levels", "auto"),
                     bool(config.get("presentation", False)), config.get("mode", "2d"), config.get("preset"),
-                    config.get("batch"))
+                    config.get("batch"), None, config.get("epochs"), n)
 
 
 def run_slot(landscape: Landscape, settings: Settings, drawn: Drawn) -> RunResult:
     """The path of one drawn optimizer from the view's start, labelled as in the legend."""
-    batch = settings.batch or {}
-    res = run(landscape, make_optimizer(drawn.name, **drawn.hyperparams), [settings.start], settings.steps,
-              noise=settings.noise, seed=settings.seed, schedule=dict(settings.schedule),
-              batch_size=batch.get("size"), shuffle=batch.get("shuffle", True),
-              data_seed=batch.get("data_seed", 0))
+    batch = dict(settings.batch_items(drawn))
+    res = run(landscape, make_optimizer(drawn.name, **drawn.hyperparams), [settings.start],
+              settings.steps_of(drawn), noise=settings.noise, seed=settings.seed,
+              schedule=dict(settings.schedule), batch_size=batch.get("size"),
+              shuffle=batch.get("shuffle", True), data_seed=batch.get("data_seed", 0))
     return replace(res, label=drawn.label)
 
 

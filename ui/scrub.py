@@ -74,8 +74,8 @@ def scrub_of(settings: Settings, d: Drawn, param: str) -> ScrubResult:
     """The 64 paths (cached on every setting but the scrubbed value, which only moves the mark)."""
     fixed = tuple(sorted((k, v) for k, v in d.hyperparams.items() if k != param))
     return _scrub(dataclasses.astuple(settings.choice), d.name, fixed, param, settings.start,
-                  settings.steps, settings.noise, settings.seed,
-                  tuple(sorted(settings.schedule.items())), tuple(sorted((settings.batch or {}).items())))
+                  settings.steps_of(d), settings.noise, settings.seed,
+                  tuple(sorted(settings.schedule.items())), settings.batch_items(d))
 
 
 def with_scrub(spec: dict, settings: Settings, chosen: tuple[Drawn, ParamSpec]) -> str:

@@ -7,15 +7,16 @@ from dataclasses import replace
 
 import streamlit as st
 
-from optim_core import OPTIMIZERS, SCHEDULES, make_optimizer
+from optim_core import OPTIMIZERS, SCHEDULES
 
 from . import keys
-from .batch_inputs import batch_inputs
+from .batch_inputs import batch_inputs, batch_size_input, length_inputs
 from .compute import landscape
 from .controls import format_value, param_widget
-from .labels import describe, md, unique
+from .labels import md, unique
 from .messages import UNEXPLAINED, for_viewers
 from .presets import presets
+from .scene import drawn_slot
 from .settings import Drawn, Settings
 from .state import (
     MAX_SLOTS,
@@ -31,7 +32,7 @@ from .state import (
 from .surface import CUSTOM, SurfaceChoice
 from .surface_inputs import levels_input, start_inputs, surface_inputs
 from .traced import traced_picker
-from .viewformat import DEFAULT_STEPS, MAX_STEPS, apply
+from .viewformat import MAX_STEPS, apply
 
 NOISE_LEVELS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
@@ -48,17 +49,16 @@ def sidebar() -> Settings:
                                    "keeps it.")
     surface, surface_params, formula, bounds = surface_inputs(bar)
     levels = levels_input(bar)
+    n_samples = _samples(surface, surface_params, formula, bounds)
 
     bar.header("Optimizers")
-    drawn = [_slot_panel(bar, slot) for slot in state[keys.SLOTS]]
+    drawn = [_slot_panel(bar, slot, n_samples) for slot in state[keys.SLOTS]]
     drawn = [replace(d, label=text) for d, text in zip(drawn, unique([d.label for d in drawn]), strict=True)]
     _add_row(bar, len(drawn))
     traced = traced_picker(bar)
 
     bar.header("Run")
-    state.setdefault(keys.STEPS, DEFAULT_STEPS)
-    steps = bar.slider("Steps", 10, MAX_STEPS, step=10, key=keys.STEPS,
-                       help=f"Optimizer steps per path (at most {MAX_STEPS}).")
+    steps, epochs = length_inputs(bar, n_samples)
     start = start_inputs(bar)
     state.setdefault(keys.NOISE, 0.0)
     noise_stops = sorted({*NOISE_LEVELS, float(state[keys.NOISE])})  # a preset may use another level
@@ -74,10 +74,29 @@ def sidebar() -> Settings:
                                   "torch.optim.lr_scheduler does.")
     schedule_params = {p.name: param_widget(p, keys.schedule_param(schedule, p.name), bar)
                        for p in SCHEDULES[schedule].params}
-    batch = batch_inputs(bar, _samples(surface, surface_params, formula, bounds))
-    return Settings(surface, surface_params, drawn, int(steps), start, float(noise), seed,
-                    {"name": schedule, **schedule_params}, formula, bounds, levels, bool(presentation),
-                    keys.mode_of(state.get(keys.VIEW_MODE)), preset, batch, traced)
+    batch = batch_inputs(bar, n_samples, [d.batch_size for d in drawn])
+    settings = Settings(surface, surface_params, drawn, int(steps), start, float(noise), seed,
+                        {"name": schedule, **schedule_params}, formula, bounds, levels,
+                        bool(presentation), keys.mode_of(state.get(keys.VIEW_MODE)), preset, batch,
+                        traced, epochs, n_samples)
+    if epochs is not None:
+        _epochs_note(bar, settings)
+    return settings
+
+
+def _epochs_note(bar, settings: Settings) -> None:
+    """Each panel's steps for the epochs asked; those over the page's cap say so."""
+    lines = []
+    for d in settings.drawn:
+        wanted, runs = settings.wanted_steps(d), settings.steps_of(d)
+        text = f"{emoji(d.color)} {runs} steps"
+        if wanted > runs:
+            epochs = runs * settings.epochs / wanted
+            text += (f" — {settings.epochs} epochs in batches of {d.batch_size} would be {wanted}, "
+                     f"more than the {MAX_STEPS} a path may take: cut to {epochs:g} epochs")
+        lines.append(text)
+    if lines:
+        bar.caption("  \n".join(lines))
 
 
 def _samples(surface, surface_params, formula, bounds) -> int | None:
@@ -115,7 +134,7 @@ def load_preset() -> None:
         state[keys.NOTICE] = f"Preset not loaded: {for_viewers(exc) or UNEXPLAINED}"
 
 
-def _slot_panel(bar, slot: dict) -> Drawn:
+def _slot_panel(bar, slot: dict, n_samples: int | None) -> Drawn:
     sid, name, color = slot["id"], slot["name"], slot["color"]
     spec = OPTIMIZERS[name]
     box = bar.expander(f"{emoji(color)} {spec.title}", expanded=True)
@@ -124,6 +143,7 @@ def _slot_panel(bar, slot: dict) -> Drawn:
     concrete = concrete_spec(name, choices)
     values = {p.name: param_widget(p, keys.slot_param(sid, scope_of(concrete), p.name), box)
               for p in concrete.params if p.name not in choices}
+    size = batch_size_input(box, sid, n_samples) if n_samples is not None else None
     row = box.container(horizontal=True, gap="small")
     state = st.session_state
     row.button("Reset", key=keys.slot_button("reset", sid), on_click=reset_slot, args=(state, sid),
@@ -133,14 +153,10 @@ def _slot_panel(bar, slot: dict) -> Drawn:
                disabled=len(st.session_state[keys.SLOTS]) >= MAX_SLOTS)
     row.button("✕", key=keys.slot_button("remove", sid), help="Remove this optimizer", on_click=remove_slot,
                args=(st.session_state, sid))
-    error = None
-    try:
-        make_optimizer(name, **choices, **values)
-    except ValueError as exc:
-        error = for_viewers(exc) or UNEXPLAINED
-        box.error(f"Not drawn: {md(error)}")
-    return Drawn(sid, name, {**choices, **values}, describe(concrete.title, concrete.params, values),
-                 color, concrete, error)
+    drawn = drawn_slot(sid, name, {**choices, **values}, color, size, n_samples)
+    if drawn.error is not None:
+        box.error(f"Not drawn: {md(drawn.error)}")
+    return drawn
 
 
 def _add_row(bar, count: int) -> None:

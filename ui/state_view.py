@@ -51,8 +51,8 @@ def with_state(spec: dict, settings: Settings, d: Drawn, land, path: int | None 
     result among the figure's, whose points then show their step's state on hover); returns a
     hint."""
     res = _recorded(dataclasses.astuple(settings.choice), d.name, tuple(sorted(d.hyperparams.items())),
-                    settings.start, settings.steps, settings.noise, settings.seed,
-                    tuple(sorted(settings.schedule.items())), tuple(sorted((settings.batch or {}).items())))
+                    settings.start, settings.steps_of(d), settings.noise, settings.seed,
+                    tuple(sorted(settings.schedule.items())), settings.batch_items(d))
     add_state(spec, land, res, path=path)
     hint = (f"Arrows at each shown step of {d.label}: from where the step left, −α∇f, the momentum "
             "buffer's step and the step taken, magnified as the legend says (×N; long arrows "

@@ -112,12 +112,12 @@ def traced_result(settings: Settings, traced: Traced | None, colors: list[str]):
                    "optimizer to draw it.")
         return None
     out = _trace(dataclasses.astuple(settings.choice), traced.name, traced.lr, traced.options,
-                 tuple(settings.start), settings.steps)
+                 tuple(settings.start), settings.steps_of(None))  # in epochs: one full batch each
     if isinstance(out, str):
         st.warning(f"**{md(traced.label)}** is not drawn: {md(out)}")
         return None
-    size = (settings.batch or {}).get("size")
-    mini = size is not None and size < _samples(settings)
+    n = _samples(settings)
+    mini = any(d.batch_size is not None and d.batch_size < n for d in settings.drawn)
     if settings.noise or settings.schedule.get("name", "constant") != "constant" or mini:
         st.caption(f"{emoji(free[0])} {md(traced.label)} sees exact full gradients: the noise, "
                    "the schedule and mini-batches apply to the built-in optimizers only.")

@@ -69,7 +69,7 @@ def main_view(settings: Settings, landscape) -> None:
         if picture_of(landscape) is not None:
             dataset_panel(landscape, results, colors, key=DATASET_KEY, chart_key=CHART_KEY,
                           font_size=PRESENTATION_FONT if settings.presentation else None)
-        x = _curve_axis(results)
+        x = _curve_axis(results, settings.epochs is not None)
         for metric in ("loss", "distance"):
             if metric == "distance" and not landscape.minima:
                 st.caption("This surface has no known minimum, so there is no distance to one.")
@@ -85,12 +85,13 @@ def main_view(settings: Settings, landscape) -> None:
     _rules(settings, landscape)
 
 
-def _curve_axis(results) -> str:
+def _curve_axis(results, in_epochs: bool) -> str:
     """The curves' horizontal axis: the step, or for mini-batch runs what the switch says
-    (an epoch is one pass over the samples: ⌈n/B⌉ steps, ⌊n/B⌋ dropping the last batch)."""
+    (an epoch is one pass over the samples: ⌈n/B⌉ steps, ⌊n/B⌋ dropping the last batch);
+    the epoch at first when the run length is in epochs."""
     if not results or any(res.epoch is None for res in results):
         return "step"
-    st.session_state.setdefault(keys.CURVE_X, X_AXES[0])
+    st.session_state.setdefault(keys.CURVE_X, X_AXES[1] if in_epochs else X_AXES[0])
     return st.segmented_control("Curves against", X_AXES, key=keys.CURVE_X, required=True,
                                 help="Read the curves per optimizer step or per epoch (one pass "
                                      "over the data).")
@@ -168,8 +169,10 @@ def _summary(results, landscape, has_minimum: bool) -> None:
     st.session_state.setdefault("tolerance", 1e-2)
     tol = st.select_slider("Tolerance ‖w − w*‖ for “within tolerance”", TOLERANCES, key="tolerance",
                            format_func=lambda v: f"{v:g}", disabled=not has_minimum)
-    st.dataframe([_readable(row, has_minimum) for row in summary_rows(results, landscape, tol)],
-                 hide_index=True, column_order=COLUMNS)
+    steps = [int(res.step[-1]) for res in results for _ in range(res.path.shape[1])]
+    rows = [{**_readable(row, has_minimum), "steps": n}
+            for row, n in zip(summary_rows(results, landscape, tol), steps, strict=True)]
+    st.dataframe(rows, hide_index=True, column_order=(COLUMNS[0], "steps", *COLUMNS[1:]))
 
 
 def _readable(row: dict, has_minimum: bool) -> dict:
@@ -194,7 +197,8 @@ def _rules(settings: Settings, landscape) -> None:
         st.latex(values_latex(LANDSCAPES[settings.surface].params, settings.surface_params))
     schedule = SCHEDULES[settings.schedule["name"]]
     if schedule.params:
-        st.markdown(f"Learning-rate schedule: **{schedule.title}** (T = {settings.steps} steps)")
+        length = "each path's steps" if settings.epochs is not None else f"{settings.steps} steps"
+        st.markdown(f"Learning-rate schedule: **{schedule.title}** (T = {length})")
         st.latex(schedule.latex)
         st.latex(values_latex(schedule.params, settings.schedule))
     for d in settings.drawn:

@@ -19,9 +19,14 @@ leaves the page's mode, presentation and levels as they are.
 
 Format 3 adds ``"main"``: what the main area shows, ``"paths"`` (the default, and what a link
 without it opens), ``"sweep"``, ``"basin"`` or ``"ensemble"`` (the explore views); and
-``"batch"`` for a surface made from data: ``{"size": B, "shuffle": true, "data_seed": 0}``
-with 1 ≤ B ≤ n samples (n: the full batch, the default). Other surfaces take no ``batch``;
-older links open as before (on the paths; a data surface then runs its full batch).
+``"batch"`` for a surface made from data: ``{"shuffle": true, "data_seed": 0}`` (the
+shuffled order every optimizer cuts its batches from) and, per optimizer, ``"batch_size": B``
+with 1 ≤ B ≤ n samples (n: the full batch). ``"batch": {"size": B}`` (the page-wide batch size
+of earlier links) is the size of every optimizer that names none (default n). ``"epochs": E``
+(1 ≤ E ≤ MAX_EPOCHS; data surfaces only) gives the run length in epochs: each optimizer runs
+E·⌈n/B⌉ steps (at most ``MAX_STEPS``) and ``steps`` is kept for the steps slider. Other
+surfaces take neither; older links open as before (on the paths; a data surface then runs its
+full batch, or the link's page-wide size, for ``steps`` steps).
 
 Format 3 also takes ``"traced"``: the "more optimizers" pick, ``{"name":
 "pytorch_optimizer.AdaBelief", "lr": 0.001}`` (a class of torch.optim or pytorch_optimizer by
@@ -59,6 +64,9 @@ from .surface import CUSTOM, DEFAULT_BOUNDS
 
 DEFAULT_STEPS = 500
 MAX_STEPS = 2000
+DEFAULT_EPOCHS = 10
+MAX_EPOCHS = 500
+LENGTHS = ("steps", "epochs")  # a data surface's run length is given in one of these
 START_LIMIT = 1000.0  # |x₀|, |y₀|
 MAX_NOISE = 10.0
 MAX_LINK = 4000  # characters of an encoded view
@@ -76,7 +84,7 @@ MAINS = tuple(keys.MAIN_LABELS)
 _DISPLAY = ("version", "title", "story", "preset", "mode", "presentation", "levels", "main",  # not the paths
             "scrub", "state")
 _FIELDS = {"surface", "surface_params", "formula", "bounds", "optimizers", "steps", "start", "noise",
-           "seed", "schedule", "batch", "traced", *_DISPLAY}
+           "seed", "schedule", "batch", "epochs", "traced", *_DISPLAY}
 _TRACED_NAME = re.compile(r"^(torch\.optim|pytorch_optimizer)\.[A-Za-z_][A-Za-z0-9_]{0,60}$")
 
 
@@ -132,9 +140,10 @@ def _optimizer(entry) -> dict:
     parameters (Nesterov needs momentum) are not applied here: the page names a broken one
     in its panel, as when it is set by hand, so a link to such a view still opens."""
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
-            or entry["name"] not in OPTIMIZERS or not set(entry) <= {"name", "params", "color"}:
+            or entry["name"] not in OPTIMIZERS \
+            or not set(entry) <= {"name", "params", "color", "batch_size"}:
         raise ValueError(f"Each optimizer is {{'name': one of {', '.join(OPTIMIZERS)}, 'params': {{…}}, "
-                         f"'color': …}}; got {entry!r:.80}.")
+                         f"'color': …, 'batch_size': …}}; got {entry!r:.80}.")
     color = entry.get("color")
     if color is not None and color not in dict(SLOT_COLORS):
         raise ValueError(f"An optimizer's colour is one of {', '.join(c for c, _ in SLOT_COLORS)}; "
@@ -150,7 +159,8 @@ def _optimizer(entry) -> dict:
     rest = _values({k: v for k, v in params.items() if k not in choices}, concrete.params,
                    f"optimizer '{name}'")
     values = validate_params(concrete.params, rest, f"optimizer '{name}'")
-    return {"name": name, "params": {**choices, **values}, **({"color": color} if color else {})}
+    size = {"batch_size": entry["batch_size"]} if "batch_size" in entry else {}
+    return {"name": name, "params": {**choices, **values}, **({"color": color} if color else {}), **size}
 
 
 def check(config: dict) -> dict:
@@ -191,23 +201,48 @@ def check(config: dict) -> dict:
     params = _values({k: v for k, v in schedule.items() if k != "name"}, SCHEDULES[name].params,
                      f"schedule '{name}'")
     made = make_schedule(name, **params)
-    batch = _batch(config.get("batch"), landscape)
+    batch, size = _batch(config.get("batch"), landscape)
+    n = getattr(landscape, "n_samples", None)
+    optimizers = [_batch_size(o, size, n) for o in optimizers]
+    epochs, length = config.get("epochs"), {}
+    if epochs is not None:
+        if n is None:
+            raise ValueError("'epochs' is for surfaces made from data (e.g. linear_regression); "
+                             "this surface has no samples: give 'steps'.")
+        if not (_number(epochs, 1, MAX_EPOCHS) and isinstance(epochs, int)):
+            raise ValueError(f"epochs must be a whole number from 1 to {MAX_EPOCHS}; got {epochs!r:.40}.")
+        length = {"epochs": epochs}
     traced = _traced(config["traced"]) if config.get("traced") is not None else {}
     inside = _inside(config, optimizers)
-    return {**config, **display, **typed, **batch, **traced, **inside, "surface": surface,
+    return {**config, **display, **typed, **batch, **length, **traced, **inside, "surface": surface,
             "surface_params": dict(landscape.params), "optimizers": optimizers, "steps": steps,
             "start": [float(start[0]), float(start[1])],
             "noise": float(noise), "seed": seed, "schedule": {"name": name, **made.params}}
 
 
-def _batch(batch, landscape) -> dict:
-    """{"batch": {...}} checked, with defaults, for a surface made from data; {} otherwise."""
+def _batch_size(optimizer: dict, default: int | None, n: int | None) -> dict:
+    """The optimizer with its checked "batch_size" (``default`` where it names none) on a
+    surface of ``n`` samples; on other surfaces it must name none."""
+    size = optimizer.get("batch_size", default)
+    if n is None:
+        if size is not None:
+            raise ValueError("'batch_size' is for surfaces made from data (e.g. linear_regression); "
+                             "this surface has no samples.")
+        return optimizer
+    if not (_number(size, 1, n) and isinstance(size, int)):
+        raise ValueError(f"batch size must be a whole number from 1 to {n} (the samples); got {size!r:.40}.")
+    return {**optimizer, "batch_size": size}
+
+
+def _batch(batch, landscape) -> tuple[dict, int | None]:
+    """({"batch": {"shuffle", "data_seed"}} checked, with defaults, the page-wide batch size
+    of older links or n) for a surface made from data; ({}, None) otherwise."""
     n = getattr(landscape, "n_samples", None)
     if n is None:
         if batch is not None:
             raise ValueError("'batch' is for surfaces made from data (e.g. linear_regression); "
                              "this surface has no samples.")
-        return {}
+        return {}, None
     batch = {"size": n, "shuffle": True, "data_seed": 0} if batch is None else batch
     if not (isinstance(batch, dict) and set(batch) <= {"size", "shuffle", "data_seed"}):
         raise ValueError(f"batch must be {{'size': …, 'shuffle': …, 'data_seed': …}}; got {batch!r:.80}.")
@@ -218,7 +253,7 @@ def _batch(batch, landscape) -> dict:
         raise ValueError(f"batch shuffle must be true or false; got {shuffle!r:.40}.")
     if not (_number(seed, 0, 2**31 - 1) and isinstance(seed, int)):
         raise ValueError(f"batch data_seed must be a whole number from 0 to 2³¹ − 1; got {seed!r:.40}.")
-    return {"batch": {"size": size, "shuffle": shuffle, "data_seed": seed}}
+    return {"batch": {"shuffle": shuffle, "data_seed": seed}}, size
 
 
 def _traced(traced) -> dict:
@@ -332,13 +367,15 @@ def from_settings(settings, main: str = "paths") -> dict:
     preset = {"preset": settings.preset} if settings.preset is not None else {}
     return {"version": VERSION, **preset, "surface": settings.surface,
             "surface_params": settings.surface_params, **typed,
-            "optimizers": [{"name": d.name, "params": d.hyperparams, "color": d.color}
+            "optimizers": [{"name": d.name, "params": d.hyperparams, "color": d.color,
+                            **({"batch_size": d.batch_size} if d.batch_size is not None else {})}
                            for d in settings.drawn],
             "steps": settings.steps, "start": list(settings.start), "noise": settings.noise,
             "seed": settings.seed, "schedule": settings.schedule, "mode": settings.mode,
             "levels": settings.levels, "presentation": settings.presentation,
             **({"main": main} if main != "paths" else {}),
             **({"batch": settings.batch} if settings.batch else {}),
+            **({"epochs": settings.epochs} if settings.epochs is not None else {}),
             **({"traced": {"name": settings.traced.name, "lr": settings.traced.lr,
                            **({"options": dict(settings.traced.options)}
                               if settings.traced.options else {})}}
@@ -394,7 +431,10 @@ def apply(state: MutableMapping, config: dict) -> dict:
         remove_slot(state, slot["id"])
     state.setdefault(keys.NEXT_SLOT, 0)  # ids keep counting: no stale widget state is reused
     state[keys.SLOTS] = []
-    sids = [add_slot(state, entry["name"], slot_values(entry["name"], entry["params"]), entry.get("color"))
+    sids = [add_slot(state, entry["name"],
+                     {**slot_values(entry["name"], entry["params"]),
+                      **({keys.SLOT_BATCH: entry["batch_size"]} if "batch_size" in entry else {})},
+                     entry.get("color"))
             for entry in config["optimizers"]]
     scrub = config.get("scrub")
     state[keys.SCRUB] = sids[scrub["optimizer"]] if scrub else keys.OFF
@@ -417,8 +457,14 @@ def apply(state: MutableMapping, config: dict) -> dict:
     for param, value in schedule.items():
         state[keys.schedule_param(name, param)] = value
     batch = config.get("batch") or {}
-    state[keys.BATCH_SIZE] = batch.get("size")  # none: the full batch
+    sizes = [entry["batch_size"] for entry in config["optimizers"] if "batch_size" in entry]
+    state[keys.BATCH_SIZE] = sizes[-1] if sizes else None  # a new panel's; none: the full batch
     state[keys.SHUFFLE], state[keys.DATA_SEED] = batch.get("shuffle", True), batch.get("data_seed", 0)
+    epochs = config.get("epochs")
+    state[keys.LENGTH_IN] = LENGTHS[epochs is not None]
+    state[keys.EPOCHS] = epochs or DEFAULT_EPOCHS
+    if epochs is not None:
+        state[keys.CURVE_X] = "epoch"
     traced = config.get("traced")
     state[keys.TRACED_ON] = traced is not None
     state[keys.TRACED] = traced and traced["name"]

@@ -34,15 +34,27 @@ def animate(layout: dict, results: Sequence, moving: Sequence[Sequence[tuple[int
     any marker revealed by step as (trace index, REVEALED). ``at`` gives the step of each point
     of a trace whose points are not the recorded rows 0, 1, 2, … (every REVEALED trace; a path
     with rows left out): such a trace shows the points whose step the replay has reached. The
-    results must record the same steps (row k of every path is the same step)."""
-    steps = results[0].step
-    if any(not np.array_equal(res.step, steps) for res in results):
-        raise ValueError("Animated results must record the same steps.")
+    replay's rows are the steps any result records (:func:`replay_steps`); the path traces of a
+    result that records other steps (one of several lengths, in epochs) are placed by step."""
+    steps = replay_steps(results)
+    at = dict(at or {})
+    for res, group in zip(results, moving, strict=True):
+        if not np.array_equal(res.step, steps):
+            for index, j in group:
+                if j >= 0:
+                    at.setdefault(index, res.step)
     meta = {"steps": typed_array(steps, "i4"),
             "moving": [[[int(index), int(j)] for index, j in group] for group in moving]}
     if at:
         meta["at"] = [[int(index), typed_array(point_steps, "i4")] for index, point_steps in at.items()]
     layout["meta"] = {**layout.get("meta", {}), META_KEY: meta}
+
+
+def replay_steps(results: Sequence) -> np.ndarray:
+    """The steps the replay shows, one per row: every step any of ``results`` records."""
+    if not results:
+        return np.zeros(1, dtype=np.int64)
+    return np.unique(np.concatenate([res.step for res in results]))
 
 
 def animation_of(spec: dict) -> dict | None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import plotly.graph_objects as go
 
+from .animation import replay_steps
 from .figures import FONT_SIZE, colors_for
 from .series import compact_array, typed_array
 
@@ -91,7 +93,11 @@ def dataset_replay(landscape, results: Sequence, **options) -> dict | None:
     if picture is None:
         return None
     spec = dataset_spec(landscape, results, **options)
-    thetas = [res.path[:, j] for res in results for j in range(res.path.shape[1])]
+    steps = replay_steps(results)
+    # row k of the replay is step steps[k]: a path that records fewer steps (a larger batch in
+    # epochs) shows its last point at or before that step
+    rows = [np.searchsorted(res.step, steps, side="right") - 1 for res in results]
+    thetas = [res.path[r, j] for res, r in zip(results, rows, strict=True) for j in range(res.path.shape[1])]
     return {"figure": spec, "replay": {
         "kind": picture.kind, "link": picture.link,
         "grid": typed_array(picture.grid(landscape.data)),
