@@ -35,12 +35,24 @@ from typing import Any
 import numpy as np
 
 from .backend import Backend
-from .stepping import Carry, Problem, advance, columns, join_carry, row_norm, split_carry, start_carry
+from .stepping import (
+    Carry,
+    Problem,
+    advance,
+    columns,
+    join_carry,
+    plus,
+    row_norm,
+    scaled,
+    split_carry,
+    start_carry,
+    tree_where,
+)
 from .tracking import first_hit
 
 CHUNK = 16  # steps per compiled program: longer chunks compile slower and gain little
 MAX_PROGRAMS = 32
-MAX_FUSION = 256  # operations Inductor may fuse into one loop (a few steps of a split chunk)
+MAX_FUSION = 4096  # operations Inductor may fuse into one loop: a whole split chunk
 
 
 @dataclass
@@ -66,22 +78,23 @@ def _chunk(pb: Problem, length: int, keep_rows: bool, criterion, numbers, sigma,
     rows (one contiguous row per coordinate)."""
     xp = pb.xp
     split = isinstance(c.p, tuple)
-    rows, last = [], None
+    rows, before = [], c.p
     for k in range(length):
         active = active_steps > k
         eps = None if noise is None else (noise[k][0][:, None], noise[k][1][:, None]) if split \
             else noise[k]
+        if not keep_rows and k:  # the point before the last step taken
+            before = tree_where(active, c.p, before, xp)
         c, step_len = advance(pb, c, numbers, sigma, limit, eps, factors[k], t0 + k,
-                              fast=False, active=active)
+                              fast=False, measure=keep_rows, active=active)
         if criterion is not None:
             hits = first_hit(criterion, hits, c.p, c.f, t0 + k, c.alive & active, xp)
         if keep_rows:
             rows.append((*columns(c.p), c.f, row_norm(c.g), step_len))
-        else:
-            last = step_len if last is None else xp.where(active, step_len, last)
     if keep_rows:
         return c, tuple(xp.stack(col) for col in zip(*rows, strict=True)), hits
-    return c, last, hits
+    # the last step's length, 0 where frozen (its point did not move), as advance measures it
+    return c, row_norm(plus(c.p, scaled(-1, before))), hits
 
 
 def _bound_chunk(pb: Problem, keep_rows: bool, criterion):
@@ -102,10 +115,11 @@ def _compile(fn, device, split: bool):
     """``torch.compile`` for a chunk. On the CPU, a chunk in the joint (N, 2) layout gets no
     SIMD code: there it had vectors of two lanes (a row's x and y) or strided columns, which
     ran 3× slower than plain scalar loops. A split chunk is a loop over contiguous columns,
-    which SIMD suits, with fewer and longer loops than Inductor's default cap of 64 fused
-    operations gives (which cut a chunk into five, each writing the whole state out): 256
-    ran 1.8× faster than 64 and compiled as fast; fusing the whole chunk (4096) ran 1.5×
-    faster again but made gcc take minutes per program."""
+    which SIMD suits, fused whole into one loop (Inductor's default cap of 64 fused
+    operations cut it into several, each writing the whole state out): Adam on Rosenbrock
+    ran 1.4× faster than with a cap of 256, Adan 2.4×, and compiled as fast, now that the
+    stop check is a few operations a step (with the six-operation ``isfinite`` of every
+    array, whole-chunk fusion had made gcc take minutes per program)."""
     import torch
 
     if torch.device(device).type != "cpu":

@@ -403,3 +403,22 @@ def test_each_stop_reason(backend, land, lr, start, step, reason):
     assert res.diverged_at[0] == (step if step is not None else res.diverged_at[0]) >= 0
     assert res.diverged_at[1] == -1 and res.stop_reason[1] == ""
     assert np.all(np.isfinite(res.path))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_stop_check_takes_the_largest_finite_numbers_as_finite(dtype):
+    """The check sums scaled magnitudes (one comparison for many arrays): entries at the
+    float's maximum must not add up to a false "not finite"; one inf or NaN anywhere must."""
+    from optim_core.stepping import STOP_REASONS, stop_code
+
+    big = np.finfo(dtype).max
+    p = np.array([[0.5, -0.5]] * 3, dtype=dtype)
+    f = np.full(3, big, dtype=dtype)
+    g = np.full((3, 2), -big, dtype=dtype)
+    state = (np.full((3, 2), big, dtype=dtype), np.full((3, 1), big, dtype=dtype))
+    state[0][1, 1], g[2, 0] = np.inf, np.nan
+    with np.errstate(all="ignore"):
+        code = stop_code(p, f, g, state, 1.0, np)
+    assert [STOP_REASONS[c] for c in code] == ["", "optimizer state overflowed",
+                                              "gradient not finite"]
+    assert code.dtype == np.int32
