@@ -35,7 +35,7 @@ def adam_step(g, s, p, hp, t, xp):
     m_used = cautious(m, g, xp) if hp["cautious"] else m
     if not hp["bias_correction"]:
         return p - lr * m_used / (xp.sqrt(v_used) + eps), AdamState(m, v, v_max)
-    step_size = lr / debias(b1, t)
+    step_size = lr / debias(b1, t, xp)
     denom = rms_denom(v_used, b2, t, eps, xp)
     return p + (-step_size * m_used) / denom, AdamState(m, v, v_max)
 
@@ -133,7 +133,7 @@ def nadam_step(g, s, p, hp, t, xp):
 def _nadam_denom(v, hp, t, xp):
     r""":math:`\sqrt{v_t/(1-\beta_2^t)} + \varepsilon` (torch's NAdam: the square root of the
     corrected v, where Adam divides by the square root of the correction)."""
-    return xp.sqrt(v / debias(hp["beta2"], t)) + hp["eps"]
+    return xp.sqrt(v / debias(hp["beta2"], t, xp)) + hp["eps"]
 
 
 def nadam_step_scale(s, hp, t, xp):
@@ -168,7 +168,7 @@ def _radam_rectifier(b2, t, xp):
     r"""(:math:`\rho_t > 5`, :math:`r_t`): whether RAdam takes its adaptive step at step t, and
     the rectification factor; (False, None) where no trajectory does (scalar β₂, not yet
     rectified, or :math:`\rho_\infty \le 5`, where :math:`r_t` may divide by zero)."""
-    bc2 = debias(b2, t)
+    bc2 = debias(b2, t, xp)
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * (b2**t) / bc2
     rectified = rho_t > 5.0
@@ -180,7 +180,7 @@ def _radam_rectifier(b2, t, xp):
 
 def _radam_adaptive(v, b2, t, eps, xp):
     r""":math:`\sqrt{1-\beta_2^t}/(\sqrt{v_t}+\varepsilon)` (torch's RAdam: ε before the correction)."""
-    return debias(b2, t) ** 0.5 / (xp.sqrt(v) + eps)
+    return debias(b2, t, xp) ** 0.5 / (xp.sqrt(v) + eps)
 
 
 def radam_step(g, s, p, hp, t, xp):
@@ -190,7 +190,7 @@ def radam_step(g, s, p, hp, t, xp):
     g, p = weight_decay(g, p, hp)
     m = ema(s.m, g, b1, xp)
     v = ema_sq(s.v, g, b2)
-    m_hat = m / debias(b1, t)
+    m_hat = m / debias(b1, t, xp)
     rectified, rect = _radam_rectifier(b2, t, xp)
     p_plain = p - m_hat * lr
     if rect is None:
@@ -250,7 +250,7 @@ def adamax_step(g, s, p, hp, t, xp):
     g = coupled_decay(g, p, hp["weight_decay"])
     m = ema(s.m, g, b1, xp)
     u = maximum(s.v * hp["beta2"], xp.abs(g) + hp["eps"], xp)
-    return p + (-(lr / debias(b1, t)) * m) / u, Moments(m, u)
+    return p + (-(lr / debias(b1, t, xp)) * m) / u, Moments(m, u)
 
 
 def adamax_step_scale(s, hp, t, xp):

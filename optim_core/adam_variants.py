@@ -28,7 +28,7 @@ def adabelief_step(g, s, p, hp, t, xp):
     residual = g - m
     var = s.v * b2 + (1 - b2) * residual * residual + eps
     denom = rms_denom(var, b2, t, eps, xp)
-    return p + (-(lr / debias(b1, t)) * m) / denom, Moments(m, var)
+    return p + (-(lr / debias(b1, t, xp)) * m) / denom, Moments(m, var)
 
 
 def adam_like_step_scale(s, hp, t, xp):
@@ -135,8 +135,8 @@ def adan_step(g, s, p, hp, t, xp):
     decoupled = hp["decoupled_weight_decay"]
     if decoupled:
         p = decoupled_decay(p, lr, wd)
-    p = p + (-lr / debias(b1, t) * m) / denom
-    p = p + (-lr * b2 / debias(b2, t) * n) / denom
+    p = p + (-lr / debias(b1, t, xp) * m) / denom
+    p = p + (-lr * b2 / debias(b2, t, xp) * n) / denom
     if not decoupled:
         p = p / (1 + lr * wd)
     return p, AdanState(m, n, v, g)
@@ -206,7 +206,7 @@ def ademamix_step(g, s, p, hp, t, xp):
     v = ema_sq(s.v, g, b2)
     m_slow = ema(s.m_slow, g, b3, xp)
     denom = rms_denom(v, b2, t, hp["eps"], xp)
-    update = (cautious(m, g, xp) if hp["cautious"] else m) / debias(b1, t) + mix * m_slow
+    update = (cautious(m, g, xp) if hp["cautious"] else m) / debias(b1, t, xp) + mix * m_slow
     return p + (-lr * update) / denom, AdEMAMixState(m, v, m_slow)
 
 
@@ -259,7 +259,7 @@ def mars_step(g, s, p, hp, t, xp):
     c_t = xp.where(norm > 1.0, c_t / norm, c_t)
     m = ema(s.m, c_t, b1, xp)
     v = s.v * b2 + (1 - b2) * c_t * c_t
-    denom = rms_denom_inner(v, b2, t, hp["eps"], xp) * debias(b1, t)
+    denom = rms_denom_inner(v, b2, t, hp["eps"], xp) * debias(b1, t, xp)
     update = (cautious(m, g, xp) if hp["cautious"] else m) / denom
     p = decoupled_decay(p, lr, hp["weight_decay"])
     return p + (-lr) * update, MARSState(m, v, g)

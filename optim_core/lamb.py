@@ -28,7 +28,7 @@ def lamb_step(g, s, p, hp, t, xp):
     u_norm = row_norm(update, xp)
     trust = where((w_norm == 0) | (u_norm == 0), xp.ones_like(w_norm),
                   w_norm / (u_norm + hp["eps"]), xp)
-    return p + (-(lr / debias(b1, t)) * trust) * update, Moments(m, v)
+    return p + (-(lr / debias(b1, t, xp)) * trust) * update, Moments(m, v)
 
 
 LAMB = OptimizerSpec(

@@ -49,7 +49,7 @@ def prodigy_step(g, st, p, hp, t, xp):
     b3 = hp["beta3"] if hp["beta3"] is not None else b2**0.5
     decoupled = hp["decoupled_weight_decay"]
     d = st.d
-    scale = debias(b2, t) ** 0.5 / debias(b1, t) if hp["bias_correction"] else 1
+    scale = debias(b2, t, xp) ** 0.5 / debias(b1, t, xp) if hp["bias_correction"] else 1
     dlr = d * lr * scale
     if not decoupled:
         g = coupled_decay(g, p, wd)

@@ -65,7 +65,7 @@ def adamw_schedule_free_step(g, s, p, hp, t, xp):
     lr, ckp1, lr_max, weight_sum = _average_weight(s, hp, t, xp)
     b2 = hp["beta2"]
     v = ema_sq(s.v, g, b2)
-    u = coupled_decay(g / (xp.sqrt(v / debias(b2, t)) + hp["eps"]), p, hp["weight_decay"])
+    u = coupled_decay(g / (xp.sqrt(v / debias(b2, t, xp)) + hp["eps"]), p, hp["weight_decay"])
     y, z = _schedule_free_step(u, p, s, hp, hp["beta1"], lr, ckp1, xp)
     return y, ScheduleFreeState(z, v, lr_max, weight_sum)
 

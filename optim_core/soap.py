@@ -102,7 +102,7 @@ def soap_step(g, s, p, hp, t, xp):
     if hp["normalize_gradient"]:
         n = n / (xp.sqrt(xp.mean(n * n, axis=-1, keepdims=True)) + eps)
     k = maximum(step, 1, xp)  # step 0 (the first call) takes no step: keep 1 − β⁰ = 0 out
-    size = lr * (debias(b2, k) ** 0.5 / debias(b1, k)) if hp["bias_correction"] else lr
+    size = lr * (debias(b2, k, xp) ** 0.5 / debias(b1, k, xp)) if hp["bias_correction"] else lr
     p_new = p + (-size) * n
     wd = hp["weight_decay"]
     p_new = p_new * (1.0 - wd * lr)
