@@ -126,10 +126,32 @@ def bench_sweep(n: int, steps: int, sample: int) -> tuple[float, list[str]]:
     _row("optiviz sweep() (NumPy float64, first step within tol tracked)", sec, cpu=CPU_SECONDS[sec],
          note=f"{(sw.steps_to_tol >= 0).sum()} cells reached {sw.criterion}")
     _row("optiviz run() alone, record='final', no tracking", sec_run, sec, cpu=CPU_SECONDS[sec_run])
+    _compiled_row("optiviz sweep(), compiled engine (torch float64, as the page)",
+                  lambda **kw: sweep(land, "adam", {k: v[:4] for k, v in axes.items()}, steps=40,
+                                     tol=SWEEP_TOL, **kw),
+                  lambda **kw: sweep(land, "adam", axes, steps=steps, tol=SWEEP_TOL, **kw),
+                  sw.steps_to_tol, "steps_to_tol", sec)
     _row(f"peer (a) one run() per cell, {sample} cells scaled to {n * n}", sec_a * n * n / sample, sec)
     _row("peer (b) torch.optim.Adam on one (N, 2) tensor, shared lr, beta1", sec_b, sec,
          cpu=CPU_SECONDS[sec_b])
     return sec, problems
+
+
+def _compiled_row(label: str, small, full, eager_values: np.ndarray, field: str,
+                  ours: float) -> None:
+    """The same call through the compiled engine: compiled once on a small grid (one program
+    serves every grid size; the small call runs more than a chunk's steps, else it would
+    compile the program that keeps every step's row), then timed; the share of cells whose
+    ``field`` equals the NumPy result's (float64 both: only round-off near the tolerance's
+    edge may differ)."""
+    kw = {"backend": "torch", "compile": True}
+    first = small(**kw)
+    compile_s = getattr(first, "compile_seconds", None)
+    sec, res = _clock(lambda: full(**kw))
+    same = float(np.mean(getattr(res, field) == eager_values))
+    _row(label, sec, cpu=CPU_SECONDS[sec],
+         note=f"{ours / sec:.1f}x the NumPy call's speed; {same:.2%} of cells equal to NumPy's"
+              + (f"; compiled in {compile_s:.0f} s first" if compile_s else ""))
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,6 +202,10 @@ def bench_basins(n: int, steps: int, sample: int) -> tuple[float, list[str]]:
          note="starts per label " + str({int(k): int(v) for k, v in zip(
              *np.unique(bs.label, return_counts=True), strict=True)}))
     _row("optiviz run() alone, record='final', no tracking", sec_run, sec, cpu=CPU_SECONDS[sec_run])
+    _compiled_row("optiviz basins(), compiled engine (torch float64, as the page)",
+                  lambda **kw: basins(land, opt, resolution=(8, 8), steps=40, **kw),
+                  lambda **kw: basins(land, opt, resolution=(n, n), steps=steps, **kw),
+                  bs.label, "label", sec)
     _row(f"peer (a) one run() per start, {sample} starts scaled to {n * n}", sec_a * n * n / sample, sec)
     _row("peer (b) torch.optim.SGD on one (N, 2) tensor, same first-hit check", sec_b, sec,
          cpu=CPU_SECONDS[sec_b])
