@@ -38,7 +38,11 @@ def lerp(a, b, w, xp):
     """
     if is_scalar(w):
         return a + w * (b - a) if abs(w) < 0.5 else b - (b - a) * (1 - w)
-    return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+    # one product for both forms, bit for bit: b − (b − a)(1 − w) = b + (b − a)(w − 1), as
+    # w − 1 rounds to exactly −(1 − w); three array operations where both forms and a
+    # select took five
+    near = xp.abs(w) < 0.5
+    return xp.where(near, a, b) + xp.where(near, w, w - 1) * (b - a)
 
 
 def maximum(a, b, xp):
