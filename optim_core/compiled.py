@@ -41,11 +41,10 @@ from .stepping import (
     advance,
     columns,
     join_carry,
-    plus,
     row_norm,
-    scaled,
     split_carry,
     start_carry,
+    step_length,
     tree_where,
 )
 from .tracking import first_hit
@@ -94,7 +93,7 @@ def _chunk(pb: Problem, length: int, keep_rows: bool, criterion, numbers, sigma,
     if keep_rows:
         return c, tuple(xp.stack(col) for col in zip(*rows, strict=True)), hits
     # the last step's length, 0 where frozen (its point did not move), as advance measures it
-    return c, row_norm(plus(c.p, scaled(-1, before))), hits
+    return c, step_length(c.p, before), hits
 
 
 def _bound_chunk(pb: Problem, keep_rows: bool, criterion):

@@ -109,7 +109,7 @@ def advance(pb: Problem, c: Carry, numbers: dict[str, Any], sigma, limit, noise,
         f_new, g_new = pb.landscape.value_and_grad(p_new)
     if fast and c.all_alive and _all_fine(p_new, f_new, g_new, s_new, limit, xp):
         return (c._replace(p=p_new, f=f_new, g=g_new, state=s_new),
-                row_norm(plus(p_new, scaled(-1, c.p))) if measure else None)
+                step_length(p_new, c.p) if measure else None)
     code = stop_code(p_new, f_new, g_new, s_new, limit, xp)
     live = c.alive if active is None else c.alive & active
     stops, moves = live & (code != 0), live & (code == 0)
@@ -120,7 +120,7 @@ def advance(pb: Problem, c: Carry, numbers: dict[str, Any], sigma, limit, noise,
         g=tree_where(mask, g_new, c.g, xp), state=tree_where(mask, s_new, c.state, xp),
         alive=c.alive & ~stops, diverged_at=xp.where(stops, stamp, c.diverged_at),
         reason=xp.where(stops, code, c.reason),
-    ), xp.where(moves, row_norm(plus(p_new, scaled(-1, c.p))), 0.0) if measure else None
+    ), xp.where(moves, step_length(p_new, c.p), 0.0) if measure else None
 
 
 def plus(a, b):
@@ -173,6 +173,11 @@ def _rebuild(like: tuple, items):
 
 def is_number(v) -> bool:
     return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+
+
+def step_length(new, old):
+    """‖new − old‖ per trajectory, for (N, 2) arrays or pairs of columns: a step's length."""
+    return row_norm(plus(new, scaled(-1, old)))
 
 
 def row_norm(v):
