@@ -164,11 +164,17 @@ def _slider(tab: Tab, rng: random.Random) -> list[WidgetState]:
         options = list(element.options)  # raw_value: the label shown now
         current = options.index(element.raw_value[0]) if element.raw_value else int(element.default[0])
         return [_state(element.id, string_array_value=[_pick_option(element, rng, current)])]
-    element = tab.widgets["steps"][1]
-    stops = int((element.max - element.min) / element.step)
-    current = round(((element.value or element.default)[0] - element.min) / element.step)
-    value = element.min + element.step * min(max(current + rng.randint(-10, 10), 0), stops)
-    return [_state(element.id, double_array_value=[value])]
+    if "steps" in tab.widgets:
+        element = tab.widgets["steps"][1]
+        stops = int((element.max - element.min) / element.step)
+        current = round(((element.value or element.default)[0] - element.min) / element.step)
+        value = element.min + element.step * min(max(current + rng.randint(-10, 10), 0), stops)
+        return [_state(element.id, double_array_value=[value])]
+    # a data surface whose run length is in epochs: a number input, not the Steps slider
+    element = tab.widgets["epochs"][1]
+    current = element.value if element.HasField("value") else element.default
+    value = min(max(int(current) + rng.choice((-1, 1)), int(element.min)), int(element.max))
+    return [_state(element.id, double_value=value)]  # Streamlit sends every number as a double
 
 
 def _optimizer(tab: Tab, rng: random.Random) -> list[WidgetState]:
