@@ -20,7 +20,7 @@ import pytest
 from ui.presets import presets
 from ui.viewformat import decode, encode
 
-from .test_browser import _IDLE_JS, TIMEOUT_MS, Server, _explain_failure, browser, server
+from .test_browser import _IDLE_JS, LR_LABEL, TIMEOUT_MS, Server, _explain_failure, browser, server
 from .test_browser import wait_idle as _wait_idle
 
 pytestmark = pytest.mark.browser
@@ -182,3 +182,32 @@ def test_a_typed_formula_under_the_title_still_leaves_play_in_view_at_1280x720(o
     assert _inside(g["chart"], 1280, 720), f"chart {g['chart']} not all in the window ({shot})"
     assert g["controls"] and all(_inside(c, 1280, 720) for c in g["controls"]), \
         f"▶ / step slider out of view: {g['controls']} ({shot})"
+
+
+# Every element container that turns stale during a rerun: its computed opacity and transition
+# at that moment (Streamlit fades stale elements after 0.5 s).
+_STALE_PROBE_JS = """() => {
+    window.__stale = [];
+    new MutationObserver((changes) => changes.forEach((c) => {
+        if (c.target.getAttribute('data-stale') !== 'true') return;
+        const s = getComputedStyle(c.target);
+        window.__stale.push([s.opacity, s.transitionDuration]);
+    })).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-stale']});
+}"""
+
+
+def test_a_slider_move_does_not_start_fading_the_page(open_view):
+    """A rerun marks the page's elements stale until they are sent again; Streamlit then starts
+    an opacity transition on each (to 0.33 after 0.5 s) and cancels it when the element
+    arrives. A slider move reruns in ~0.2 s, so nothing ever faded, but starting and cancelling
+    ~100 transitions cost the browser 15-20 ms of painting per move (Chromium's trace), and on a
+    long rerun the whole page dimmed on the projector. The page keeps stale elements as they
+    are: no opacity change, no transition."""
+    page = open_view(None, 1600, 1000)
+    page.evaluate(_STALE_PROBE_JS)
+    page.get_by_test_id("stSidebar").get_by_role("slider", name=LR_LABEL).last.press("ArrowRight")
+    page.wait_for_function("() => window.__stale.length > 0")
+    _wait_idle(page)
+    stale = page.evaluate("window.__stale")
+    assert len(stale) >= 10, stale
+    assert {(opacity, duration) for opacity, duration in stale} == {("1", "0s")}, stale[:5]

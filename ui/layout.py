@@ -26,6 +26,9 @@ div:has(> .st-key-stage) { height: clamp(420px, calc(100vh - 170px), 760px); }
 [data-testid="stMain"]:has(.st-key-formula_title) div:has(> .st-key-stage) {
     height: clamp(450px, calc(100vh - 235px), 760px); }
 .st-key-formula_title .katex { font-size: 1.3em; }
+/* a rerun's stale elements stay as they are: no fade started and cancelled on ~100 elements
+   per slider move (15-20 ms of the browser's painting; tests/test_browser_ui.py) */
+[data-testid="stElementContainer"][data-stale="true"] { opacity: 1; transition: none; }
 """
 _PRESENTING = """
 [data-testid="stHeader"] { background: transparent; }
