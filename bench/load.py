@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import re
@@ -79,6 +80,7 @@ _LR = re.compile(r"^opt\d+\..+\.(lr|momentum|beta1)$")
 class Tally:
     """What the sessions measured (seconds)."""
     changes: list[float] = field(default_factory=list)
+    changed_at: list[float] = field(default_factory=list)  # each change's start, seconds into the run
     opens: list[float] = field(default_factory=list)
     hostile: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -238,6 +240,7 @@ async def _timed(run, end: float) -> tuple[float, object] | None:
 async def _student(url: str, deadline: float, think: float, tally: Tally, rng: random.Random,
                    hostile: bool = False) -> None:
     end = deadline + GRACE_S
+    began = time.monotonic()
     try:
         async with await _connect(url) as ws:
             tab = Tab(ws)
@@ -257,6 +260,7 @@ async def _student(url: str, deadline: float, think: float, tally: Tally, rng: r
                 else:
                     action = rng.choices(list(ACTIONS), weights=list(ACTIONS.values()))[0]
                     states = MAKERS[action](tab, rng)
+                sent = time.monotonic() - began
                 timed = await _timed(tab.run(states), end)
                 if timed is None:
                     tally.unfinished += 1
@@ -264,6 +268,7 @@ async def _student(url: str, deadline: float, think: float, tally: Tally, rng: r
                 took, refused = timed
                 if not hostile:
                     tally.changes.append(took)
+                    tally.changed_at.append(sent)
                     tally.refused += refused
                 elif typed:
                     tally.hostile.append(took)
@@ -389,6 +394,13 @@ def summary(r: dict) -> str:
         if len(r["mem_by_minute"]) > 2:
             lines.append("memory at each minute (MB): "
                          + ", ".join(f"{m:.0f}" for m in r["mem_by_minute"]))
+    if r["seconds"] >= 180 and r["changes"]:  # a soak: the first minute (every page opening) apart
+        timed = list(zip(r["changes"], r["changed_at"], strict=True))
+        minutes = [[t for t, at in timed if k * 60 <= at < (k + 1) * 60]
+                   for k in range(math.ceil(r["seconds"] / 60))]
+        lines.append("changes' p95 in each minute (ms): "
+                     + ", ".join(f"{quantiles(m)[1] * 1e3:.0f}" for m in minutes if m))
+        lines.append(f"after the first minute: {ms([t for m in minutes[1:] for t in m])}")
     lines.append(f"{len(r['errors'])} errors")
     return "\n".join(lines)
 
