@@ -31,6 +31,7 @@ def fresh(monkeypatch):
     monkeypatch.setenv("OPTIVIZ_COMPILE", "1")
     monkeypatch.setattr(warm, "_ready", set())
     monkeypatch.setattr(warm, "_queued", set())
+    monkeypatch.setattr(warm, "_activity", warm._Activity())  # no page has run
     return warm
 
 
@@ -60,6 +61,31 @@ def test_the_queue_is_bounded_and_a_failure_stays_eager(fresh):
     fresh.engine("broken", broken)
     assert fresh.wait(10)
     assert "broken" not in fresh._ready and "broken" not in fresh._queued
+
+
+@requires_torch
+def test_the_server_builds_a_kind_only_once_no_page_has_rerun_for_a_while(fresh, monkeypatch):
+    """The in-server build holds the interpreter for seconds: it waits while a page reruns
+    and until QUIET_S after the last one ended (a class's steady load: never)."""
+    monkeypatch.setattr(fresh, "QUIET_S", 0.5)
+    monkeypatch.setattr(fresh, "build_apart", lambda fn: True)  # no child process here
+    built: list[float] = []
+    with fresh.page_run():
+        fresh.engine("k", lambda kw: built.append(time.monotonic()))
+        time.sleep(0.8)
+        assert built == []  # not while a page reruns
+    ended = time.monotonic()
+    assert fresh.wait(10)
+    assert len(built) == 1 and built[0] - ended >= 0.45
+    assert fresh.engine("k", built.append) == fresh.COMPILED
+
+
+def test_every_page_rerun_is_counted(monkeypatch):
+    """ui.page wraps each rerun in warm.page_run()."""
+    monkeypatch.setattr(warm, "_activity", warm._Activity())
+    before = time.monotonic()
+    AppTest.from_file(APP, default_timeout=60).run()
+    assert warm._activity.running == 0 and warm._activity.last_end >= before
 
 
 def record_caller(path: Path, engine: dict) -> None:

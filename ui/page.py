@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from . import compute, explore, keys
+from . import compute, explore, keys, warm
 from .errors import guarded
 from .labels import md
 from .layout import FORMULA, SIDEBAR_WIDTH, STORY, page_style
@@ -103,7 +103,8 @@ def _story(settings) -> None:
 
 
 def main() -> None:
-    _page()
+    with warm.page_run():  # a map's in-server build waits for a quiet moment (ui.warm)
+        _page()
     _freeze_once()
 
 
